@@ -53,8 +53,8 @@ public static class Patterns
 /// </summary>
 /// <typeparam name="TSpec">The desired state, owned by users (or admins).</typeparam>
 /// <typeparam name="TStatus">The observed state, owned by the operator and node daemons.</typeparam>
-public abstract class KubeCloudObject<TSpec, TStatus>
-    where TSpec : new()
+public abstract class KubeCloudObject<TSpec, TStatus> : IKubernetesObject<V1ObjectMeta>, ISpec<TSpec>, IStatus<TStatus>
+    where TSpec : class, new()
     where TStatus : class, IHasConditions, new()
 {
     protected KubeCloudObject(string kind)
@@ -82,6 +82,14 @@ public abstract class KubeCloudObject<TSpec, TStatus>
     /// <summary>Observed state; null until a controller first writes it.</summary>
     [JsonPropertyName("status")]
     public TStatus? Status { get; set; }
+
+    string? IKubernetesObject.ApiVersion { get => ApiVersion; set => ApiVersion = value ?? ApiGroup.GroupVersion; }
+
+    string? IKubernetesObject.Kind { get => Kind; set => Kind = value ?? GetType().Name; }
+
+    V1ObjectMeta? IMetadata<V1ObjectMeta>.Metadata { get => Metadata; set => Metadata = value ?? new(); }
+
+    TSpec? ISpec<TSpec>.Spec { get => Spec; set => Spec = value ?? new(); }
 }
 
 /// <summary>A status that carries conditions and the generation they describe.</summary>
