@@ -19,9 +19,11 @@ public sealed record UserInfo(
     public const string AnonymousUser = "system:anonymous";
 }
 
-/// <summary>What a request asks to do, as kube-apiserver's authorizer.Attributes.</summary>
-/// <param name="Verb">get, list, watch, create, update, patch, delete, deletecollection, or any custom verb such as use; for non-resource requests the lower-case HTTP method.</param>
-/// <param name="Path">URL path, for non-resource requests.</param>
+/// <summary>
+/// What a request asks to do, as kube-apiserver's authorizer.Attributes. Verb is get, list,
+/// watch, create, update, patch, delete, deletecollection or any custom verb such as use; for
+/// non-resource requests it is the lower-case HTTP method and Path is the URL path.
+/// </summary>
 public sealed record RequestAttributes(
     UserInfo User,
     string Verb,
