@@ -1,0 +1,22 @@
+using System.Text.Json.Nodes;
+using KubeCloud.LocalCluster.Auth;
+using KubeCloud.LocalCluster.Resources;
+
+namespace KubeCloud.LocalCluster.Storage;
+
+/// <summary>The authorizer's and admission's read access to the store (RBAC objects, namespaces, webhook configurations).</summary>
+public sealed class StoreObjectSource : IClusterObjectSource
+{
+    private readonly ObjectStore _store;
+
+    public StoreObjectSource(ObjectStore store)
+    {
+        _store = store;
+    }
+
+    public IReadOnlyList<JsonObject> List(string group, string resource, string? @namespace = null) =>
+        _store.List(new GroupResource(group, resource), @namespace).Items.Select(i => i.Object).ToList();
+
+    public JsonObject? Get(string group, string resource, string? @namespace, string name) =>
+        _store.Get(new GroupResource(group, resource), @namespace ?? "", name)?.Object;
+}
