@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using KubeCloud.LocalCluster;
 
 // kubecloud-apiserver [--port N] [--data-dir DIR] [--token-file FILE] [--crds DIR] [--kubeconfig FILE]
@@ -38,11 +39,14 @@ for (var i = 0; i < args.Length; i++)
 
 options.KubeconfigPath ??= Path.Combine(options.DataDirectory ?? Path.GetTempPath(), "kubecloud-apiserver.kubeconfig");
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext signal)
 {
-    e.Cancel = true;
+    signal.Cancel = true;
     stop.Cancel();
-};
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 await using var server = await LocalApiServer.StartAsync(options, stop.Token);
 Console.WriteLine($"kubecloud-apiserver serving on {server.Endpoint}");
 Console.WriteLine($"kubeconfig: {server.KubeconfigPath}");

@@ -52,7 +52,7 @@ public sealed class DiscoveryHandler
                     return false;
                 }
 
-                body = Encoding.UTF8.GetBytes(node.ToJsonString());
+                body = Encoding.UTF8.GetBytes(node.ToJsonString(Serialization.JsonText.Options));
                 if (path is not ("/api" or "/apis"))
                 {
                     _cache[key] = body;

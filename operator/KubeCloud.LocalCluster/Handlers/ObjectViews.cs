@@ -21,7 +21,7 @@ public static class ObjectViews
 
         var copy = stored.Copy();
         copy["apiVersion"] = type.ApiVersion;
-        return Encoding.UTF8.GetBytes(copy.ToJsonString());
+        return Encoding.UTF8.GetBytes(copy.ToJsonString(Serialization.JsonText.Options));
     }
 
     public static JsonObject Node(ResourceType type, StoredObject stored)
@@ -51,7 +51,7 @@ public static class ObjectViews
     public static byte[] ListBytes(ResourceType type, IEnumerable<StoredObject> items, JsonObject listMetadata)
     {
         var builder = new MemoryStream();
-        var head = $"{{\"kind\":\"{type.ListKind}\",\"apiVersion\":\"{type.ApiVersion}\",\"metadata\":{listMetadata.ToJsonString()},\"items\":[";
+        var head = $"{{\"kind\":\"{type.ListKind}\",\"apiVersion\":\"{type.ApiVersion}\",\"metadata\":{listMetadata.ToJsonString(Serialization.JsonText.Options)},\"items\":[";
         builder.Write(Encoding.UTF8.GetBytes(head));
         var first = true;
         foreach (var item in items)

@@ -66,7 +66,7 @@ public sealed class OpenApiHandler
             }
 
             var body = resources.Any(r => r.IsCustom)
-                ? OpenApiV3Builder.Custom(group, version, resources.Where(r => r.IsCustom)).ToJsonString()
+                ? OpenApiV3Builder.Custom(group, version, resources.Where(r => r.IsCustom)).ToJsonString(Serialization.JsonText.Options)
                 : OpenApiV3Builder.BuiltIn(group, version);
             await ResponseWriter.WriteBytesAsync(context.Http, 200, Encoding.UTF8.GetBytes(body));
             return true;
@@ -108,7 +108,7 @@ public sealed class OpenApiHandler
                 }
             }
 
-            var body = Encoding.UTF8.GetBytes(root.ToJsonString());
+            var body = Encoding.UTF8.GetBytes(root.ToJsonString(Serialization.JsonText.Options));
             _v2 = (_registry.Generation, body);
             return body;
         }

@@ -170,7 +170,7 @@ public sealed class WatchHandler
     private static async Task WriteLineAsync(ApiContext context, string type, JsonNode obj)
     {
         var line = new JsonObject { ["type"] = type, ["object"] = obj };
-        var bytes = Encoding.UTF8.GetBytes(line.ToJsonString() + "\n");
+        var bytes = Encoding.UTF8.GetBytes(line.ToJsonString(Serialization.JsonText.Options) + "\n");
         await context.Http.Response.Body.WriteAsync(bytes, context.Aborted);
         await context.Http.Response.Body.FlushAsync(context.Aborted);
     }

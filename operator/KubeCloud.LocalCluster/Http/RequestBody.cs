@@ -18,13 +18,21 @@ public static class RequestBody
 
     public static async Task<JsonNode> ReadNodeAsync(HttpContext http)
     {
-        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-        var text = await reader.ReadToEndAsync(http.RequestAborted);
         var mediaType = MediaType(http);
+        if (mediaType == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+            return ProtobufBodies.Decode(buffer.ToArray());
+        }
+
         if (mediaType.Contains("protobuf", StringComparison.Ordinal) || mediaType.Contains("cbor", StringComparison.Ordinal))
         {
             throw ApiException.UnsupportedMediaType(mediaType);
         }
+
+        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(http.RequestAborted);
 
         if (string.IsNullOrWhiteSpace(text))
         {

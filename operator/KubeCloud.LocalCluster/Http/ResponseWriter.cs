@@ -20,7 +20,7 @@ public static class ResponseWriter
     }
 
     public static Task WriteNodeAsync(HttpContext http, int code, JsonNode node, string contentType = Json) =>
-        WriteBytesAsync(http, code, Encoding.UTF8.GetBytes(node.ToJsonString()), contentType);
+        WriteBytesAsync(http, code, Encoding.UTF8.GetBytes(node.ToJsonString(Serialization.JsonText.Options)), contentType);
 
     public static Task WriteModelAsync<T>(HttpContext http, int code, T model, string contentType = Json) =>
         WriteBytesAsync(http, code, KubeJson.SerializeToUtf8Bytes(model), contentType);

@@ -39,7 +39,7 @@ public static class OpenApiV3Builder
             }
         }
 
-        return Document(key, paths, Closure(roots, document, [])).ToJsonString();
+        return Document(key, paths, Closure(roots, document, [])).ToJsonString(Serialization.JsonText.Options);
     });
 
     /// <summary>A group version's document for custom resources (and any built-ins sharing the group version).</summary>

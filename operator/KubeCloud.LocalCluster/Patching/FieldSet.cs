@@ -75,7 +75,7 @@ public sealed class FieldSet
                     }
                     else if (item is JsonValue)
                     {
-                        paths.Add($"{prefix}/v:{item.ToJsonString()}");
+                        paths.Add($"{prefix}/v:{item.ToJsonString(Serialization.JsonText.Options)}");
                     }
                 }
 
@@ -91,7 +91,7 @@ public sealed class FieldSet
             key[name] = element[name]?.DeepClone();
         }
 
-        return key.ToJsonString();
+        return key.ToJsonString(Serialization.JsonText.Options);
     }
 
     public JsonObject ToFieldsV1()

@@ -52,7 +52,7 @@ public sealed class StoreSnapshot
 
         var root = new JsonObject { ["revision"] = revision, ["objects"] = objects };
         var temp = _path + ".tmp";
-        File.WriteAllText(temp, root.ToJsonString());
+        File.WriteAllText(temp, root.ToJsonString(Serialization.JsonText.Options));
         File.Move(temp, _path, overwrite: true);
         _savedRevision = revision;
     }

@@ -11,6 +11,6 @@ public static class JsonNumbers
     {
         value = 0;
         return node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
-            && long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+            && long.TryParse(v.ToJsonString(Serialization.JsonText.Options), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
     }
 }

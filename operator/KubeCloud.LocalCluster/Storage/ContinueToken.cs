@@ -14,7 +14,7 @@ public readonly record struct ContinueToken(long Revision, string StartKey)
     public string Encode()
     {
         var json = new JsonObject { ["v"] = "meta.k8s.io/v1", ["rv"] = Revision, ["start"] = StartKey };
-        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json.ToJsonString()));
+        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(json.ToJsonString(Serialization.JsonText.Options)));
     }
 
     public static ContinueToken Decode(string token)

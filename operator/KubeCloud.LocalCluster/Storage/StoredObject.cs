@@ -9,7 +9,7 @@ public sealed class StoredObject
     {
         Object = obj;
         Revision = revision;
-        Json = System.Text.Encoding.UTF8.GetBytes(obj.ToJsonString());
+        Json = System.Text.Encoding.UTF8.GetBytes(obj.ToJsonString(Serialization.JsonText.Options));
         var metadata = obj["metadata"] as JsonObject;
         Namespace = (string?)metadata?["namespace"] ?? "";
         Name = (string?)metadata?["name"] ?? "";

@@ -100,7 +100,7 @@ public static class TableConverter
         {
             JsonValue v when type is "integer" or "number" or "boolean" => v.DeepClone(),
             JsonValue v => JsonValue.Create(v.ToString()),
-            _ => JsonValue.Create(value.ToJsonString()),
+            _ => JsonValue.Create(value.ToJsonString(Serialization.JsonText.Options)),
         };
     }
 }
