@@ -42,7 +42,7 @@ public static class ResponseWriter
     {
         foreach (var warning in warnings.Distinct())
         {
-            http.Response.Headers.Append("Warning", $"299 - {JsonSerializer.Serialize(warning)}");
+            http.Response.Headers.Append("Warning", $"299 - {JsonSerializer.Serialize(warning, Serialization.JsonText.Options)}");
         }
     }
 }

@@ -43,6 +43,11 @@ public sealed class ObjectValidation
             unknown = check.UnknownFields;
             errors.AddRange(check.Errors);
             errors.AddRange(BuiltInRules.Validate(type, obj));
+            if (type.GroupResource == Crds.CustomResourceTypes.Definitions)
+            {
+                errors.AddRange(Crds.CrdRules.Validate(obj));
+                options.Warnings.AddRange(_custom.Warnings(obj));
+            }
         }
 
         ReportUnknownFields(unknown, options);
