@@ -25,7 +25,10 @@ public sealed class FilterScheduler
     private static IHostFilter?[]? _preparedScratch;
 
     [ThreadStatic]
-    private static FilterStep[]? _stepScratch;
+    private static string?[]? _sampleScratch;
+
+    [ThreadStatic]
+    private static IHostWeigher?[]? _weigherScratch;
 
     private readonly IHostFilter[] _filters;
     private readonly IHostWeigher[] _weighers;
@@ -96,24 +99,26 @@ public sealed class FilterScheduler
     private ScheduleResult Run(IReadOnlyList<HostState> hosts, ScheduleRequest request, HostInventory? inventory)
     {
         var total = hosts.Count;
+        var weighers = PrepareWeighers(request, out var weigherCount);
         var buffer = ArrayPool<HostState>.Shared.Rent(Math.Max(total, 1));
+        var raw = ArrayPool<double>.Shared.Rent(Math.Max(total * weigherCount, 1));
+        var count = 0;
         try
         {
-            int count;
             FilterStep[] steps;
             if (request.ForceNode is { } forced)
             {
-                count = 0;
+                steps = [];
                 for (var i = 0; i < total; i++)
                 {
                     var host = hosts[i];
                     if (host.Name == forced)
                     {
+                        WeighOne(host, request, weighers, weigherCount, raw, total, count);
                         buffer[count++] = host;
                     }
                 }
 
-                steps = [];
                 if (count == 0)
                 {
                     return new ScheduleResult(request.ServerKey, total, steps, null, [], null, 0, $"The forced node '{forced}' is not a known host.");
@@ -121,83 +126,134 @@ public sealed class FilterScheduler
             }
             else
             {
-                for (var i = 0; i < total; i++)
-                {
-                    buffer[i] = hosts[i];
-                }
-
-                count = RunFilters(buffer, total, request, out steps);
+                count = hosts is HostState[] array
+                    ? FilterAndWeigh(array, total, request, weighers, weigherCount, buffer, raw, out steps)
+                    : FilterAndWeigh([.. hosts], total, request, weighers, weigherCount, buffer, raw, out steps);
                 if (count == 0)
                 {
                     return new ScheduleResult(request.ServerKey, total, steps, null, [], null, 0, ScheduleResult.DescribeNoValidHost(total, steps));
                 }
             }
 
-            return WeighAndChoose(buffer, count, total, steps, request, inventory);
+            return Choose(buffer, count, total, steps, request, weighers, weigherCount, raw, inventory);
         }
         finally
         {
-            Array.Clear(buffer, 0, total);
+            Array.Clear(buffer, 0, count);
             ArrayPool<HostState>.Shared.Return(buffer);
+            ArrayPool<double>.Shared.Return(raw);
+            Array.Clear(weighers, 0, weigherCount);
         }
     }
 
-    private int RunFilters(HostState[] buffer, int count, ScheduleRequest request, out FilterStep[] steps)
+    private IHostWeigher?[] PrepareWeighers(ScheduleRequest request, out int weigherCount)
+    {
+        var weighers = _weigherScratch is { } scratch && scratch.Length >= _weighers.Length ? scratch : _weigherScratch = new IHostWeigher?[_weighers.Length];
+        weigherCount = 0;
+        foreach (var weigher in _weighers)
+        {
+            if (weigher.AppliesTo(request))
+            {
+                weighers[weigherCount++] = weigher;
+            }
+        }
+
+        return weighers;
+    }
+
+    /// <summary>
+    /// One pass over the hosts, host by host: each runs the prepared filters in order until one
+    /// refuses it (counted against that filter), and a survivor is weighed at once. Touching each host
+    /// once keeps a large fleet in cache; the counts are the same as running filter by filter.
+    /// </summary>
+    private int FilterAndWeigh(HostState[] hosts, int total, ScheduleRequest request, IHostWeigher?[] weighers, int weigherCount, HostState[] buffer, double[] raw, out FilterStep[] steps)
     {
         var filterCount = _filters.Length;
         var prepared = _preparedScratch is { } p && p.Length >= filterCount ? p : _preparedScratch = new IHostFilter?[filterCount];
-        var scratch = _stepScratch is { } s && s.Length >= filterCount ? s : _stepScratch = new FilterStep[filterCount];
+        var samples = _sampleScratch is { } r && r.Length >= filterCount ? r : _sampleScratch = new string?[filterCount];
+        Span<int> removed = filterCount <= 64 ? stackalloc int[filterCount] : new int[filterCount];
+        Span<int> active = filterCount <= 64 ? stackalloc int[filterCount] : new int[filterCount];
+        removed.Clear();
+        var activeCount = 0;
         for (var f = 0; f < filterCount; f++)
         {
-            prepared[f] = _filters[f].ForRequest(request);
+            if (_filters[f].ForRequest(request) is { } filter)
+            {
+                prepared[activeCount] = filter;
+                active[activeCount++] = f;
+            }
         }
 
-        var ran = 0;
-        for (var f = 0; f < filterCount; f++)
+        var count = 0;
+        for (var i = 0; i < total; i++)
         {
-            var filter = prepared[f];
-            var before = count;
-            string? sample = null;
-            if (filter is not null)
+            var host = hosts[i];
+            var a = 0;
+            for (; a < activeCount; a++)
             {
-                var kept = 0;
-                for (var i = 0; i < count; i++)
+                var result = prepared[a]!.HostPasses(host, request);
+                if (!result.Passed)
                 {
-                    var host = buffer[i];
-                    var result = filter.HostPasses(host, request);
-                    if (result.Passed)
-                    {
-                        buffer[kept++] = host;
-                    }
-                    else
-                    {
-                        sample ??= result.Reason;
-                    }
+                    var f = active[a];
+                    removed[f]++;
+                    samples[f] ??= result.Reason;
+                    break;
                 }
-
-                count = kept;
             }
 
-            scratch[ran++] = new FilterStep(_filters[f].Name, before, count, filter is null, sample);
-            if (count == 0)
+            if (a == activeCount)
+            {
+                WeighOne(host, request, weighers, weigherCount, raw, total, count);
+                buffer[count++] = host;
+            }
+        }
+
+        var stepCount = 0;
+        var left = total;
+        for (var f = 0; f < filterCount; f++)
+        {
+            stepCount++;
+            left -= removed[f];
+            if (left == 0)
             {
                 break;
             }
         }
 
-        steps = scratch.AsSpan(0, ran).ToArray();
+        steps = new FilterStep[stepCount];
+        var before = total;
+        var next = 0;
+        for (var f = 0; f < stepCount; f++)
+        {
+            var skipped = next >= activeCount || active[next] != f;
+            if (!skipped)
+            {
+                next++;
+            }
+
+            steps[f] = new FilterStep(_filters[f].Name, before, before - removed[f], skipped, samples[f]);
+            before -= removed[f];
+        }
+
         Array.Clear(prepared, 0, filterCount);
-        Array.Clear(scratch, 0, filterCount);
+        Array.Clear(samples, 0, filterCount);
         return count;
     }
 
-    private ScheduleResult WeighAndChoose(HostState[] buffer, int count, int total, FilterStep[] steps, ScheduleRequest request, HostInventory? inventory)
+    private static void WeighOne(HostState host, ScheduleRequest request, IHostWeigher?[] weighers, int weigherCount, double[] raw, int stride, int index)
+    {
+        for (var w = 0; w < weigherCount; w++)
+        {
+            raw[(w * stride) + index] = weighers[w]!.Weigh(host, request);
+        }
+    }
+
+    private ScheduleResult Choose(HostState[] buffer, int count, int total, FilterStep[] steps, ScheduleRequest request, IHostWeigher?[] weighers, int weigherCount, double[] raw, HostInventory? inventory)
     {
         var weights = ArrayPool<double>.Shared.Rent(count);
-        var raw = ArrayPool<double>.Shared.Rent(count);
         try
         {
-            Weigh(buffer, count, request, weights, raw);
+            Normalise(count, weighers, weigherCount, raw, total, weights);
 
             // Keep the best K in order, stable: among equal weights the earlier host wins, as
             // Python's stable sort does in nova.
@@ -285,40 +341,33 @@ public sealed class FilterScheduler
         finally
         {
             ArrayPool<double>.Shared.Return(weights);
-            ArrayPool<double>.Shared.Return(raw);
         }
     }
 
-    private void Weigh(HostState[] buffer, int count, ScheduleRequest request, double[] weights, double[] raw)
+    /// <summary>nova/weights.py: each weigher's raw values to 0..1 by min/max (all equal gives 0), times its multiplier, summed.</summary>
+    private static void Normalise(int count, IHostWeigher?[] weighers, int weigherCount, double[] raw, int stride, double[] weights)
     {
         Array.Clear(weights, 0, count);
-        foreach (var weigher in _weighers)
+        for (var w = 0; w < weigherCount; w++)
         {
-            if (!weigher.AppliesTo(request))
-            {
-                continue;
-            }
-
+            var values = raw.AsSpan(w * stride, count);
             var min = double.PositiveInfinity;
             var max = double.NegativeInfinity;
-            for (var i = 0; i < count; i++)
+            foreach (var value in values)
             {
-                var value = weigher.Weigh(buffer[i], request);
-                raw[i] = value;
                 min = Math.Min(min, value);
                 max = Math.Max(max, value);
             }
 
-            // nova/weights.py normalize(): all equal gives 0 for every host.
             if (!(max > min))
             {
                 continue;
             }
 
-            var scale = weigher.Multiplier / (max - min);
+            var scale = weighers[w]!.Multiplier / (max - min);
             for (var i = 0; i < count; i++)
             {
-                weights[i] += (raw[i] - min) * scale;
+                weights[i] += (values[i] - min) * scale;
             }
         }
     }
