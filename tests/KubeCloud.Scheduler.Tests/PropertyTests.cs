@@ -147,5 +147,5 @@ public sealed class PropertyTests
         return request;
     }
 
-    private static HostState[] Distinct(IEnumerable<HostState> hosts) => [.. hosts.Select((h, i) => h with { Name = $"h{i}" })];
+    private static HostState[] Distinct(IEnumerable<HostState> hosts) => [.. hosts.Select((h, i) => h with { Name = $"h{i}", Isolated = i == 0 })];
 }

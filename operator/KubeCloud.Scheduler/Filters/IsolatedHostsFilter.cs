@@ -7,7 +7,9 @@ namespace KubeCloud.Scheduler.Filters;
 
 /// <summary>
 /// nova's IsolatedHostsFilter: isolated images run only on isolated hosts and, when
-/// restrictIsolatedHostsToIsolatedImages is set, isolated hosts run only isolated images.
+/// restrictIsolatedHostsToIsolatedImages is set, isolated hosts run only isolated images. Whether a
+/// host is isolated is decided when its state is built (<see cref="HostState.Isolated"/>, from the
+/// same isolatedHosts setting); whether the image is, once per request.
 /// </summary>
 public sealed class IsolatedHostsFilter : IHostFilter
 {
@@ -15,7 +17,7 @@ public sealed class IsolatedHostsFilter : IHostFilter
     public const string IsolatedHostReason = "host is isolated and only runs isolated images";
     public const string IsolatedImageReason = "the image is isolated and only runs on isolated hosts";
 
-    private readonly FrozenSet<string> _hosts;
+    private readonly bool _anyIsolatedHost;
     private readonly FrozenSet<string> _images;
     private readonly bool _restrict;
     private readonly Bound _isolatedImage;
@@ -24,7 +26,7 @@ public sealed class IsolatedHostsFilter : IHostFilter
     public IsolatedHostsFilter(SchedulerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _hosts = options.IsolatedHosts.ToFrozenSet(StringComparer.Ordinal);
+        _anyIsolatedHost = options.IsolatedHosts.Count > 0;
         _images = options.IsolatedImages.ToFrozenSet(StringComparer.Ordinal);
         _restrict = options.RestrictIsolatedHostsToIsolatedImages;
         _isolatedImage = new Bound(this, imageIsolated: true);
@@ -37,7 +39,7 @@ public sealed class IsolatedHostsFilter : IHostFilter
     public IHostFilter? ForRequest(ScheduleRequest request)
     {
         var imageIsolated = IsImageIsolated(request);
-        if (_hosts.Count == 0 && !imageIsolated)
+        if (!_anyIsolatedHost && !imageIsolated)
         {
             return null;
         }
@@ -58,7 +60,7 @@ public sealed class IsolatedHostsFilter : IHostFilter
 
     private FilterResult Passes(HostState host, bool imageIsolated)
     {
-        var hostIsolated = _hosts.Contains(host.Name);
+        var hostIsolated = host.Isolated;
         if (imageIsolated)
         {
             // nova: an isolated image runs only on an isolated host, whatever the restrict flag says.

@@ -81,6 +81,12 @@ public sealed record HostState
     /// </summary>
     public IReadOnlySet<string>? TenantAllowList { get; init; }
 
+    /// <summary>
+    /// The host is in the scheduler's isolatedHosts list (IsolatedHostsFilter), decided once when
+    /// the state is built so the filter never has to look the name up per decision.
+    /// </summary>
+    public bool Isolated { get; init; }
+
     public int UsedVcpus { get; init; }
 
     public long UsedMemoryMb { get; init; }

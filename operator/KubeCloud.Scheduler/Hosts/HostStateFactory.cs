@@ -60,6 +60,7 @@ public static class HostStateFactory
             DisabledReason = spec.DisabledReason,
             Ready = IsReady(status, now, options.ServiceDownTimeSeconds),
             TenantAllowList = TenantAllowList(labels),
+            Isolated = options.IsolatedHosts.Contains(name, StringComparer.Ordinal),
             UsedVcpus = usage.Vcpus,
             UsedMemoryMb = usage.MemoryMb,
             UsedDiskMb = usage.DiskMb,

@@ -100,24 +100,24 @@ public sealed class IsolatedHostsFilterTests
 
     public static FilterCases RestrictedCases => new()
     {
-        { "isolated image on isolated host", Host("iso1"), Request().WithImage("demo/secure"), true },
+        { "isolated image on isolated host", Host("iso1").Isolated(), Request().WithImage("demo/secure"), true },
         { "isolated image on ordinary host", Host("host1"), Request().WithImage("demo/secure"), false },
-        { "ordinary image on isolated host", Host("iso1"), Request().WithImage("demo/cirros"), false },
+        { "ordinary image on isolated host", Host("iso1").Isolated(), Request().WithImage("demo/cirros"), false },
         { "ordinary image on ordinary host", Host("host1"), Request().WithImage("demo/cirros"), true },
-        { "image listed by name alone, any namespace", Host("iso1"), Request().WithImage("other/golden"), true },
-        { "boot from volume on isolated host", Host("iso1"), Request(), false },
+        { "image listed by name alone, any namespace", Host("iso1").Isolated(), Request().WithImage("other/golden"), true },
+        { "boot from volume on isolated host", Host("iso1").Isolated(), Request(), false },
     };
 
     public static FilterCases UnrestrictedCases => new()
     {
-        { "isolated image on isolated host", Host("iso1"), Request().WithImage("demo/secure"), true },
+        { "isolated image on isolated host", Host("iso1").Isolated(), Request().WithImage("demo/secure"), true },
         { "isolated image on ordinary host", Host("host1"), Request().WithImage("demo/secure"), false },
-        { "ordinary image on isolated host", Host("iso1"), Request().WithImage("demo/cirros"), true },
+        { "ordinary image on isolated host", Host("iso1").Isolated(), Request().WithImage("demo/cirros"), true },
     };
 
     public static FilterCases HostsOnlyCases => new()
     {
-        { "no isolated images: isolated host refuses", Host("iso1"), Request().WithImage("demo/cirros"), false },
+        { "no isolated images: isolated host refuses", Host("iso1").Isolated(), Request().WithImage("demo/cirros"), false },
         { "no isolated images: ordinary host takes", Host("host1"), Request().WithImage("demo/cirros"), true },
     };
 

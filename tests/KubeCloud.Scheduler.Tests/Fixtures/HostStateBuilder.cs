@@ -44,6 +44,8 @@ public sealed class HostStateBuilder
 
     public HostStateBuilder Disabled(string reason = "maintenance") => With(s => s with { Disabled = true, DisabledReason = reason });
 
+    public HostStateBuilder Isolated() => With(s => s with { Isolated = true });
+
     public HostStateBuilder NotReady() => With(s => s with { Ready = false });
 
     public HostStateBuilder WithLabel(string key, string value) =>
