@@ -146,6 +146,7 @@ public sealed class Condition
     [Format("date-time")]
     [JsonPropertyName("lastTransitionTime")]
     [Description("Last time the condition changed from one status to another.")]
+    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
     public DateTimeOffset LastTransitionTime { get; set; }
 
     [Required]
