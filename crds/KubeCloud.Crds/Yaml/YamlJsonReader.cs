@@ -12,12 +12,20 @@ namespace KubeCloud.Crds.Yaml;
 /// </summary>
 public static partial class YamlJsonReader
 {
-    /// <summary>Every non-empty document of a YAML stream.</summary>
+    /// <summary>Every non-empty document of a YAML stream; <see cref="FormatException"/> on invalid YAML.</summary>
     public static IReadOnlyList<JsonNode> ReadAll(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new FormatException($"invalid YAML at line {e.Start.Line}: {e.Message}", e);
+        }
+
         return [.. stream.Documents.Select(d => ToJson(d.RootNode)).OfType<JsonNode>()];
     }
 
