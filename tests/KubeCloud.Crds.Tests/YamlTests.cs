@@ -79,6 +79,7 @@ public sealed class YamlTests
     [InlineData("a: \"true\"", """{"a":"true"}""")]
     [InlineData("a: yes", """{"a":true}""")]
     [InlineData("a: Off", """{"a":false}""")]
+    [InlineData("a: n", """{"a":false}""")] // YAML 1.1, as kubectl reads it: quote such names
     [InlineData("a: ~", """{"a":null}""")]
     [InlineData("a:", """{"a":null}""")]
     [InlineData("a: !!str 12", """{"a":"12"}""")]

@@ -11,6 +11,7 @@ public enum FieldErrorType
     TooLong,
     TooMany,
     Forbidden,
+    Internal,
     /// <summary>A field the schema does not declare, refused in strict mode.</summary>
     Unknown,
 }
@@ -35,6 +36,7 @@ public sealed record FieldError(string Path, FieldErrorType Type, string? BadVal
         FieldErrorType.TooLong => "Too long",
         FieldErrorType.TooMany => "Too many",
         FieldErrorType.Forbidden => "Forbidden",
+        FieldErrorType.Internal => "Internal error",
         FieldErrorType.Unknown => "Unknown field",
         _ => Type.ToString(),
     };

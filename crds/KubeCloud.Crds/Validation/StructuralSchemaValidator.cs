@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KubeCloud.Crds.Cel;
 
 namespace KubeCloud.Crds.Validation;
 
@@ -33,6 +34,8 @@ public sealed class StructuralSchemaValidator
         Schema = StructuralSchema.Parse(openApiV3Schema);
     }
 
+    private readonly CelRuleValidator _rules = new();
+
     /// <summary>The parsed schema.</summary>
     public StructuralSchema Schema { get; }
 
@@ -61,6 +64,28 @@ public sealed class StructuralSchemaValidator
 
         return new SchemaValidationResult(errors, unknown);
     }
+
+    /// <summary>
+    /// Validates like <see cref="Validate"/>, then runs the schema's CEL rules (transition rules
+    /// only when <paramref name="oldValue"/> is given, i.e. on update). As in kube-apiserver, the
+    /// rules are skipped when the object has type or enum errors.
+    /// </summary>
+    public SchemaValidationResult ValidateWithRules(JsonNode? newValue, JsonNode? oldValue = null, UnknownFieldMode mode = UnknownFieldMode.Collect)
+    {
+        var result = Validate(newValue, mode);
+        if (result.Errors.Any(e => e.Type is FieldErrorType.TypeInvalid or FieldErrorType.NotSupported))
+        {
+            return result with
+            {
+                Errors = [.. result.Errors, new FieldError(string.Empty, FieldErrorType.Invalid, null, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation")],
+            };
+        }
+
+        return result with { Errors = [.. result.Errors, .. _rules.Validate(Schema, newValue, oldValue)] };
+    }
+
+    /// <summary>Every CEL rule of the schema, with the reason it cannot be evaluated, if any.</summary>
+    public IReadOnlyList<CelRuleInfo> Rules() => CelRuleValidator.Rules(Schema);
 
     /// <summary>Removes undeclared fields (and nulls of non-nullable fields without a default) in place; returns their paths.</summary>
     public IReadOnlyList<string> Prune(JsonNode? value) => SchemaPruner.Prune(value, Schema);
