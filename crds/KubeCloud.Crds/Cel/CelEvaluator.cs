@@ -78,60 +78,62 @@ public static class CelEvaluator
         };
 
         var results = elements.Select(element => Try(() => AsBool(Evaluate(comprehension.Predicate, variables.SetItem(comprehension.Variable, element)), comprehension.Macro)));
-        switch (comprehension.Macro)
+        return comprehension.Macro switch
         {
-            case "all":
-            {
-                CelEvaluationException? error = null;
-                foreach (var (value, failure) in results)
-                {
-                    if (failure is not null)
-                    {
-                        error ??= failure;
-                    }
-                    else if (!value)
-                    {
-                        return false;
-                    }
-                }
+            "all" => All(results),
+            "exists" => Exists(results),
+            _ => ExistsOne(results),
+        };
+    }
 
-                return error is null ? true : throw error;
+    /// <summary>False if any element is false (even if others fail), else the first error, else true.</summary>
+    private static bool All(IEnumerable<(bool Value, CelEvaluationException? Error)> results)
+    {
+        CelEvaluationException? error = null;
+        foreach (var (value, failure) in results)
+        {
+            if (failure is not null)
+            {
+                error ??= failure;
             }
-
-            case "exists":
+            else if (!value)
             {
-                CelEvaluationException? error = null;
-                foreach (var (value, failure) in results)
-                {
-                    if (failure is not null)
-                    {
-                        error ??= failure;
-                    }
-                    else if (value)
-                    {
-                        return true;
-                    }
-                }
-
-                return error is null ? false : throw error;
-            }
-
-            default:
-            {
-                var count = 0;
-                foreach (var (value, failure) in results)
-                {
-                    if (failure is not null)
-                    {
-                        throw failure;
-                    }
-
-                    count += value ? 1 : 0;
-                }
-
-                return count == 1;
+                return false;
             }
         }
+
+        return error is null ? true : throw error;
+    }
+
+    /// <summary>True if any element is true (even if others fail), else the first error, else false.</summary>
+    private static bool Exists(IEnumerable<(bool Value, CelEvaluationException? Error)> results)
+    {
+        CelEvaluationException? error = null;
+        foreach (var (value, failure) in results)
+        {
+            if (failure is not null)
+            {
+                error ??= failure;
+            }
+            else if (value)
+            {
+                return true;
+            }
+        }
+
+        return error is null ? false : throw error;
+    }
+
+    /// <summary>True if exactly one element is true; any error is the result.</summary>
+    private static bool ExistsOne(IEnumerable<(bool Value, CelEvaluationException? Error)> results)
+    {
+        var count = 0;
+        foreach (var (value, failure) in results)
+        {
+            count += failure is not null ? throw failure : value ? 1 : 0;
+        }
+
+        return count == 1;
     }
 
     private static bool LogicalAnd(CelBinary binary, ImmutableDictionary<string, object> variables)
