@@ -282,6 +282,7 @@ public sealed class ServerStatus : KubeCloudStatus
     [Format("date-time")]
     [JsonPropertyName("launchedAt")]
     [Description("When the server first became Active.")]
+    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
     public DateTimeOffset? LaunchedAt { get; set; }
 
     [JsonPropertyName("observedRebootRequest")]
@@ -358,6 +359,7 @@ public sealed class ServerFault
     [Format("date-time")]
     [JsonPropertyName("time")]
     [Description("When the fault happened.")]
+    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
     public DateTimeOffset? Time { get; set; }
 
     [JsonPropertyName("details")]
