@@ -67,6 +67,7 @@ public sealed class SchemaBuilderTests
         [Length(Max = 63)] public string? Short { get; set; }
         [Length(Min = 1, Max = 253)] public string? Bounded { get; set; }
         [Items(Max = 16)] public List<string>? Few { get; set; }
+        [Items(Max = 8, MaxLength = 253)] public List<string>? FewShort { get; set; }
         [Items(Min = 1, Max = 2)] public List<int>? OneOrTwo { get; set; }
         [MaxProperties(128)] public Dictionary<string, string>? SmallMap { get; set; }
         [Default("qcow2")] public string Format { get; set; } = "qcow2";
@@ -117,6 +118,7 @@ public sealed class SchemaBuilderTests
         { nameof(Sample.Short), """{"type":"string","maxLength":63}""" },
         { nameof(Sample.Bounded), """{"type":"string","minLength":1,"maxLength":253}""" },
         { nameof(Sample.Few), """{"type":"array","maxItems":16,"items":{"type":"string"}}""" },
+        { nameof(Sample.FewShort), """{"type":"array","maxItems":8,"items":{"type":"string","maxLength":253}}""" },
         { nameof(Sample.OneOrTwo), """{"type":"array","minItems":1,"maxItems":2,"items":{"type":"integer","format":"int32"}}""" },
         { nameof(Sample.SmallMap), """{"type":"object","maxProperties":128,"additionalProperties":{"type":"string"}}""" },
         { nameof(Sample.Format), """{"type":"string","default":"qcow2"}""" },
@@ -196,6 +198,11 @@ public sealed class SchemaBuilderTests
         [ListType(ListTypeAttribute.Set)] public List<Keyed>? Items { get; set; }
     }
 
+    public sealed class ItemLengthOnInts
+    {
+        [Items(MaxLength = 5)] public List<int>? Numbers { get; set; }
+    }
+
     public sealed class ListTypeOnString
     {
         [ListType(ListTypeAttribute.Set)] public string? Text { get; set; }
@@ -238,6 +245,7 @@ public sealed class SchemaBuilderTests
         { typeof(MapWithoutKeys), "a list of type map needs at least one map key" },
         { typeof(SetOfObjects), "a list of type set needs scalar items" },
         { typeof(ListTypeOnString), "[ListType] needs a list" },
+        { typeof(ItemLengthOnInts), "[Items(MaxLength)] needs a list of strings" },
         { typeof(MinimumOnString), "[Minimum]/[Maximum] need a number" },
         { typeof(PatternOnInt), "[Pattern]/[Length] need a string" },
         { typeof(EnumWithoutConverter), "must have [JsonConverter(typeof(JsonStringEnumConverter<UnmarkedEnum>))]" },

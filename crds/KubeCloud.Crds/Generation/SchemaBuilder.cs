@@ -243,6 +243,15 @@ public static class SchemaBuilder
         {
             SetBound(schema, "minItems", items.Min);
             SetBound(schema, "maxItems", items.Max);
+            if (items.MaxLength >= 0)
+            {
+                if (schema["items"] is not JsonObject itemSchema || itemSchema["type"]?.GetValue<string>() != "string")
+                {
+                    throw new CrdGenerationException($"{where}: [Items(MaxLength)] needs a list of strings");
+                }
+
+                SetBound(itemSchema, "maxLength", items.MaxLength);
+            }
         }
 
         if (property.GetCustomAttribute<MaxPropertiesAttribute>() is { } maxProperties)
