@@ -71,7 +71,7 @@ public sealed class LocalApiServer : IAsyncDisposable
         options ??= new LocalApiServerOptions();
         var resources = new ResourceRegistry(BuiltInResourceCatalog.All);
         var store = new ObjectStore(options.WatchHistorySize);
-        var validation = new ObjectValidation(new PendingCustomResourceValidator());
+        var validation = new ObjectValidation(new StructuralSchemaValidation());
         var registry = new ObjectRegistry(store, resources, validation);
         var crds = new CrdController(store, resources);
         store.Committed += crds.OnCommitted;
@@ -208,7 +208,7 @@ public sealed class LocalApiServer : IAsyncDisposable
         var crdType = resources.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
         foreach (var file in crdFiles)
         {
-            foreach (var document in YamlDocuments.ReadAll(File.ReadAllText(file)).OfType<JsonObject>())
+            foreach (var document in global::KubeCloud.Crds.Yaml.YamlJsonReader.ReadAll(File.ReadAllText(file)).OfType<JsonObject>())
             {
                 if (registry.Store.Get(crdType.GroupResource, "", document.Name()) is null)
                 {

@@ -20,6 +20,11 @@ public sealed class InvalidObjectTests : IClassFixture<InvalidObjectTests.Fixtur
         {
             var options = new LocalApiServerOptions();
             options.CrdFiles.Add(Path.Combine(AppContext.BaseDirectory, "TestData", "crds", "widgets.yaml"));
+            foreach (var file in Directory.GetFiles(Path.Combine(KubeClients.RepositoryRoot, "crds"), "*.yaml"))
+            {
+                options.CrdFiles.Add(file);
+            }
+
             return options;
         }
     }
@@ -52,6 +57,12 @@ public sealed class InvalidObjectTests : IClassFixture<InvalidObjectTests.Fixtur
         { "crd with a bad scope", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", """{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"things.example.com"},"spec":{"group":"example.com","names":{"plural":"things","kind":"Thing"},"scope":"Global","versions":[{"name":"v1","served":true,"storage":true}]}}""", 422, "Invalid", "spec.scope" },
         { "widget with an invalid name", "/apis/test.kubecloud.io/v1/namespaces/default/widgets", """{"apiVersion":"test.kubecloud.io/v1","kind":"Widget","metadata":{"name":"UPPER"},"spec":{"size":1}}""", 422, "Invalid", "metadata.name" },
         { "widget with an invalid finalizer", "/apis/test.kubecloud.io/v1/namespaces/default/widgets", """{"apiVersion":"test.kubecloud.io/v1","kind":"Widget","metadata":{"name":"fin","finalizers":["-bad-"]},"spec":{"size":1}}""", 422, "Invalid", "metadata.finalizers[0]" },
+        { "widget without its required size", "/apis/test.kubecloud.io/v1/namespaces/default/widgets", """{"apiVersion":"test.kubecloud.io/v1","kind":"Widget","metadata":{"name":"nosize"},"spec":{}}""", 422, "Invalid", "spec.size" },
+        { "widget with size as text", "/apis/test.kubecloud.io/v1/namespaces/default/widgets", """{"apiVersion":"test.kubecloud.io/v1","kind":"Widget","metadata":{"name":"txt"},"spec":{"size":"big"}}""", 422, "Invalid", "spec.size" },
+        { "server without flavorRef", "/apis/kubecloud.io/v1alpha1/namespaces/default/servers", """{"apiVersion":"kubecloud.io/v1alpha1","kind":"Server","metadata":{"name":"web"},"spec":{"imageRef":{"name":"debian"}}}""", 422, "Invalid", "spec.flavorRef" },
+        { "flavor with negative vcpus", "/apis/kubecloud.io/v1alpha1/flavors", """{"apiVersion":"kubecloud.io/v1alpha1","kind":"Flavor","metadata":{"name":"neg"},"spec":{"vcpus":-1,"memory":"1Gi","rootDisk":"1Gi"}}""", 422, "Invalid", "spec.vcpus" },
+        { "image with an unsupported disk format", "/apis/kubecloud.io/v1alpha1/namespaces/default/images", """{"apiVersion":"kubecloud.io/v1alpha1","kind":"Image","metadata":{"name":"img"},"spec":{"source":{"url":"https://example.com/a.img"},"diskFormat":"vmdk"}}""", 422, "Invalid", "spec.diskFormat" },
+        { "private-only field on a public flavor (CEL)", "/apis/kubecloud.io/v1alpha1/flavors", """{"apiVersion":"kubecloud.io/v1alpha1","kind":"Flavor","metadata":{"name":"cel"},"spec":{"vcpus":1,"memory":"1Gi","rootDisk":"1Gi","public":true,"projects":["demo"]}}""", 422, "Invalid", "spec.projects" },
         { "widget of another group", "/apis/test.kubecloud.io/v1/namespaces/default/widgets", """{"apiVersion":"other.io/v1","kind":"Widget","metadata":{"name":"og"},"spec":{"size":1}}""", 400, "BadRequest", null },
     };
 
@@ -123,6 +134,46 @@ public sealed class InvalidObjectTests : IClassFixture<InvalidObjectTests.Fixtur
         (code, body) = await _fixture.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"stale"}}"""));
         Assert.Equal(HttpStatusCode.Conflict, code);
         Assert.Equal("AlreadyExists", (string?)body["reason"]);
+    }
+
+    [Fact]
+    public async Task Custom_resources_are_pruned_defaulted_and_strict_about_unknown_fields()
+    {
+        var json = """{"apiVersion":"test.kubecloud.io/v1","kind":"Widget","metadata":{"name":"pruned"},"spec":{"size":2,"shape":"round"}}""";
+        var (strict, body) = await _fixture.SendAsync(HttpMethod.Post, "/apis/test.kubecloud.io/v1/namespaces/default/widgets?fieldValidation=Strict", JsonNode.Parse(json));
+        Assert.Equal(HttpStatusCode.BadRequest, strict);
+        Assert.Equal("strict decoding error: unknown field \"spec.shape\"", (string?)body["message"]);
+        var created = await _fixture.CreateAsync("/apis/test.kubecloud.io/v1/namespaces/default/widgets?fieldValidation=Ignore", json);
+        Assert.Null(created["spec"]!["shape"]);
+        Assert.Equal("blue", (string?)created["spec"]!["color"]);
+    }
+
+    [Fact]
+    public async Task A_crd_with_a_rule_the_evaluator_cannot_run_is_accepted_with_a_warning()
+    {
+        var crd = """
+            {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"odds.example.com"},
+             "spec":{"group":"example.com","names":{"plural":"odds","kind":"Odd"},"scope":"Namespaced",
+              "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{"spec":{"type":"object",
+                "x-kubernetes-validations":[{"rule":"self.name.matches('^a')"}],"properties":{"name":{"type":"string"}}}}}}}]}}
+            """;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions") { Content = new StringContent(crd) };
+        request.Content.Headers.ContentType = new("application/json");
+        using var response = await _fixture.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var warning = Assert.Single(response.Headers.GetValues("Warning"));
+        Assert.Contains("self.name.matches('^a')", warning, StringComparison.Ordinal);
+        Assert.Contains("not evaluated", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_project_crds_have_no_rule_the_evaluator_cannot_run()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(KubeClients.RepositoryRoot, "crds"), "*.yaml"))
+        {
+            var crd = global::KubeCloud.Crds.Yaml.YamlJsonReader.Read(await File.ReadAllTextAsync(file)).AsObject();
+            Assert.Empty(new KubeCloud.LocalCluster.Validation.StructuralSchemaValidation().Warnings(crd));
+        }
     }
 
     [Fact]

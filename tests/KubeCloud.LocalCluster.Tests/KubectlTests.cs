@@ -49,11 +49,30 @@ public sealed class KubectlTests : IClassFixture<ServerFixture>
         await ApplyCrdsAsync(version);
         await KubectlOk(version, $"apply -f {Data("examples")}");
         var table = await KubectlOk(version, "get kubecloud -A");
-        var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Matches(@"^NAMESPACE\s+NAME\s+SIZE\s+READY\s+AGE", lines[0]);
-        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^shop\s+widget\.test\.kubecloud\.io/large\s+9\s") || System.Text.RegularExpressions.Regex.IsMatch(l, @"^shop\s+large\s+9\s"));
+        var multiline = System.Text.RegularExpressions.RegexOptions.Multiline;
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"^NAMESPACE\s+NAME\s+SIZE\s+READY\s+AGE", multiline), table);
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"^shop\s+(widget\.test\.kubecloud\.io/)?large\s+9\s", multiline), table);
         var yaml = await KubectlOk(version, "get widget large -n shop -o jsonpath={.spec.color}");
         Assert.Equal("red", yaml);
+    }
+
+    [Theory]
+    [MemberData(nameof(KubeClients.KubectlVersions), MemberType = typeof(KubeClients))]
+    public async Task Apply_the_project_crds_and_examples_then_get_and_explain_the_cloud(string version)
+    {
+        var root = KubeClients.RepositoryRoot;
+        await KubectlOk(version, $"apply -f {Path.Combine(root, "crds")}");
+        await KubectlOk(version, $"apply -f {Path.Combine(root, "examples")}");
+        var cloud = await KubectlOk(version, "get kubecloud -A");
+        Assert.Matches(@"NAME\s+VCPUS\s+MEMORY\s+ROOT DISK\s+PUBLIC\s+AGE", cloud);
+        Assert.Matches(@"flavor\.kubecloud\.io/m1\.small\s+1\s+2Gi", cloud);
+        Assert.Matches(@"NAMESPACE\s+NAME\s+PHASE\s+POWER\s+NODE\s+FLAVOR", cloud);
+        Assert.Matches(@"demo\s+server\.kubecloud\.io/web-1\s+.*m1\.small", cloud);
+        var explained = await KubectlOk(version, "explain server.spec");
+        Assert.Contains("flavorRef", explained, StringComparison.Ordinal);
+        Assert.Contains("-required-", explained, StringComparison.Ordinal);
+        Assert.Contains("unchanged", await KubectlOk(version, $"apply -f {Path.Combine(root, "examples")}"), StringComparison.Ordinal);
+        Assert.Equal(0, (await _fixture.KubectlAsync(version, $"diff -f {Path.Combine(root, "examples")}")).ExitCode);
     }
 
     [Theory]

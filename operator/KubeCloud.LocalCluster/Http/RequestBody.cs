@@ -43,7 +43,7 @@ public static class RequestBody
         {
             if (mediaType.Contains("yaml", StringComparison.Ordinal) && !text.TrimStart().StartsWith('{'))
             {
-                var documents = YamlDocuments.ReadAll(text);
+                var documents = global::KubeCloud.Crds.Yaml.YamlJsonReader.ReadAll(text);
                 return documents.Count == 1 ? documents[0] : throw ApiException.BadRequest("the body must hold exactly one YAML document");
             }
 
@@ -53,7 +53,7 @@ public static class RequestBody
         {
             throw ApiException.BadRequest($"couldn't get version/kind; json parse error: {e.Message}");
         }
-        catch (YamlDotNet.Core.YamlException e)
+        catch (Exception e) when (e is YamlDotNet.Core.YamlException or FormatException)
         {
             throw ApiException.BadRequest($"error converting YAML to JSON: {e.Message}");
         }
