@@ -27,7 +27,7 @@ public sealed class DiscoveryHandler
     }
 
     public static bool WantsAggregated(ApiContext context) =>
-        context.Http.Request.Headers.Accept.ToString().Contains("g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", StringComparison.Ordinal);
+        context.Http.Request.Headers.Accept.ToString().Replace(" ", "", StringComparison.Ordinal).Contains("g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", StringComparison.Ordinal);
 
     /// <summary>Answers a discovery path, or returns false when the path is not a discovery document.</summary>
     public async Task<bool> TryServeAsync(ApiContext context)

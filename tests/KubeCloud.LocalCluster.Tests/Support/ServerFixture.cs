@@ -29,9 +29,12 @@ public class ServerFixture : IAsyncLifetime
         Clients = new ClientProcess(Server.KubeconfigPath, _home);
     }
 
-    public HttpClient CreateClient(string? token)
+    public HttpClient CreateClient(string? token) => CreateClient(Server, token);
+
+    /// <summary>An HTTP client that trusts only the server's CA, with a bearer token (none: anonymous).</summary>
+    public static HttpClient CreateClient(LocalApiServer server, string? token)
     {
-        var ca = X509Certificate2.CreateFromPem(Server.CaCertificatePem);
+        var ca = X509Certificate2.CreateFromPem(server.CaCertificatePem);
         var handler = new SocketsHttpHandler
         {
             SslOptions =
@@ -51,7 +54,7 @@ public class ServerFixture : IAsyncLifetime
                 },
             },
         };
-        var client = new HttpClient(handler) { BaseAddress = Server.Endpoint, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(handler) { BaseAddress = server.Endpoint, Timeout = TimeSpan.FromSeconds(30) };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
