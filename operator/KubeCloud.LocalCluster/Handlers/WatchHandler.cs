@@ -64,6 +64,7 @@ public sealed class WatchHandler
             response.ContentType = ResponseWriter.Json;
             response.Headers.CacheControl = "no-cache, private";
             await response.StartAsync(context.Aborted);
+            await response.Body.FlushAsync(context.Aborted);
             bool Visible(StoredObject o) => (labels.IsEmpty || labels.Matches(o.Object.Labels())) && (fields.IsEmpty || fields.Matches(o.Object));
             var lastRevision = since ?? revision;
             foreach (var change in initial)
