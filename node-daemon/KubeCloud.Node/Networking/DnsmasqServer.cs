@@ -75,7 +75,7 @@ public sealed class DnsmasqServer(ICommandRunner run, string stateRoot)
             args.Add("--dhcp-option=option:dns-server," + string.Join(',', plan.DnsServers));
         }
 
-        foreach (var host in plan.Hosts.OrderBy(h => h.MacAddress, StringComparer.Ordinal))
+        foreach (var host in plan.Hosts.OrderBy(h => h.MacAddress.ToLowerInvariant(), StringComparer.Ordinal))
         {
             if (!plan.Subnet.Contains(host.Address))
             {
