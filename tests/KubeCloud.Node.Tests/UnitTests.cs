@@ -224,3 +224,29 @@ public sealed class DomainStatusTests
         Assert.Equal(active, status.IsActive);
     }
 }
+
+public sealed class HostFactsTests
+{
+    [Fact]
+    public void Reads_cpu_memory_and_disk_of_this_machine()
+    {
+        var probe = new HypervisorProbeResult(HypervisorType.Qemu, "test", TimeSpan.Zero);
+        var facts = KubeCloud.Node.HostFacts.HostFactsReader.Read("/var/tmp", probe, IPAddress.Loopback);
+        Assert.Equal(Environment.ProcessorCount, facts.CpuCount);
+        Assert.NotEqual("unknown", facts.CpuModel);
+        Assert.InRange(facts.MemoryAvailableBytes, 1, facts.MemoryTotalBytes);
+        Assert.InRange(facts.DiskAvailableBytes, 1, facts.DiskTotalBytes);
+        var df = new DriveInfo("/var/tmp");
+        Assert.Equal(df.TotalSize, facts.DiskTotalBytes);
+    }
+
+    [Fact]
+    public void Parses_cpuinfo_and_meminfo()
+    {
+        var (count, model, flags) = KubeCloud.Node.HostFacts.HostFactsReader.ParseCpuInfo(
+            "processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu vmx sse2\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n");
+        Assert.Equal((2, "AMD EPYC 7B13"), (count, model));
+        Assert.Equal(["fpu", "vmx", "sse2"], flags);
+        Assert.Equal((2048L * 1024, 1024L * 1024), KubeCloud.Node.HostFacts.HostFactsReader.ParseMemInfo("MemTotal:       2048 kB\nMemFree: 1 kB\nMemAvailable:   1024 kB\n"));
+    }
+}
