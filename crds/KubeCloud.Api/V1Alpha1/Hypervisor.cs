@@ -1,0 +1,181 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+using KubeCloud.Api.Schema;
+using KubeCloud.Kube.Models;
+
+namespace KubeCloud.Api.V1Alpha1;
+
+/// <summary>A compute node as the scheduler sees it (nova compute host).</summary>
+[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName, Namespaced = false)]
+[ShortNames("hv")]
+[Categories(ApiGroup.Category)]
+[PrinterColumn(1, "Type", "string", ".status.hypervisorType")]
+[PrinterColumn(2, "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status")]
+[PrinterColumn(3, "Disabled", "boolean", ".spec.disabled")]
+[PrinterColumn(4, "VCPUs Used", "integer", ".status.allocated.vcpus")]
+[PrinterColumn(5, "VCPUs", "integer", ".status.capacity.vcpus")]
+[PrinterColumn(6, "Memory Used", "string", ".status.allocated.memory")]
+[PrinterColumn(7, "Memory", "string", ".status.capacity.memory")]
+[PrinterColumn(8, "Instances", "integer", ".status.instances")]
+[PrinterColumn(9, "Tunnel IP", "string", ".status.tunnelIP", Priority = 1)]
+[PrinterColumn(10, "CPU", "string", ".status.cpu.model", Priority = 1)]
+[PrinterColumn(11, "Age", "date", ".metadata.creationTimestamp")]
+[Description("Hypervisor is one compute node as the scheduler sees it, like nova's compute host: its name is the node's name. The node daemon reports capacity, CPU and health in status; the operator reports allocations; admins disable it or tune allocation ratios in spec. Labels of the node (zone, aggregates) are mirrored onto the Hypervisor.")]
+public sealed class Hypervisor() : KubeCloudObject<HypervisorSpec, HypervisorStatus>(KubeKind)
+{
+    public const string KubeKind = "Hypervisor";
+    public const string KubePluralName = "hypervisors";
+}
+
+/// <summary>Desired state of a Hypervisor, set by admins.</summary>
+[ValidationRule("self.disabled || !has(self.disabledReason)", Message = "disabledReason may only be set when disabled is true", FieldPath = ".disabledReason")]
+public sealed class HypervisorSpec
+{
+    [Default(false)]
+    [JsonPropertyName("disabled")]
+    [Description("Stop scheduling new servers here (nova service-disable); running servers stay.")]
+    public bool Disabled { get; set; }
+
+    [Length(Max = 255)]
+    [JsonPropertyName("disabledReason")]
+    [Description("Why the hypervisor is disabled.")]
+    public string? DisabledReason { get; set; }
+
+    [Minimum(0, Exclusive = true)]
+    [Maximum(64)]
+    [JsonPropertyName("cpuAllocationRatio")]
+    [Description("Virtual CPUs per physical CPU the scheduler may allocate; unset means the scheduler's default (nova: 4.0).")]
+    public double? CpuAllocationRatio { get; set; }
+
+    [Minimum(0, Exclusive = true)]
+    [Maximum(16)]
+    [JsonPropertyName("ramAllocationRatio")]
+    [Description("Memory overcommit ratio; unset means the scheduler's default (nova: 1.0).")]
+    public double? RamAllocationRatio { get; set; }
+
+    [Minimum(0, Exclusive = true)]
+    [Maximum(16)]
+    [JsonPropertyName("diskAllocationRatio")]
+    [Description("Disk overcommit ratio; unset means the scheduler's default (nova: 1.0).")]
+    public double? DiskAllocationRatio { get; set; }
+
+    [JsonPropertyName("reservedMemory")]
+    [Description("Memory kept for the host, not given to servers (nova: 512Mi).")]
+    public Quantity? ReservedMemory { get; set; }
+
+    [JsonPropertyName("reservedDisk")]
+    [Description("Disk kept for the host.")]
+    public Quantity? ReservedDisk { get; set; }
+
+    [Minimum(0)]
+    [JsonPropertyName("reservedVcpus")]
+    [Description("Physical CPUs kept for the host.")]
+    public int? ReservedVcpus { get; set; }
+
+    [Minimum(0)]
+    [JsonPropertyName("maxInstances")]
+    [Description("Most servers the NumInstancesFilter allows here; unset means the scheduler's default.")]
+    public int? MaxInstances { get; set; }
+
+    [Minimum(0)]
+    [JsonPropertyName("maxIoOps")]
+    [Description("Most concurrent builds, resizes and snapshots the IoOpsFilter allows here; unset means the scheduler's default.")]
+    public int? MaxIoOps { get; set; }
+}
+
+/// <summary>Amounts of the resources a scheduler counts.</summary>
+public sealed class HypervisorResources
+{
+    [Minimum(0)]
+    [JsonPropertyName("vcpus")]
+    [Description("Virtual CPUs (physical CPUs for capacity).")]
+    public int Vcpus { get; set; }
+
+    [JsonPropertyName("memory")]
+    [Description("Memory.")]
+    public Quantity Memory { get; set; }
+
+    [JsonPropertyName("disk")]
+    [Description("Disk of the instances directory.")]
+    public Quantity Disk { get; set; }
+}
+
+/// <summary>CPU facts of a host.</summary>
+public sealed class HypervisorCpu
+{
+    [JsonPropertyName("model")]
+    [Description("CPU model name.")]
+    public string? Model { get; set; }
+
+    [JsonPropertyName("vendor")]
+    [Description("CPU vendor.")]
+    public string? Vendor { get; set; }
+
+    [JsonPropertyName("architecture")]
+    [Description("CPU architecture.")]
+    public CpuArchitecture? Architecture { get; set; }
+
+    [ListType(ListTypeAttribute.Set)]
+    [JsonPropertyName("features")]
+    [Description("CPU feature flags, as /proc/cpuinfo lists them.")]
+    public List<string>? Features { get; set; }
+
+    [Minimum(0)]
+    [JsonPropertyName("sockets")]
+    [Description("Sockets.")]
+    public int? Sockets { get; set; }
+
+    [Minimum(0)]
+    [JsonPropertyName("cores")]
+    [Description("Cores per socket.")]
+    public int? Cores { get; set; }
+
+    [Minimum(0)]
+    [JsonPropertyName("threads")]
+    [Description("Threads per core.")]
+    public int? Threads { get; set; }
+}
+
+/// <summary>Observed state of a Hypervisor.</summary>
+public sealed class HypervisorStatus : KubeCloudStatus
+{
+    [JsonPropertyName("hypervisorType")]
+    [Description("kvm, or qemu where KVM cannot run guests on this node.")]
+    public HypervisorType? HypervisorType { get; set; }
+
+    [JsonPropertyName("hypervisorVersion")]
+    [Description("Version of QEMU as libvirt reports it.")]
+    public string? HypervisorVersion { get; set; }
+
+    [JsonPropertyName("cpu")]
+    [Description("CPU facts.")]
+    public HypervisorCpu? Cpu { get; set; }
+
+    [JsonPropertyName("capacity")]
+    [Description("Physical resources of the node, reported by the node daemon.")]
+    public HypervisorResources? Capacity { get; set; }
+
+    [JsonPropertyName("allocated")]
+    [Description("Resources claimed by servers placed here, reported by the operator.")]
+    public HypervisorResources? Allocated { get; set; }
+
+    [Minimum(0)]
+    [JsonPropertyName("instances")]
+    [Description("Servers placed on the node.")]
+    public int? Instances { get; set; }
+
+    [Minimum(0)]
+    [JsonPropertyName("ioOps")]
+    [Description("Builds, resizes and snapshots in progress.")]
+    public int? IoOps { get; set; }
+
+    [Pattern(Patterns.IPAddress)]
+    [JsonPropertyName("tunnelIP")]
+    [Description("Address VXLAN tunnels to this node use.")]
+    public string? TunnelIP { get; set; }
+
+    [Format("date-time")]
+    [JsonPropertyName("lastHeartbeatTime")]
+    [Description("Last time the node daemon reported; a stale heartbeat makes the hypervisor not Ready.")]
+    public DateTimeOffset? LastHeartbeatTime { get; set; }
+}
