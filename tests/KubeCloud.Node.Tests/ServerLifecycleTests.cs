@@ -104,11 +104,13 @@ public sealed class ServerLifecycleTests(VmFixture vm, ITestOutputHelper output)
             Assert.False(vm.Driver.HasManagedSaveImage(name));
 
             // reboot (ACPI): the guest powers off on the button and libvirt starts it again.
+            await log.WaitForAsync("KC-ACPI-ARMED", TimeSpan.FromSeconds(30));
             vm.Driver.Reboot(name);
             await WaitUntilAsync(() => Count(log.Text, "KC-BOOT") == 2, TimeSpan.FromSeconds(90), () => log.Text);
             await log.WaitForAsync("KC-READY", TimeSpan.FromSeconds(60), log.Text.LastIndexOf("KC-BOOT", StringComparison.Ordinal));
 
             // graceful shutdown, then start again from cold.
+            await log.WaitForAsync("KC-ACPI-ARMED", TimeSpan.FromSeconds(30), log.Text.LastIndexOf("KC-BOOT", StringComparison.Ordinal));
             var outcome = await vm.Driver.ShutdownAsync(name, TimeSpan.FromSeconds(30));
             Assert.Equal(ShutdownOutcome.Graceful, outcome);
             Assert.Equal(DomainState.Shutoff, vm.Driver.GetStatus(name).State);

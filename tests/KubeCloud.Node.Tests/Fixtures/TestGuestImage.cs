@@ -105,6 +105,13 @@ public sealed class TestGuestImage
             }
 
             Directory.Move(work, dir);
+
+            // Guests built from an older kernel or init script are not needed any more.
+            foreach (var stale in Directory.GetDirectories(CacheRoot, "guest-*").Where(d => d != dir && !d.Contains(".tmp-", StringComparison.Ordinal)))
+            {
+                Directory.Delete(stale, true);
+            }
+
             return new TestGuestImage(kernel, initrd, version, watch.Elapsed, fromCache: false);
         }
         catch
