@@ -1,0 +1,124 @@
+using KubeCloud.Kube.Models;
+
+namespace KubeCloud.LocalCluster.Auth;
+
+/// <summary>
+/// kube-apiserver's RBAC authorizer over the objects of an <see cref="IClusterObjectSource"/>,
+/// preceded by the <c>system:masters</c> privileged-group authorizer. Answers Allow with the
+/// binding that allowed it, or NoOpinion (kube-apiserver then refuses with 403; the reason lists
+/// bindings whose role is missing, as kube's does). The compiled policy is cached against the
+/// revisions of the four RBAC resources when the source is an <see cref="IVersionedClusterObjectSource"/>.
+/// </summary>
+public sealed class RbacAuthorizer : IAuthorizer
+{
+    private readonly IClusterObjectSource source;
+    private readonly Lock gate = new();
+    private (long Roles, long ClusterRoles, long RoleBindings, long ClusterRoleBindings) cachedRevision;
+    private RbacPolicy? cachedPolicy;
+
+    public RbacAuthorizer(IClusterObjectSource source)
+    {
+        this.source = source ?? throw new ArgumentNullException(nameof(source));
+    }
+
+    public AuthorizationResult Authorize(RequestAttributes attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        if (attributes.User.Groups.Contains(UserInfo.MastersGroup))
+        {
+            return new AuthorizationResult(AuthorizationDecision.Allow);
+        }
+
+        var visitor = new AuthorizingVisitor(attributes);
+        Policy().VisitRulesFor(attributes.User, attributes.IsResourceRequest ? attributes.Namespace : "", visitor);
+        if (visitor.AllowedBy is { } allowedBy)
+        {
+            return new AuthorizationResult(AuthorizationDecision.Allow, $"RBAC: allowed by {allowedBy}");
+        }
+
+        var reason = visitor.Errors.Count > 0 ? $"RBAC: {AggregateErrors(visitor.Errors)}" : "";
+        return new AuthorizationResult(AuthorizationDecision.NoOpinion, reason);
+    }
+
+    /// <summary>The rules that apply to the user in the namespace (cluster-wide ones when the namespace is empty), and the errors met.</summary>
+    public (IReadOnlyList<V1PolicyRule> Rules, IReadOnlyList<string> Errors) RulesFor(UserInfo user, string @namespace)
+    {
+        var visitor = new CollectingVisitor();
+        Policy().VisitRulesFor(user, @namespace, visitor);
+        return (visitor.Rules, visitor.Errors);
+    }
+
+    /// <summary>The compiled policy, rebuilt when the RBAC objects have changed.</summary>
+    public RbacPolicy Policy()
+    {
+        if (source is not IVersionedClusterObjectSource versioned)
+        {
+            return RbacPolicy.Load(source);
+        }
+
+        var revision = (
+            versioned.RevisionOf(RbacResources.Group, RbacResources.Roles),
+            versioned.RevisionOf(RbacResources.Group, RbacResources.ClusterRoles),
+            versioned.RevisionOf(RbacResources.Group, RbacResources.RoleBindings),
+            versioned.RevisionOf(RbacResources.Group, RbacResources.ClusterRoleBindings));
+        lock (gate)
+        {
+            if (cachedPolicy is null || cachedRevision != revision)
+            {
+                cachedPolicy = RbacPolicy.Load(source);
+                cachedRevision = revision;
+            }
+
+            return cachedPolicy;
+        }
+    }
+
+    // utilerrors.NewAggregate formats one error as itself and several as "[a, b]".
+    private static string AggregateErrors(List<string> errors) =>
+        errors.Count == 1 ? errors[0] : $"[{string.Join(", ", errors)}]";
+
+    private sealed class AuthorizingVisitor(RequestAttributes request) : IRuleVisitor
+    {
+        public BoundSubject? AllowedBy { get; private set; }
+
+        public List<string> Errors { get; } = [];
+
+        public bool Visit(BoundSubject source, PolicyRuleMatch? rule, string? error)
+        {
+            if (rule is not null && rule.Allows(request))
+            {
+                AllowedBy = source;
+                return false;
+            }
+
+            if (error is not null)
+            {
+                Errors.Add(error);
+            }
+
+            return true;
+        }
+    }
+
+    private sealed class CollectingVisitor : IRuleVisitor
+    {
+        public List<V1PolicyRule> Rules { get; } = [];
+
+        public List<string> Errors { get; } = [];
+
+        public bool Visit(BoundSubject source, PolicyRuleMatch? rule, string? error)
+        {
+            if (rule is not null)
+            {
+                Rules.Add(rule.Rule);
+            }
+
+            if (error is not null)
+            {
+                Errors.Add(error);
+            }
+
+            return true;
+        }
+    }
+}
