@@ -24,9 +24,9 @@ public static class Build
     public static Rbacv1Subject ServiceAccount(string name, string? ns = null) => new() { Kind = "ServiceAccount", Name = name, Namespace = ns };
 
     public static JsonObject ClusterRole(string name, params V1PolicyRule[] rules) =>
-        ClusterRole(name, labels: null, aggregate: null, rules);
+        LabelledClusterRole(name, null, null, rules);
 
-    public static JsonObject ClusterRole(string name, Dictionary<string, string>? labels, V1AggregationRule? aggregate, params V1PolicyRule[] rules) =>
+    public static JsonObject LabelledClusterRole(string name, Dictionary<string, string>? labels, V1AggregationRule? aggregate, params V1PolicyRule[] rules) =>
         Json(new V1ClusterRole
         {
             ApiVersion = RbacResources.ApiVersion,
