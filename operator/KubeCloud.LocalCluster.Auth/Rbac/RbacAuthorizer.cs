@@ -33,7 +33,7 @@ public sealed class RbacAuthorizer : IAuthorizer
         Policy().VisitRulesFor(attributes.User, attributes.IsResourceRequest ? attributes.Namespace : "", visitor);
         if (visitor.AllowedBy is { } allowedBy)
         {
-            return new AuthorizationResult(AuthorizationDecision.Allow, $"RBAC: allowed by {allowedBy}");
+            return new AuthorizationResult(AuthorizationDecision.Allow, allowedBy.AllowedReason);
         }
 
         var reason = visitor.Errors.Count > 0 ? $"RBAC: {AggregateErrors(visitor.Errors)}" : "";

@@ -9,13 +9,12 @@ namespace KubeCloud.LocalCluster.Auth;
 /// </summary>
 public sealed class RbacPolicy
 {
-    private const string UserKey = "u:";
-    private const string GroupKey = "g:";
-
     private readonly Dictionary<string, PolicyRuleMatch[]> clusterRoles = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Namespace, string Name), PolicyRuleMatch[]> roles = [];
-    private readonly Dictionary<string, List<BoundSubject>> clusterBindings = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Namespace, string Key), List<BoundSubject>> namespacedBindings = [];
+    private readonly Dictionary<string, List<BoundSubject>> clusterUsers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<BoundSubject>> clusterGroups = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Namespace, string Name), List<BoundSubject>> namespacedUsers = [];
+    private readonly Dictionary<(string Namespace, string Name), List<BoundSubject>> namespacedGroups = [];
 
     private RbacPolicy()
     {
@@ -79,14 +78,14 @@ public sealed class RbacPolicy
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(visitor);
-        if (!VisitBindings(Candidates(clusterBindings, user, key => key), visitor))
+        if (!VisitBindings(Candidates(clusterUsers, clusterGroups, user, name => name), visitor))
         {
             return;
         }
 
         if (!string.IsNullOrEmpty(@namespace))
         {
-            VisitBindings(Candidates(namespacedBindings, user, key => (@namespace, key)), visitor);
+            VisitBindings(Candidates(namespacedUsers, namespacedGroups, user, name => (@namespace, name)), visitor);
         }
     }
 
@@ -128,18 +127,18 @@ public sealed class RbacPolicy
     }
 
     private static List<BoundSubject> Candidates<TKey>(
-        Dictionary<TKey, List<BoundSubject>> index, UserInfo user, Func<string, TKey> key)
+        Dictionary<TKey, List<BoundSubject>> users, Dictionary<TKey, List<BoundSubject>> groups, UserInfo user, Func<string, TKey> key)
         where TKey : notnull
     {
         var result = new List<BoundSubject>();
-        if (index.TryGetValue(key(UserKey + user.Name), out var byUser))
+        if (users.TryGetValue(key(user.Name), out var byUser))
         {
             result.AddRange(byUser);
         }
 
         foreach (var group in user.Groups)
         {
-            if (index.TryGetValue(key(GroupKey + group), out var byGroup))
+            if (groups.TryGetValue(key(group), out var byGroup))
             {
                 result.AddRange(byGroup);
             }
@@ -158,13 +157,13 @@ public sealed class RbacPolicy
         for (var i = 0; i < (subjects?.Count ?? 0); i++)
         {
             var subject = subjects![i];
-            string? key = subject.Kind switch
+            var (key, isGroup) = subject.Kind switch
             {
-                RbacResources.UserKind => UserKey + subject.Name,
-                RbacResources.GroupKind => GroupKey + subject.Name,
+                RbacResources.UserKind => (subject.Name, false),
+                RbacResources.GroupKind => (subject.Name, true),
                 RbacResources.ServiceAccountKind when ServiceAccountNamespace(subject, ns) is { Length: > 0 } saNs =>
-                    UserKey + ServiceAccountUser.UserName(saNs, subject.Name ?? ""),
-                _ => null,
+                    (ServiceAccountUser.UserName(saNs, subject.Name ?? ""), false),
+                _ => (null, false),
             };
             if (key is null)
             {
@@ -174,11 +173,11 @@ public sealed class RbacPolicy
             var bound = new BoundSubject(order, i, bindingKind, name, ns, roleRef.Kind ?? "", roleRef.Name ?? "", Describe(subject, ns));
             if (bindingKind == "ClusterRoleBinding")
             {
-                Add(clusterBindings, key, bound);
+                Add(isGroup ? clusterGroups : clusterUsers, key, bound);
             }
             else
             {
-                Add(namespacedBindings, (ns, key), bound);
+                Add(isGroup ? namespacedGroups : namespacedUsers, (ns, key), bound);
             }
         }
     }
@@ -217,8 +216,14 @@ public sealed record BoundSubject(
     string RoleName,
     string SubjectDescription)
 {
+    private string? description;
+    private string? allowedReason;
+
+    /// <summary><c>RBAC: allowed by</c> and the description, computed once.</summary>
+    public string AllowedReason => allowedReason ??= $"RBAC: allowed by {this}";
+
     /// <summary>As kube-apiserver describes it: <c>ClusterRoleBinding "x" of ClusterRole "y" to User "alice"</c>.</summary>
-    public override string ToString() => BindingKind == "RoleBinding"
+    public override string ToString() => description ??= BindingKind == "RoleBinding"
         ? $"RoleBinding \"{BindingName}/{BindingNamespace}\" of {RoleKind} \"{RoleName}\" to {SubjectDescription}"
         : $"ClusterRoleBinding \"{BindingName}\" of {RoleKind} \"{RoleName}\" to {SubjectDescription}";
 }
