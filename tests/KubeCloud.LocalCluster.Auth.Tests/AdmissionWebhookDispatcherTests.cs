@@ -322,6 +322,26 @@ public sealed class AdmissionWebhookDispatcherTests(WebhookServerFixture fixture
     }
 
     [Theory]
+    [InlineData("prod", "Cluster", true)]
+    [InlineData("dev", "Cluster", false)]
+    [InlineData("prod", "Namespaced", false)]
+    public async Task Namespace_objects_are_cluster_scoped_and_matched_by_their_own_labels(string env, string scope, bool called)
+    {
+        var path = $"namespace-{env}-{scope}";
+        Server.Handle(path, _ => Allow());
+        var hook = Validating("namespaces.kubecloud.io", path);
+        hook.Rules = [new V1RuleWithOperations { Operations = ["CREATE"], ApiGroups = [""], ApiVersions = ["v1"], Resources = ["namespaces"], Scope = scope }];
+        hook.NamespaceSelector = new V1LabelSelector { MatchLabels = new() { ["env"] = "prod" } };
+        using var dispatcher = Dispatcher(Config("kubecloud", hook));
+
+        var created = Namespace("fresh", new() { ["env"] = env });
+        await dispatcher.ValidateAsync(new AdmissionAttributes(
+            AdmissionOperation.Create, new("", "v1", "namespaces"), new("", "v1", "Namespace"), "fresh", "fresh", Alice, created));
+
+        Assert.Equal(called ? 1 : 0, Server.Calls(path));
+    }
+
+    [Theory]
     [InlineData("web", true)]
     [InlineData("db", false)]
     public async Task ObjectSelector_matches_the_object_labels(string app, bool called)

@@ -23,6 +23,7 @@ public sealed class AdmissionWebhookDispatcher : IDisposable
     private readonly IClusterObjectSource source;
     private readonly AdmissionWebhookOptions options;
     private readonly WebhookClient client;
+    private readonly Dictionary<string, (long Revision, List<Webhook> Hooks)> cache = new(StringComparer.Ordinal);
 
     public AdmissionWebhookDispatcher(IClusterObjectSource source, AdmissionWebhookOptions? options = null)
     {
@@ -164,12 +165,34 @@ public sealed class AdmissionWebhookDispatcher : IDisposable
 
     public void Dispose() => client.Dispose();
 
+    /// <summary>The webhooks of all configurations, by configuration name; cached per revision when the source has revisions.</summary>
     private List<Webhook> Webhooks<TConfiguration>(string resource, Func<TConfiguration, IEnumerable<Webhook>?> webhooks)
-        where TConfiguration : class, IKubernetesObject<V1ObjectMeta> =>
+        where TConfiguration : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var revision = (source as IVersionedClusterObjectSource)?.RevisionOf(Group, resource);
+        lock (cache)
+        {
+            if (revision is { } r && cache.TryGetValue(resource, out var cached) && cached.Revision == r)
+            {
+                return cached.Hooks;
+            }
+        }
+
+        List<Webhook> hooks =
         [.. source.List(Group, resource)
             .Select(json => KubeJson.Deserialize<TConfiguration>(json)!)
             .OrderBy(c => c.Metadata?.Name, StringComparer.Ordinal)
             .SelectMany(c => webhooks(c) ?? [])];
+        if (revision is { } current)
+        {
+            lock (cache)
+            {
+                cache[resource] = (current, hooks);
+            }
+        }
+
+        return hooks;
+    }
 
     /// <summary>Decides whether to call the webhook and calls it.</summary>
     private async Task<Invocation> InvokeAsync(Webhook hook, AdmissionAttributes attributes, CancellationToken cancellationToken)
