@@ -78,6 +78,25 @@ public sealed class AccessReviewEvaluatorTests
         Assert.Equal(message, outcome.Error.Message);
     }
 
+    private sealed class DenyingAuthorizer : IAuthorizer
+    {
+        public AuthorizationResult Authorize(RequestAttributes attributes) => new(AuthorizationDecision.Deny, "denied by policy");
+    }
+
+    [Fact]
+    public void An_explicit_deny_sets_denied()
+    {
+        var rbac = new RbacAuthorizer(new InMemoryObjectSource());
+        var outcome = new AccessReviewEvaluator(new DenyingAuthorizer(), rbac).SubjectAccessReview(Parse("""
+            {"spec":{"user":"alice","resourceAttributes":{"verb":"get","resource":"pods","namespace":"demo"}}}
+            """));
+
+        var status = outcome.Review!["status"]!;
+        Assert.False((bool)status["allowed"]!);
+        Assert.True((bool)status["denied"]!);
+        Assert.Equal("denied by policy", (string?)status["reason"]);
+    }
+
     [Fact]
     public void SelfSubjectAccessReview_uses_the_requesting_user()
     {

@@ -123,6 +123,28 @@ public sealed class RbacAuthorizerTests
         Assert.True(authorizer.Authorize(request).Allowed);
     }
 
+    /// <summary>A source without revisions: correct, but compiled on every request.</summary>
+    private sealed class UnversionedSource(IClusterObjectSource inner) : IClusterObjectSource
+    {
+        public IReadOnlyList<System.Text.Json.Nodes.JsonObject> List(string group, string resource, string? @namespace = null) =>
+            inner.List(group, resource, @namespace);
+
+        public System.Text.Json.Nodes.JsonObject? Get(string group, string resource, string? @namespace, string name) =>
+            inner.Get(group, resource, @namespace, name);
+    }
+
+    [Fact]
+    public void A_source_without_revisions_sees_every_change_at_once()
+    {
+        var cluster = Cluster();
+        var authorizer = new RbacAuthorizer(new UnversionedSource(cluster));
+        var request = Request(Person("zed"), "get", Cloud, "servers", "demo", "x");
+
+        Assert.False(authorizer.Authorize(request).Allowed);
+        cluster.Put(RoleBinding("demo", "zed", "ClusterRole", "kubecloud-member", User("zed")));
+        Assert.True(authorizer.Authorize(request).Allowed);
+    }
+
     [Fact]
     public void Forbidden_status_is_worded_as_kube_apiserver_words_it()
     {
