@@ -519,6 +519,6 @@ public sealed class AdmissionWebhookDispatcherTests(WebhookServerFixture fixture
         var outcome = await dispatcher.MutateAsync(Create());
 
         Assert.Equal(500, outcome.Code);
-        Assert.Contains("\"/spec/missing\" does not exist", outcome.Status!.Message);
+        Assert.Contains("remove operation does not apply: doc is missing path: \"/spec/missing\"", outcome.Status!.Message);
     }
 }

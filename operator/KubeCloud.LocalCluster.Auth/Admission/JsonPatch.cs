@@ -5,12 +5,19 @@ namespace KubeCloud.LocalCluster.Auth;
 
 /// <summary>
 /// RFC 6902 JSON Patch (add, remove, replace, move, copy, test) over System.Text.Json nodes,
-/// with RFC 6901 JSON Pointers. Applies to a copy; the input is never changed. One
-/// implementation for the local control plane: admission webhook patches and
-/// <c>application/json-patch+json</c> requests.
+/// with RFC 6901 JSON Pointers, worded as kube-apiserver's (evanphx/json-patch) errors. Applies
+/// to a copy; the input is never changed. The one implementation of the local control plane:
+/// admission webhook patches here, and <c>application/json-patch+json</c> requests in the API server.
 /// </summary>
 public static class JsonPatch
 {
+    /// <summary>Applies a patch document that must be a JSON array of operations.</summary>
+    /// <exception cref="JsonPatchException">Malformed when the patch is not an array; otherwise as <see cref="Apply(JsonNode?, JsonArray)"/>.</exception>
+    public static JsonNode? Apply(JsonNode? document, JsonNode? patch) =>
+        patch is JsonArray operations
+            ? Apply(document, operations)
+            : throw new JsonPatchException(JsonPatchErrorKind.Malformed, "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+
     /// <summary>Applies the operations in order and returns the patched copy.</summary>
     /// <exception cref="JsonPatchException">An operation is malformed, a path does not exist, or a test fails.</exception>
     public static JsonNode? Apply(JsonNode? document, JsonArray operations)
@@ -21,48 +28,25 @@ public static class JsonPatch
         {
             if (node is not JsonObject operation)
             {
-                throw new JsonPatchException("a patch operation must be an object");
+                throw new JsonPatchException(JsonPatchErrorKind.Malformed, "json: cannot unmarshal into Go value of type jsonpatch.Operation");
             }
 
-            var op = Text(operation, "op");
-            var path = Pointer(Text(operation, "path"));
-            switch (op)
+            var op = operation["op"] is JsonValue opValue && opValue.TryGetValue<string>(out var text) ? text : "";
+            var path = Text(operation, "path");
+            try
             {
-                case "add":
-                    Add(root, path, Value(operation));
-                    break;
-                case "remove":
-                    Remove(root, path);
-                    break;
-                case "replace":
-                    Remove(root, path);
-                    Add(root, path, Value(operation));
-                    break;
-                case "move":
-                    {
-                        var from = Pointer(Text(operation, "from"));
-                        if (path.Count > from.Count && path.Take(from.Count).SequenceEqual(from))
-                        {
-                            throw new JsonPatchException($"cannot move \"{Text(operation, "from")}\" into its own child \"{Text(operation, "path")}\"");
-                        }
-
-                        var value = Remove(root, from);
-                        Add(root, path, value);
-                        break;
-                    }
-
-                case "copy":
-                    Add(root, path, Get(root, Pointer(Text(operation, "from")))?.DeepClone());
-                    break;
-                case "test":
-                    if (!JsonNode.DeepEquals(Get(root, path), Value(operation)))
-                    {
-                        throw new JsonPatchException($"test failed: the value at \"{Text(operation, "path")}\" differs");
-                    }
-
-                    break;
-                default:
-                    throw new JsonPatchException($"unknown patch operation \"{op}\"");
+                Run(root, op, path, operation);
+            }
+            catch (MissingPathException)
+            {
+                throw new JsonPatchException(op == "test" ? JsonPatchErrorKind.TestFailed : JsonPatchErrorKind.Unapplicable, op switch
+                {
+                    "replace" => $"replace operation does not apply: doc is missing key: {path}: missing value",
+                    "move" => $"move operation does not apply: doc is missing from path: {Text(operation, "from")}: missing value",
+                    "copy" => $"copy operation does not apply: doc is missing from path: \"{Text(operation, "from")}\": missing value",
+                    "test" => $"testing value {path} failed: test failed",
+                    _ => $"{op} operation does not apply: doc is missing path: \"{path}\": missing value",
+                });
             }
         }
 
@@ -71,22 +55,64 @@ public static class JsonPatch
         return result;
     }
 
+    private static void Run(JsonObject root, string op, string path, JsonObject operation)
+    {
+        var pointer = Pointer(path);
+        switch (op)
+        {
+            case "add":
+                Add(root, pointer, Value(operation));
+                break;
+            case "remove":
+                Remove(root, pointer);
+                break;
+            case "replace":
+                Remove(root, pointer);
+                Add(root, pointer, Value(operation));
+                break;
+            case "move":
+                {
+                    var from = Pointer(Text(operation, "from"));
+                    if (pointer.Count > from.Count && pointer.Take(from.Count).SequenceEqual(from))
+                    {
+                        throw new JsonPatchException(JsonPatchErrorKind.Unapplicable, $"move operation does not apply: \"{path}\" is a child of \"{Text(operation, "from")}\"");
+                    }
+
+                    Add(root, pointer, Remove(root, from));
+                    break;
+                }
+
+            case "copy":
+                Add(root, pointer, Get(root, Pointer(Text(operation, "from")))?.DeepClone());
+                break;
+            case "test":
+                if (!JsonNode.DeepEquals(Get(root, pointer), Value(operation)))
+                {
+                    throw new JsonPatchException(JsonPatchErrorKind.TestFailed, $"testing value {path} failed: test failed");
+                }
+
+                break;
+            default:
+                throw new JsonPatchException(JsonPatchErrorKind.Unapplicable, $"Unexpected kind: {op}");
+        }
+    }
+
     private static string Text(JsonObject operation, string member) =>
         operation[member] is JsonValue value && value.TryGetValue<string>(out var text)
             ? text
-            : throw new JsonPatchException($"patch operation has no string \"{member}\"");
+            : throw new JsonPatchException(JsonPatchErrorKind.Unapplicable, $"operation missing \"{member}\" string");
 
     private static JsonNode? Value(JsonObject operation) =>
         operation.TryGetPropertyValue("value", out var value)
             ? value?.DeepClone()
-            : throw new JsonPatchException($"patch operation \"{operation["op"]}\" has no \"value\"");
+            : throw new JsonPatchException(JsonPatchErrorKind.Unapplicable, $"{operation["op"]} operation has no \"value\"");
 
     /// <summary>The reference tokens of a pointer, prefixed by the synthetic "doc" member of the wrapper.</summary>
     private static List<string> Pointer(string pointer)
     {
         if (pointer.Length > 0 && pointer[0] != '/')
         {
-            throw new JsonPatchException($"invalid JSON pointer \"{pointer}\"");
+            throw new JsonPatchException(JsonPatchErrorKind.Unapplicable, $"invalid JSON pointer \"{pointer}\"");
         }
 
         var tokens = new List<string> { "doc" };
@@ -107,7 +133,7 @@ public static class JsonPatch
             {
                 JsonObject obj when obj.TryGetPropertyValue(token, out var child) => child,
                 JsonArray array when Index(token, array.Count, allowEnd: false) is var i => array[i],
-                _ => throw Missing(path),
+                _ => throw new MissingPathException(),
             };
         }
 
@@ -127,20 +153,12 @@ public static class JsonPatch
                 array.Insert(last == "-" ? array.Count : Index(last, array.Count, allowEnd: true), value);
                 break;
             default:
-                throw Missing(path);
+                throw new MissingPathException();
         }
     }
 
     private static JsonNode? Remove(JsonObject root, List<string> path)
     {
-        if (path.Count == 1)
-        {
-            var whole = root["doc"];
-            root.Remove("doc");
-            root["doc"] = null;
-            return whole;
-        }
-
         var parent = Get(root, path[..^1]);
         var last = path[^1];
         switch (parent)
@@ -157,7 +175,7 @@ public static class JsonPatch
                 }
 
             default:
-                throw Missing(path);
+                throw new MissingPathException();
         }
     }
 
@@ -166,19 +184,28 @@ public static class JsonPatch
         if (token.Length == 0 || (token.Length > 1 && token[0] == '0') || !token.All(char.IsAsciiDigit)
             || !int.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
         {
-            throw new JsonPatchException($"invalid array index \"{token}\"");
+            throw new MissingPathException();
         }
 
-        if (index > count || (index == count && !allowEnd))
-        {
-            throw new JsonPatchException($"array index {index} out of bounds (length {count})");
-        }
-
-        return index;
+        return index < count || (allowEnd && index == count) ? index : throw new MissingPathException();
     }
 
-    private static JsonPatchException Missing(List<string> path) =>
-        new($"path \"/{string.Join('/', path.Skip(1).Select(t => t.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)))}\" does not exist");
+    private sealed class MissingPathException : Exception
+    {
+    }
+}
+
+/// <summary>How a JSON Patch failed: kube-apiserver answers Malformed with 400 BadRequest, the others with 422.</summary>
+public enum JsonPatchErrorKind
+{
+    /// <summary>The patch document is not an array of operation objects.</summary>
+    Malformed,
+
+    /// <summary>An operation names a path or value that is not there, or is not an operation.</summary>
+    Unapplicable,
+
+    /// <summary>A <c>test</c> operation found a different value.</summary>
+    TestFailed,
 }
 
 /// <summary>A JSON Patch that cannot be applied.</summary>
@@ -197,4 +224,12 @@ public sealed class JsonPatchException : Exception
         : base(message, innerException)
     {
     }
+
+    public JsonPatchException(JsonPatchErrorKind kind, string message)
+        : base(message)
+    {
+        Kind = kind;
+    }
+
+    public JsonPatchErrorKind Kind { get; } = JsonPatchErrorKind.Unapplicable;
 }
