@@ -35,6 +35,8 @@ public sealed class AccessReviewEvaluatorTests
         Assert.Null(status["denied"]);
         Assert.Equal("RBAC: allowed by RoleBinding \"alice/demo\" of ClusterRole \"kubecloud-member\" to User \"alice\"", (string?)status["reason"]);
         Assert.Equal("alice", (string?)outcome.Review["spec"]!["user"]);
+        Assert.Equal("authorization.k8s.io/v1", (string?)outcome.Review["apiVersion"]);
+        Assert.Equal("SubjectAccessReview", (string?)outcome.Review["kind"]);
     }
 
     [Fact]

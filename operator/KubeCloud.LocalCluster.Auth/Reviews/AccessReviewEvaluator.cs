@@ -50,7 +50,7 @@ public sealed class AccessReviewEvaluator
             spec.Uid,
             spec.Groups ?? [],
             spec.Extra?.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)e.Value));
-        return Answer(body, Decide(user, spec.ResourceAttributes, spec.NonResourceAttributes));
+        return Answer(body, "SubjectAccessReview", Decide(user, spec.ResourceAttributes, spec.NonResourceAttributes));
     }
 
     /// <summary>POST /apis/authorization.k8s.io/v1/namespaces/{namespace}/localsubjectaccessreviews.</summary>
@@ -91,7 +91,7 @@ public sealed class AccessReviewEvaluator
             spec.Uid,
             spec.Groups ?? [],
             spec.Extra?.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)e.Value));
-        return Answer(body, Decide(user, spec.ResourceAttributes, null));
+        return Answer(body, "LocalSubjectAccessReview", Decide(user, spec.ResourceAttributes, null));
     }
 
     /// <summary>POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: the subject is the requesting user.</summary>
@@ -106,7 +106,7 @@ public sealed class AccessReviewEvaluator
             return AccessReviewOutcome.Failed(Invalid("SelfSubjectAccessReview", errors));
         }
 
-        return Answer(body, Decide(user, spec.ResourceAttributes, spec.NonResourceAttributes));
+        return Answer(body, "SelfSubjectAccessReview", Decide(user, spec.ResourceAttributes, spec.NonResourceAttributes));
     }
 
     /// <summary>
@@ -148,7 +148,7 @@ public sealed class AccessReviewEvaluator
                 _ => $"[{string.Join(", ", errors)}]",
             },
         };
-        var response = (JsonObject)body.DeepClone();
+        var response = Echo(body, "SelfSubjectRulesReview");
         response["status"] = KubeJson.SerializeToNode(status);
         return AccessReviewOutcome.Succeeded(response);
     }
@@ -170,9 +170,18 @@ public sealed class AccessReviewEvaluator
         return authorizer.Authorize(attributes);
     }
 
-    private static AccessReviewOutcome Answer(JsonObject body, AuthorizationResult result)
+    /// <summary>The request body as the response starts: a copy with apiVersion and kind set.</summary>
+    private static JsonObject Echo(JsonObject body, string kind)
     {
         var response = (JsonObject)body.DeepClone();
+        response["apiVersion"] = $"{Group}/v1";
+        response["kind"] = kind;
+        return response;
+    }
+
+    private static AccessReviewOutcome Answer(JsonObject body, string kind, AuthorizationResult result)
+    {
+        var response = Echo(body, kind);
         response["status"] = KubeJson.SerializeToNode(new V1SubjectAccessReviewStatus
         {
             Allowed = result.Allowed,
