@@ -146,6 +146,28 @@ public sealed class RbacAuthorizerTests
     }
 
     [Fact]
+    public void A_source_without_revisions_is_cached_by_resourceVersion()
+    {
+        static System.Text.Json.Nodes.JsonObject Stamped(System.Text.Json.Nodes.JsonObject o, string rv)
+        {
+            o["metadata"]!["resourceVersion"] = rv;
+            return o;
+        }
+
+        var cluster = new InMemoryObjectSource(
+            Stamped(ClusterRole("reader", Rule("get", Cloud, "servers")), "1"),
+            Stamped(RoleBinding("demo", "zed", "ClusterRole", "reader", User("zed")), "2"));
+        var authorizer = new RbacAuthorizer(new UnversionedSource(cluster));
+        var list = Request(Person("zed"), "list", Cloud, "servers", "demo");
+
+        Assert.False(authorizer.Authorize(list).Allowed);
+        cluster.Put(Stamped(ClusterRole("reader", Rule("get,list", Cloud, "servers")), "3"));
+        Assert.True(authorizer.Authorize(list).Allowed);
+        cluster.Put(Stamped(RoleBinding("demo", "zed", "ClusterRole", "reader", User("someone-else")), "4"));
+        Assert.False(authorizer.Authorize(list).Allowed);
+    }
+
+    [Fact]
     public void Forbidden_status_is_worded_as_kube_apiserver_words_it()
     {
         var status = Forbidden.Status(Request(Alice, "create", Cloud, "servers", "other"));

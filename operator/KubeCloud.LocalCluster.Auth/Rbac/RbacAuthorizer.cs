@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using KubeCloud.Kube.Models;
 
 namespace KubeCloud.LocalCluster.Auth;
@@ -15,6 +16,7 @@ public sealed class RbacAuthorizer : IAuthorizer
     private readonly Lock gate = new();
     private (long Roles, long ClusterRoles, long RoleBindings, long ClusterRoleBindings) cachedRevision;
     private RbacPolicy? cachedPolicy;
+    private int? cachedFingerprint;
 
     public RbacAuthorizer(IClusterObjectSource source)
     {
@@ -53,7 +55,7 @@ public sealed class RbacAuthorizer : IAuthorizer
     {
         if (source is not IVersionedClusterObjectSource versioned)
         {
-            return RbacPolicy.Load(source);
+            return PolicyByFingerprint();
         }
 
         var revision = (
@@ -71,6 +73,67 @@ public sealed class RbacAuthorizer : IAuthorizer
 
             return cachedPolicy;
         }
+    }
+
+    /// <summary>
+    /// Without revisions: lists the RBAC objects and keeps the compiled policy while every object
+    /// has the same namespace, name and resourceVersion as when it was compiled. Objects without a
+    /// resourceVersion defeat the cache (compiled on every request, still correct).
+    /// </summary>
+    private RbacPolicy PolicyByFingerprint()
+    {
+        var lists = new[]
+        {
+            source.List(RbacResources.Group, RbacResources.Roles),
+            source.List(RbacResources.Group, RbacResources.ClusterRoles),
+            source.List(RbacResources.Group, RbacResources.RoleBindings),
+            source.List(RbacResources.Group, RbacResources.ClusterRoleBindings),
+        };
+        var fingerprint = new HashCode();
+        foreach (var list in lists)
+        {
+            fingerprint.Add(list.Count);
+            foreach (var item in list)
+            {
+                if (item["metadata"] is not JsonObject metadata
+                    || metadata["resourceVersion"] is not JsonValue version
+                    || !version.TryGetValue<string>(out var resourceVersion))
+                {
+                    return RbacPolicy.Load(new ListedObjects(lists));
+                }
+
+                fingerprint.Add((string?)metadata["namespace"]);
+                fingerprint.Add((string?)metadata["name"]);
+                fingerprint.Add(resourceVersion);
+            }
+        }
+
+        var key = fingerprint.ToHashCode();
+        lock (gate)
+        {
+            if (cachedPolicy is null || cachedFingerprint != key)
+            {
+                cachedPolicy = RbacPolicy.Load(new ListedObjects(lists));
+                cachedFingerprint = key;
+            }
+
+            return cachedPolicy;
+        }
+    }
+
+    /// <summary>The four RBAC lists already read, so that compiling does not list them again.</summary>
+    private sealed class ListedObjects(IReadOnlyList<JsonObject>[] lists) : IClusterObjectSource
+    {
+        public IReadOnlyList<JsonObject> List(string group, string resource, string? @namespace = null) => resource switch
+        {
+            RbacResources.Roles => lists[0],
+            RbacResources.ClusterRoles => lists[1],
+            RbacResources.RoleBindings => lists[2],
+            RbacResources.ClusterRoleBindings => lists[3],
+            _ => [],
+        };
+
+        public JsonObject? Get(string group, string resource, string? @namespace, string name) => null;
     }
 
     // utilerrors.NewAggregate formats one error as itself and several as "[a, b]".
