@@ -14,9 +14,7 @@ public sealed class RbacAuthorizer : IAuthorizer
 {
     private readonly IClusterObjectSource source;
     private readonly Lock gate = new();
-    private (long Roles, long ClusterRoles, long RoleBindings, long ClusterRoleBindings) cachedRevision;
-    private RbacPolicy? cachedPolicy;
-    private int? cachedFingerprint;
+    private volatile Snapshot? snapshot;
 
     public RbacAuthorizer(IClusterObjectSource source)
     {
@@ -63,17 +61,34 @@ public sealed class RbacAuthorizer : IAuthorizer
             versioned.RevisionOf(RbacResources.Group, RbacResources.ClusterRoles),
             versioned.RevisionOf(RbacResources.Group, RbacResources.RoleBindings),
             versioned.RevisionOf(RbacResources.Group, RbacResources.ClusterRoleBindings));
+        return Cached(new PolicyKey(revision.Item1, revision.Item2, revision.Item3, revision.Item4), () => RbacPolicy.Load(source));
+    }
+
+    /// <summary>The snapshot's policy when its key matches; otherwise one thread compiles and publishes a new snapshot.</summary>
+    private RbacPolicy Cached(PolicyKey key, Func<RbacPolicy> load)
+    {
+        if (snapshot is { } current && current.Key == key)
+        {
+            return current.Policy;
+        }
+
         lock (gate)
         {
-            if (cachedPolicy is null || cachedRevision != revision)
+            if (snapshot is { } again && again.Key == key)
             {
-                cachedPolicy = RbacPolicy.Load(source);
-                cachedRevision = revision;
+                return again.Policy;
             }
 
-            return cachedPolicy;
+            var policy = load();
+            snapshot = new Snapshot(key, policy);
+            return policy;
         }
     }
+
+    /// <summary>The revisions of roles, cluster roles, role bindings and cluster role bindings; or a fingerprint in the first.</summary>
+    private readonly record struct PolicyKey(long Roles, long ClusterRoles, long RoleBindings, long ClusterRoleBindings);
+
+    private sealed record Snapshot(PolicyKey Key, RbacPolicy Policy);
 
     /// <summary>
     /// Without revisions: lists the RBAC objects and keeps the compiled policy while every object
@@ -109,16 +124,7 @@ public sealed class RbacAuthorizer : IAuthorizer
         }
 
         var key = fingerprint.ToHashCode();
-        lock (gate)
-        {
-            if (cachedPolicy is null || cachedFingerprint != key)
-            {
-                cachedPolicy = RbacPolicy.Load(new ListedObjects(lists));
-                cachedFingerprint = key;
-            }
-
-            return cachedPolicy;
-        }
+        return Cached(new PolicyKey(key, -1, -1, -1), () => RbacPolicy.Load(new ListedObjects(lists)));
     }
 
     /// <summary>The four RBAC lists already read, so that compiling does not list them again.</summary>
