@@ -100,14 +100,18 @@ public sealed class LocalApiServer : IAsyncDisposable
             authenticator.LoadFile(tokenFile);
         }
 
+        var objectSource = new StoreObjectSource(store);
+        var aggregation = new ClusterRoleAggregation(store, objectSource);
+        store.Committed += aggregation.OnCommitted;
         Bootstrap(registry, resources, options.CrdFiles);
+        aggregation.Run();
 
-        IAuthorizer authorizer = new AllowAllAuthorizer(); // SEAM: the RBAC authorizer of KubeCloud.LocalCluster.Auth replaces this.
+        var rbac = new RbacAuthorizer(objectSource);
         var reader = new ReadHandler(registry);
         Uri? endpoint = null;
         var dispatcher = new ApiDispatcher(
             authenticator,
-            () => authorizer,
+            rbac,
             resources,
             new DiscoveryHandler(resources, () => endpoint is null ? "127.0.0.1:443" : $"{endpoint.Host}:{endpoint.Port}"),
             new OpenApiHandler(resources),
@@ -115,7 +119,7 @@ public sealed class LocalApiServer : IAsyncDisposable
             new WriteHandler(registry, reader),
             new PatchHandler(registry, new ServerSideApply(registry)),
             new WatchHandler(store, options.BookmarkInterval),
-            new AccessReviewHandler(() => authorizer));
+            new AccessReviewHandler(new AccessReviewEvaluator(rbac)));
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -202,6 +206,16 @@ public sealed class LocalApiServer : IAsyncDisposable
             if (registry.Store.Get(ObjectRegistry.Namespaces, "", name) is null)
             {
                 registry.Create(namespaces, "", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = name } }, WriteOptions.Internal("kube-apiserver"));
+            }
+        }
+
+        foreach (var policy in BootstrapPolicy.Objects())
+        {
+            var plural = policy.GetString("kind") == "ClusterRole" ? "clusterroles" : "clusterrolebindings";
+            var type = resources.Find("rbac.authorization.k8s.io", "v1", plural)!;
+            if (registry.Store.Get(type.GroupResource, "", policy.Name()) is null)
+            {
+                registry.Create(type, "", policy.DeepClone().AsObject(), WriteOptions.Internal("kube-apiserver"));
             }
         }
 

@@ -6,64 +6,48 @@ using KubeCloud.LocalCluster.Resources;
 namespace KubeCloud.LocalCluster.Handlers;
 
 /// <summary>
-/// The virtual review resources (never stored): SelfSubjectAccessReview, SubjectAccessReview,
-/// LocalSubjectAccessReview (answered by the authorizer) and SelfSubjectReview (who am I).
+/// The virtual review resources (never stored): SubjectAccessReview, LocalSubjectAccessReview,
+/// SelfSubjectAccessReview and SelfSubjectRulesReview (evaluated by KubeCloud.LocalCluster.Auth),
+/// and SelfSubjectReview (who am I).
 /// </summary>
 public sealed class AccessReviewHandler
 {
-    private readonly Func<IAuthorizer> _authorizer;
+    private readonly AccessReviewEvaluator _evaluator;
 
-    public AccessReviewHandler(Func<IAuthorizer> authorizer)
+    public AccessReviewHandler(AccessReviewEvaluator evaluator)
     {
-        _authorizer = authorizer;
+        _evaluator = evaluator;
     }
 
     public static bool Handles(ResourceType type) =>
-        (type.Group, type.Plural) is ("authorization.k8s.io", "selfsubjectaccessreviews" or "subjectaccessreviews" or "localsubjectaccessreviews")
+        (type.Group, type.Plural) is ("authorization.k8s.io", "selfsubjectaccessreviews" or "subjectaccessreviews" or "localsubjectaccessreviews" or "selfsubjectrulesreviews")
             or ("authentication.k8s.io", "selfsubjectreviews");
 
     public async Task CreateAsync(ApiContext context, ResourceType type)
     {
         var review = await RequestBody.ReadObjectAsync(context.Http);
-        review["apiVersion"] = type.ApiVersion;
-        review["kind"] = type.Kind;
         if (type.Plural == "selfsubjectreviews")
         {
+            review["apiVersion"] = type.ApiVersion;
+            review["kind"] = type.Kind;
             review["status"] = new JsonObject { ["userInfo"] = UserJson(context.User) };
             await ResponseWriter.WriteNodeAsync(context.Http, 201, review);
             return;
         }
 
-        var spec = review["spec"] as JsonObject ?? [];
-        var user = type.Plural == "selfsubjectaccessreviews"
-            ? context.User
-            : new UserInfo((string?)spec["user"] ?? "", (string?)spec["uid"], spec["groups"] is JsonArray groups ? groups.Select(g => (string?)g ?? "").ToList() : []);
-        RequestAttributes attributes;
-        if (spec["nonResourceAttributes"] is JsonObject nonResource)
+        var outcome = type.Plural switch
         {
-            attributes = new RequestAttributes(user, (string?)nonResource["verb"] ?? "", false, (string?)nonResource["path"] ?? "");
-        }
-        else
+            "selfsubjectaccessreviews" => _evaluator.SelfSubjectAccessReview(review, context.User),
+            "selfsubjectrulesreviews" => _evaluator.SelfSubjectRulesReview(review, context.User),
+            "localsubjectaccessreviews" => _evaluator.LocalSubjectAccessReview(review, context.Info.Namespace),
+            _ => _evaluator.SubjectAccessReview(review),
+        };
+        if (outcome.Error is { } error)
         {
-            var resource = spec["resourceAttributes"] as JsonObject ?? [];
-            var ns = (string?)resource["namespace"] ?? (type.Plural == "localsubjectaccessreviews" ? context.Info.Namespace : "");
-            attributes = new RequestAttributes(user, (string?)resource["verb"] ?? "", true, "", (string?)resource["group"] ?? "", (string?)resource["version"] ?? "", (string?)resource["resource"] ?? "", (string?)resource["subresource"] ?? "", ns, (string?)resource["name"] ?? "");
+            throw new ApiException(error);
         }
 
-        var result = user.Groups.Contains(UserInfo.MastersGroup) ? new AuthorizationResult(AuthorizationDecision.Allow) : _authorizer().Authorize(attributes);
-        var status = new JsonObject { ["allowed"] = result.Allowed };
-        if (result.Decision == AuthorizationDecision.Deny)
-        {
-            status["denied"] = true;
-        }
-
-        if (result.Reason.Length > 0)
-        {
-            status["reason"] = result.Reason;
-        }
-
-        review["status"] = status;
-        await ResponseWriter.WriteNodeAsync(context.Http, 201, review);
+        await ResponseWriter.WriteNodeAsync(context.Http, 201, outcome.Review!);
     }
 
     private static JsonObject UserJson(UserInfo user)

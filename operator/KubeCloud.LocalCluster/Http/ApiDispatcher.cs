@@ -16,7 +16,7 @@ public sealed class ApiDispatcher
     private static readonly HashSet<string> HealthPaths = ["/healthz", "/livez", "/readyz"];
 
     private readonly TokenAuthenticator _authenticator;
-    private readonly Func<IAuthorizer> _authorizer;
+    private readonly IAuthorizer _authorizer;
     private readonly ResourceRegistry _resources;
     private readonly DiscoveryHandler _discovery;
     private readonly OpenApiHandler _openApi;
@@ -26,7 +26,7 @@ public sealed class ApiDispatcher
     private readonly WatchHandler _watch;
     private readonly AccessReviewHandler _reviews;
 
-    public ApiDispatcher(TokenAuthenticator authenticator, Func<IAuthorizer> authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews)
+    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews)
     {
         _authenticator = authenticator;
         _authorizer = authorizer;
@@ -103,23 +103,13 @@ public sealed class ApiDispatcher
             return;
         }
 
-        var result = _authorizer().Authorize(attributes);
+        var result = _authorizer.Authorize(attributes);
         if (result.Allowed)
         {
             return;
         }
 
-        var reason = string.IsNullOrEmpty(result.Reason) ? "" : ": " + result.Reason;
-        if (!info.IsResourceRequest)
-        {
-            throw new ApiException(ApiException.Failure(403, "Forbidden", $"forbidden: User \"{context.User.Name}\" cannot {info.Verb} path \"{info.Path}\"{reason}", new Kube.Models.V1StatusDetails()));
-        }
-
-        var resource = new GroupResource(info.Group, info.Resource);
-        var target = info.Subresource.Length > 0 ? $"{info.Resource}/{info.Subresource}" : info.Resource;
-        var scope = info.Namespace.Length > 0 && context.Type is not { Namespaced: false } ? $"in the namespace \"{info.Namespace}\"" : "at the cluster scope";
-        var subject = info.Name.Length > 0 ? $"{resource} \"{info.Name}\" is forbidden" : $"{resource} is forbidden";
-        throw ApiException.Forbidden(resource, info.Name, $"{subject}: User \"{context.User.Name}\" cannot {info.Verb} resource \"{target}\" in API group \"{info.Group}\" {scope}{reason}");
+        throw new ApiException(Forbidden.Status(attributes, result.Reason));
     }
 
     private async Task ServeNonResourceAsync(ApiContext context)

@@ -7,7 +7,7 @@ namespace KubeCloud.LocalCluster.Serialization;
 /// <summary>
 /// Decodes the Kubernetes protobuf request bodies that typed clients send (client-go clientsets, as
 /// helm's release storage and <c>kubectl create configmap|secret|namespace</c>) for the kinds that
-/// need it: Secret, ConfigMap, Namespace and DeleteOptions. The envelope is <c>k8s\0</c> + runtime.Unknown.
+/// need it: Secret, ConfigMap, Namespace, DeleteOptions and the access reviews (kubectl auth). The envelope is <c>k8s\0</c> + runtime.Unknown.
 /// Field numbers are those of the kinds' generated.proto; other kinds answer 415.
 /// </summary>
 public static class ProtobufBodies
@@ -42,6 +42,14 @@ public static class ProtobufBodies
         [4] = new("time", Kind.Time), [6] = new("fieldsType", Kind.String), [7] = new("fieldsV1", Kind.Fields), [8] = new("subresource", Kind.String),
     };
 
+    private static readonly Dictionary<int, Field> ResourceAttributes = new()
+    {
+        [1] = new("namespace", Kind.String), [2] = new("verb", Kind.String), [3] = new("group", Kind.String), [4] = new("version", Kind.String),
+        [5] = new("resource", Kind.String), [6] = new("subresource", Kind.String), [7] = new("name", Kind.String),
+    };
+
+    private static readonly Dictionary<int, Field> NonResourceAttributes = new() { [1] = new("path", Kind.String), [2] = new("verb", Kind.String) };
+
     private static readonly Dictionary<int, Field> ObjectMeta = new()
     {
         [1] = new("name", Kind.String), [2] = new("generateName", Kind.String), [3] = new("namespace", Kind.String),
@@ -69,6 +77,25 @@ public static class ProtobufBodies
             [2] = new("spec", Kind.Message, false, new() { [1] = new("finalizers", Kind.String, true) }),
             [3] = new("status", Kind.Message, false, new() { [1] = new("phase", Kind.String) }),
         },
+        ["SelfSubjectAccessReview"] = new()
+        {
+            [1] = new("metadata", Kind.Message, false, ObjectMeta),
+            [2] = new("spec", Kind.Message, false, new() { [1] = new("resourceAttributes", Kind.Message, false, ResourceAttributes), [2] = new("nonResourceAttributes", Kind.Message, false, NonResourceAttributes) }),
+        },
+        ["SubjectAccessReview"] = new()
+        {
+            [1] = new("metadata", Kind.Message, false, ObjectMeta),
+            [2] = new("spec", Kind.Message, false, new()
+            {
+                [1] = new("resourceAttributes", Kind.Message, false, ResourceAttributes), [2] = new("nonResourceAttributes", Kind.Message, false, NonResourceAttributes),
+                [3] = new("user", Kind.String), [4] = new("groups", Kind.String, true), [6] = new("uid", Kind.String),
+            }),
+        },
+        ["SelfSubjectRulesReview"] = new()
+        {
+            [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("spec", Kind.Message, false, new() { [1] = new("namespace", Kind.String) }),
+        },
+        ["SelfSubjectReview"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta) },
         ["DeleteOptions"] = new()
         {
             [1] = new("gracePeriodSeconds", Kind.Int),
