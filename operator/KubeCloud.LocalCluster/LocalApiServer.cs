@@ -36,9 +36,11 @@ public sealed class LocalApiServer : IAsyncDisposable
     private readonly StoreSnapshot? _snapshot;
     private readonly Timer? _snapshotTimer;
     private readonly bool _ownsKubeconfig;
+    private readonly WebhookAdmission _admission;
 
-    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, ClusterControllers controllers, StoreSnapshot? snapshot, Uri endpoint, string adminToken, string kubeconfigPath, bool ownsKubeconfig)
+    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, ClusterControllers controllers, StoreSnapshot? snapshot, Uri endpoint, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission)
     {
+        _admission = admission;
         _app = app;
         _store = store;
         _authenticator = authenticator;
@@ -72,7 +74,8 @@ public sealed class LocalApiServer : IAsyncDisposable
         var resources = new ResourceRegistry(BuiltInResourceCatalog.All);
         var store = new ObjectStore(options.WatchHistorySize);
         var validation = new ObjectValidation(new StructuralSchemaValidation());
-        var registry = new ObjectRegistry(store, resources, validation);
+        var admission = new WebhookAdmission(new StoreObjectSource(store));
+        var registry = new ObjectRegistry(store, resources, validation, admission);
         var crds = new CrdController(store, resources);
         store.Committed += crds.OnCommitted;
 
@@ -142,7 +145,7 @@ public sealed class LocalApiServer : IAsyncDisposable
 
         var ownsKubeconfig = options.KubeconfigPath is null;
         var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Path.GetTempPath(), $"kubecloud-local-{endpoint.Port}-{Guid.NewGuid():N}.kubeconfig");
-        var server = new LocalApiServer(app, store, authenticator, controllers, snapshot, endpoint, adminToken, kubeconfigPath, ownsKubeconfig);
+        var server = new LocalApiServer(app, store, authenticator, controllers, snapshot, endpoint, adminToken, kubeconfigPath, ownsKubeconfig, admission);
         server.WriteKubeconfig(adminToken, kubeconfigPath);
         return server;
     }
@@ -183,6 +186,7 @@ public sealed class LocalApiServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _controllers.DisposeAsync();
+        _admission.Dispose();
         SaveSnapshot();
         if (_ownsKubeconfig)
         {

@@ -88,6 +88,6 @@ public sealed class WriteHandler
         }
 
         var dryRun = context.DryRun || (body?["dryRun"] is JsonArray runs && runs.Any(r => (string?)r == "All"));
-        return new DeleteOptions(policy, (string?)body?["preconditions"]?["uid"], (string?)body?["preconditions"]?["resourceVersion"], dryRun);
+        return new DeleteOptions(policy, (string?)body?["preconditions"]?["uid"], (string?)body?["preconditions"]?["resourceVersion"], dryRun, context.User);
     }
 }

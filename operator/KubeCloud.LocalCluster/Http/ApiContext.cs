@@ -64,6 +64,7 @@ public sealed class ApiContext
             DryRun = DryRun,
             FieldValidation = validation,
             FieldManager = Query("fieldManager") is { Length: > 0 } manager ? manager : defaultManager,
+            User = User,
         };
     }
 

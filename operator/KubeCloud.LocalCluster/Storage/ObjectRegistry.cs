@@ -17,12 +17,14 @@ public sealed class ObjectRegistry
     public static readonly GroupResource Namespaces = new("", "namespaces");
 
     private readonly ObjectValidation _validation;
+    private readonly IObjectAdmission _admission;
 
-    public ObjectRegistry(ObjectStore store, ResourceRegistry resources, ObjectValidation validation)
+    public ObjectRegistry(ObjectStore store, ResourceRegistry resources, ObjectValidation validation, IObjectAdmission? admission = null)
     {
         Store = store;
         Resources = resources;
         _validation = validation;
+        _admission = admission ?? new NoAdmission();
     }
 
     public ObjectStore Store { get; }
@@ -79,7 +81,9 @@ public sealed class ObjectRegistry
         }
 
         BuiltInDefaults.OnCreate(type, obj);
+        obj = _admission.Mutate("CREATE", type, "", obj, null, options);
         _validation.Validate(type, obj, null, options);
+        _admission.Validate("CREATE", type, "", obj, null, options);
         if (options.DryRun)
         {
             metadata["resourceVersion"] = "";
@@ -185,7 +189,10 @@ public sealed class ObjectRegistry
             throw ApiException.Invalid(type.Kind, type.Group, name, [FieldError.Forbidden("metadata.finalizers", "no new finalizers can be added if the object is being deleted")]);
         }
 
+        updated = _admission.Mutate("UPDATE", type, subresource, updated, old, options);
         _validation.Validate(type, updated, old, options);
+        _admission.Validate("UPDATE", type, subresource, updated, old, options);
+        metadata = updated.Metadata();
         metadata["resourceVersion"] = current.Revision.ToString();
         if (Unchanged(old, updated))
         {
@@ -221,6 +228,11 @@ public sealed class ObjectRegistry
         if (options.PreconditionResourceVersion is { } rv && rv != current.Revision.ToString())
         {
             throw ApiException.Conflict(type.GroupResource, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current.Revision}");
+        }
+
+        if (options.User is not null)
+        {
+            _admission.Validate("DELETE", type, "", null, current.Object, new WriteOptions { DryRun = options.DryRun, User = options.User });
         }
 
         if (options.DryRun)
