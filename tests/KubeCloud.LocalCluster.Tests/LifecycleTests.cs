@@ -110,6 +110,19 @@ public sealed class LifecycleTests : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task Json_patch_applies_and_refuses_as_kube_apiserver()
+    {
+        await _fixture.CreateAsync("/api/v1/namespaces/default/configmaps", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"jp"},"data":{"a":"1"}}""");
+        var (code, body) = await _fixture.SendAsync(HttpMethod.Patch, "/api/v1/namespaces/default/configmaps/jp", JsonNode.Parse("""[{"op":"test","path":"/data/a","value":"1"},{"op":"add","path":"/data/b","value":"2"},{"op":"remove","path":"/data/a"}]"""), "application/json-patch+json");
+        Assert.Equal(HttpStatusCode.OK, code);
+        Assert.Equal("""{"b":"2"}""", body["data"]!.ToJsonString());
+        (code, _) = await _fixture.SendAsync(HttpMethod.Patch, "/api/v1/namespaces/default/configmaps/jp", JsonNode.Parse("""{"op":"add"}"""), "application/json-patch+json");
+        Assert.Equal(HttpStatusCode.BadRequest, code);
+        (code, _) = await _fixture.SendAsync(HttpMethod.Patch, "/api/v1/namespaces/default/configmaps/jp", JsonNode.Parse("""[{"op":"remove","path":"/data/zzz"}]"""), "application/json-patch+json");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, code);
+    }
+
+    [Fact]
     public async Task Dry_run_does_not_store_and_delete_collection_honours_selectors()
     {
         var (code, _) = await _fixture.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps?dryRun=All", JsonNode.Parse("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dry"}}"""));

@@ -62,7 +62,7 @@ public sealed class PatchHandler
             var current = _registry.Get(type, ns, name);
             var patched = mediaType switch
             {
-                JsonPatchType => JsonPatch.Apply(current.Copy(), patch) as JsonObject,
+                JsonPatchType => ApplyJsonPatch(current.Copy(), patch),
                 MergePatchType => JsonMergePatch.Apply(current.Copy(), patch) as JsonObject,
                 _ => StrategicMergePatch.Apply(current.Object, patch as JsonObject ?? throw ApiException.BadRequest("a strategic merge patch must be an object"), PatchSchema.ForDefinition(type.DefinitionName)),
             } ?? throw ApiException.BadRequest("the patch result is not an object");
@@ -83,6 +83,23 @@ public sealed class PatchHandler
             {
                 // Another writer committed between our read and our write: patch the new state.
             }
+        }
+    }
+
+    /// <summary>RFC 6902 through KubeCloud.LocalCluster.Auth's JsonPatch (shared with admission): malformed → 400, otherwise 422.</summary>
+    private static JsonObject? ApplyJsonPatch(JsonObject document, JsonNode patch)
+    {
+        try
+        {
+            return Auth.JsonPatch.Apply(document, patch) as JsonObject;
+        }
+        catch (Auth.JsonPatchException e) when (e.Kind == Auth.JsonPatchErrorKind.Malformed)
+        {
+            throw ApiException.BadRequest($"the server rejected our request due to an error in our request: {e.Message}");
+        }
+        catch (Auth.JsonPatchException e)
+        {
+            throw new ApiException(ApiException.Failure(422, "Invalid", e.Message));
         }
     }
 }

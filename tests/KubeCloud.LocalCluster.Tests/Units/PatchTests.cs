@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using KubeCloud.LocalCluster.Http;
 using KubeCloud.LocalCluster.Patching;
 
 namespace KubeCloud.LocalCluster.Tests.Units;
@@ -17,28 +16,6 @@ public sealed class PatchTests
     [InlineData("""{"a":{"b":1}}""", """{"a":"x"}""", """{"a":"x"}""")]
     public void Merge_patch_follows_rfc7386(string target, string patch, string expected) =>
         Same(expected, JsonMergePatch.Apply(Json(target), JsonNode.Parse(patch)));
-
-    [Fact]
-    public void Json_patch_runs_every_operation()
-    {
-        var result = JsonPatch.Apply(Json("""{"a":{"b":1},"list":[1,2,3],"x~y":0}"""), JsonNode.Parse("""
-            [{"op":"add","path":"/a/c","value":2},
-             {"op":"replace","path":"/a/b","value":10},
-             {"op":"remove","path":"/list/0"},
-             {"op":"add","path":"/list/-","value":4},
-             {"op":"copy","from":"/a/c","path":"/copied"},
-             {"op":"move","from":"/x~0y","path":"/moved"},
-             {"op":"test","path":"/a/b","value":10}]
-            """));
-        Same("""{"a":{"b":10,"c":2},"list":[2,3,4],"copied":2,"moved":0}""", result);
-    }
-
-    [Fact]
-    public void Json_patch_test_failure_and_missing_path_are_refused()
-    {
-        Assert.Equal(400, Assert.Throws<ApiException>(() => JsonPatch.Apply(Json("""{"a":1}"""), JsonNode.Parse("""[{"op":"test","path":"/a","value":2}]"""))).Code);
-        Assert.Equal(422, Assert.Throws<ApiException>(() => JsonPatch.Apply(Json("""{"a":1}"""), JsonNode.Parse("""[{"op":"remove","path":"/b"}]"""))).Code);
-    }
 
     private static readonly PatchSchema Deployment = PatchSchema.ForDefinition("io.k8s.api.apps.v1.Deployment");
 
