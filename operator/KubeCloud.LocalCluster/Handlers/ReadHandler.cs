@@ -60,34 +60,22 @@ public sealed class ReadHandler
     {
         var labels = LabelSelector.Parse(labelSelector);
         var fields = FieldSelector.Parse(fieldSelector);
-        var (items, revision) = _registry.Store.List(type.GroupResource, ns);
-        IEnumerable<StoredObject> matching = items;
-        if (!string.IsNullOrEmpty(continueToken))
+        Func<StoredObject, bool>? filter = labels.IsEmpty && fields.IsEmpty ? null
+            : item => (labels.IsEmpty || labels.Matches(item.Object.Labels())) && (fields.IsEmpty || fields.Matches(item.Object));
+        ContinueToken? token = string.IsNullOrEmpty(continueToken) ? null : ContinueToken.Decode(continueToken);
+        var (items, revision, remaining) = _registry.Store.Page(type.GroupResource, ns, token?.StartKey, limit is > 0 ? (int)Math.Min(limit.Value, int.MaxValue) : 0, filter);
+        if (token is { } continued)
         {
-            var token = ContinueToken.Decode(continueToken);
-            matching = matching.Where(i => string.CompareOrdinal(ObjectStore.KeyOf(i.Namespace, i.Name), token.StartKey) >= 0);
-            revision = token.Revision;
+            revision = continued.Revision;
         }
 
-        if (!labels.IsEmpty)
+        if (remaining > 0)
         {
-            matching = matching.Where(i => labels.Matches(i.Object.Labels()));
-        }
-
-        if (!fields.IsEmpty)
-        {
-            matching = matching.Where(i => fields.Matches(i.Object));
-        }
-
-        var all = matching.ToList();
-        if (limit is > 0 && all.Count > limit)
-        {
-            var pageItems = all.Take((int)limit.Value).ToList();
-            var last = pageItems[^1];
+            var last = items[^1];
             var next = new ContinueToken(revision, ObjectStore.KeyOf(last.Namespace, last.Name) + "\u0000").Encode();
-            return new Page(pageItems, revision, next, all.Count - pageItems.Count);
+            return new Page(items, revision, next, remaining);
         }
 
-        return new Page(all, revision, null, 0);
+        return new Page(items, revision, null, 0);
     }
 }

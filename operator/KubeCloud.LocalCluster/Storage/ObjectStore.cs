@@ -12,7 +12,7 @@ namespace KubeCloud.LocalCluster.Storage;
 public sealed class ObjectStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<GroupResource, SortedDictionary<string, StoredObject>> _objects = [];
+    private readonly Dictionary<GroupResource, SortedList<string, StoredObject>> _objects = [];
     private readonly WatchHistory _history;
     private readonly List<Watcher> _watchers = [];
     private long _revision;
@@ -59,6 +59,53 @@ public sealed class ObjectStore
 
             var list = ns is null or "" ? items.Values.ToList() : items.Values.Where(o => o.Namespace == ns).ToList();
             return (list, _revision);
+        }
+    }
+
+    /// <summary>
+    /// One page of a list, in key order: objects of a namespace (all when empty) from
+    /// <paramref name="startKey"/> on that pass <paramref name="filter"/>, at most <paramref name="limit"/>
+    /// (0: all), and how many more match after the page.
+    /// </summary>
+    public (List<StoredObject> Items, long Revision, long Remaining) Page(GroupResource resource, string? ns, string? startKey, int limit, Func<StoredObject, bool>? filter)
+    {
+        lock (_gate)
+        {
+            var page = new List<StoredObject>();
+            if (!_objects.TryGetValue(resource, out var items))
+            {
+                return (page, _revision, 0);
+            }
+
+            var prefix = string.IsNullOrEmpty(ns) ? "" : ns + "/";
+            var from = string.CompareOrdinal(startKey ?? "", prefix) > 0 ? startKey! : prefix;
+            var keys = items.Keys;
+            var values = items.Values;
+            long remaining = 0;
+            for (var i = LowerBound(keys, from); i < keys.Count; i++)
+            {
+                if (prefix.Length > 0 && !keys[i].StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                var item = values[i];
+                if (filter is not null && !filter(item))
+                {
+                    continue;
+                }
+
+                if (limit <= 0 || page.Count < limit)
+                {
+                    page.Add(item);
+                }
+                else
+                {
+                    remaining++;
+                }
+            }
+
+            return (page, _revision, remaining);
         }
     }
 
@@ -218,8 +265,28 @@ public sealed class ObjectStore
         }
     }
 
-    private SortedDictionary<string, StoredObject> Items(GroupResource resource) =>
-        _objects.TryGetValue(resource, out var items) ? items : _objects[resource] = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
+    private SortedList<string, StoredObject> Items(GroupResource resource) =>
+        _objects.TryGetValue(resource, out var items) ? items : _objects[resource] = new SortedList<string, StoredObject>(StringComparer.Ordinal);
+
+    /// <summary>The index of the first key not below <paramref name="key"/>.</summary>
+    private static int LowerBound(IList<string> keys, string key)
+    {
+        var (low, high) = (0, keys.Count);
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            if (string.CompareOrdinal(keys[middle], key) < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
+    }
 
     private static (string Namespace, string Name) Identity(JsonObject obj) =>
         ((string?)obj["metadata"]?["namespace"] ?? "", (string?)obj["metadata"]?["name"] ?? "");
