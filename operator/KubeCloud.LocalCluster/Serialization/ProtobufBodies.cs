@@ -32,31 +32,54 @@ public static class ProtobufBodies
     private static readonly Dictionary<int, Field> TimeMessage = [];
     private static readonly Dictionary<int, Field> OwnerReference = new()
     {
-        [1] = new("kind", Kind.String), [3] = new("name", Kind.String), [4] = new("uid", Kind.String),
-        [5] = new("apiVersion", Kind.String), [6] = new("controller", Kind.Bool), [7] = new("blockOwnerDeletion", Kind.Bool),
+        [1] = new("kind", Kind.String),
+        [3] = new("name", Kind.String),
+        [4] = new("uid", Kind.String),
+        [5] = new("apiVersion", Kind.String),
+        [6] = new("controller", Kind.Bool),
+        [7] = new("blockOwnerDeletion", Kind.Bool),
     };
 
     private static readonly Dictionary<int, Field> ManagedFields = new()
     {
-        [1] = new("manager", Kind.String), [2] = new("operation", Kind.String), [3] = new("apiVersion", Kind.String),
-        [4] = new("time", Kind.Time), [6] = new("fieldsType", Kind.String), [7] = new("fieldsV1", Kind.Fields), [8] = new("subresource", Kind.String),
+        [1] = new("manager", Kind.String),
+        [2] = new("operation", Kind.String),
+        [3] = new("apiVersion", Kind.String),
+        [4] = new("time", Kind.Time),
+        [6] = new("fieldsType", Kind.String),
+        [7] = new("fieldsV1", Kind.Fields),
+        [8] = new("subresource", Kind.String),
     };
 
     private static readonly Dictionary<int, Field> ResourceAttributes = new()
     {
-        [1] = new("namespace", Kind.String), [2] = new("verb", Kind.String), [3] = new("group", Kind.String), [4] = new("version", Kind.String),
-        [5] = new("resource", Kind.String), [6] = new("subresource", Kind.String), [7] = new("name", Kind.String),
+        [1] = new("namespace", Kind.String),
+        [2] = new("verb", Kind.String),
+        [3] = new("group", Kind.String),
+        [4] = new("version", Kind.String),
+        [5] = new("resource", Kind.String),
+        [6] = new("subresource", Kind.String),
+        [7] = new("name", Kind.String),
     };
 
     private static readonly Dictionary<int, Field> NonResourceAttributes = new() { [1] = new("path", Kind.String), [2] = new("verb", Kind.String) };
 
     private static readonly Dictionary<int, Field> ObjectMeta = new()
     {
-        [1] = new("name", Kind.String), [2] = new("generateName", Kind.String), [3] = new("namespace", Kind.String),
-        [4] = new("selfLink", Kind.String), [5] = new("uid", Kind.String), [6] = new("resourceVersion", Kind.String),
-        [7] = new("generation", Kind.Int), [8] = new("creationTimestamp", Kind.Time), [9] = new("deletionTimestamp", Kind.Time),
-        [10] = new("deletionGracePeriodSeconds", Kind.Int), [11] = new("labels", Kind.StringMap), [12] = new("annotations", Kind.StringMap),
-        [13] = new("ownerReferences", Kind.Message, true, OwnerReference), [14] = new("finalizers", Kind.String, true),
+        [1] = new("name", Kind.String),
+        [2] = new("generateName", Kind.String),
+        [3] = new("namespace", Kind.String),
+        [4] = new("selfLink", Kind.String),
+        [5] = new("uid", Kind.String),
+        [6] = new("resourceVersion", Kind.String),
+        [7] = new("generation", Kind.Int),
+        [8] = new("creationTimestamp", Kind.Time),
+        [9] = new("deletionTimestamp", Kind.Time),
+        [10] = new("deletionGracePeriodSeconds", Kind.Int),
+        [11] = new("labels", Kind.StringMap),
+        [12] = new("annotations", Kind.StringMap),
+        [13] = new("ownerReferences", Kind.Message, true, OwnerReference),
+        [14] = new("finalizers", Kind.String, true),
         [17] = new("managedFields", Kind.Message, true, ManagedFields),
     };
 
@@ -64,12 +87,18 @@ public static class ProtobufBodies
     {
         ["Secret"] = new()
         {
-            [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("data", Kind.BytesMap), [3] = new("type", Kind.String),
-            [4] = new("stringData", Kind.StringMap), [5] = new("immutable", Kind.Bool),
+            [1] = new("metadata", Kind.Message, false, ObjectMeta),
+            [2] = new("data", Kind.BytesMap),
+            [3] = new("type", Kind.String),
+            [4] = new("stringData", Kind.StringMap),
+            [5] = new("immutable", Kind.Bool),
         },
         ["ConfigMap"] = new()
         {
-            [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("data", Kind.StringMap), [3] = new("binaryData", Kind.BytesMap), [4] = new("immutable", Kind.Bool),
+            [1] = new("metadata", Kind.Message, false, ObjectMeta),
+            [2] = new("data", Kind.StringMap),
+            [3] = new("binaryData", Kind.BytesMap),
+            [4] = new("immutable", Kind.Bool),
         },
         ["Namespace"] = new()
         {
@@ -87,20 +116,26 @@ public static class ProtobufBodies
             [1] = new("metadata", Kind.Message, false, ObjectMeta),
             [2] = new("spec", Kind.Message, false, new()
             {
-                [1] = new("resourceAttributes", Kind.Message, false, ResourceAttributes), [2] = new("nonResourceAttributes", Kind.Message, false, NonResourceAttributes),
-                [3] = new("user", Kind.String), [4] = new("groups", Kind.String, true), [6] = new("uid", Kind.String),
+                [1] = new("resourceAttributes", Kind.Message, false, ResourceAttributes),
+                [2] = new("nonResourceAttributes", Kind.Message, false, NonResourceAttributes),
+                [3] = new("user", Kind.String),
+                [4] = new("groups", Kind.String, true),
+                [6] = new("uid", Kind.String),
             }),
         },
         ["SelfSubjectRulesReview"] = new()
         {
-            [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("spec", Kind.Message, false, new() { [1] = new("namespace", Kind.String) }),
+            [1] = new("metadata", Kind.Message, false, ObjectMeta),
+            [2] = new("spec", Kind.Message, false, new() { [1] = new("namespace", Kind.String) }),
         },
         ["SelfSubjectReview"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta) },
         ["DeleteOptions"] = new()
         {
             [1] = new("gracePeriodSeconds", Kind.Int),
             [2] = new("preconditions", Kind.Message, false, new() { [1] = new("uid", Kind.String), [2] = new("resourceVersion", Kind.String) }),
-            [3] = new("orphanDependents", Kind.Bool), [4] = new("propagationPolicy", Kind.String), [5] = new("dryRun", Kind.String, true),
+            [3] = new("orphanDependents", Kind.Bool),
+            [4] = new("propagationPolicy", Kind.String),
+            [5] = new("dryRun", Kind.String, true),
         },
     };
 

@@ -7,6 +7,7 @@ public sealed class StoredObject
 {
     public StoredObject(JsonObject obj, long revision)
     {
+        Materialize(obj);
         Object = obj;
         Revision = revision;
         Json = System.Text.Encoding.UTF8.GetBytes(obj.ToJsonString(Serialization.JsonText.Options));
@@ -27,6 +28,31 @@ public sealed class StoredObject
     public string Name { get; }
 
     public string Uid { get; }
+
+    /// <summary>
+    /// Forces every node of the tree to build its children now: JsonNode fills them in lazily,
+    /// which is not safe when several requests read a committed object at once.
+    /// </summary>
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, child) in obj)
+                {
+                    Materialize(child);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    Materialize(child);
+                }
+
+                break;
+        }
+    }
 
     /// <summary>A deep copy to modify.</summary>
     public JsonObject Copy() => Object.DeepClone().AsObject();
