@@ -16,4 +16,20 @@ public sealed class AggregateMultiTenancyIsolation : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         host.TenantAllowList is not { } allowed || allowed.Contains(request.Namespace) ? FilterResult.Pass : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
+    {
+        var restricted = hosts.TenantRestricted;
+        var n = 0;
+        foreach (var i in input)
+        {
+            // Only the few labelled hosts need their allow list read.
+            if (restricted[i] == 0 || hosts[i].TenantAllowList!.Contains(request.Namespace))
+            {
+                output[n++] = i;
+            }
+        }
+
+        return n;
+    }
 }
