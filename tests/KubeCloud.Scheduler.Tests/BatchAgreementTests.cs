@@ -45,13 +45,14 @@ public sealed class BatchAgreementTests
         from hypervisor in Gen.Elements<HypervisorType?>(HypervisorType.Kvm, HypervisorType.Kvm, HypervisorType.Qemu, null)
         from features in Gen.Elements<string[]>(["sse4_2", "avx2"], ["avx2", "sse4_2"], ["sse4_2", "avx2", "avx512f"], [], ["asimd"])
         from ip in Gen.Choose(-1, 1023)
+        from ipv6 in Gen.Elements(false, false, false, true)
         from instances in Gen.Choose(0, 10)
         from maxInstances in Gen.Choose(1, 10)
         from ioOps in Gen.Choose(0, 8)
         from maxIoOps in Gen.Choose(1, 8)
         select MakeHost(
             (vcpus, usedVcpus, cpuRatio), (memoryGb, usedMemoryGb, reservedMb, ramRatio), (diskGb, usedDiskGb), zone, health,
-            (ssd, tier, tenant), isolated, (architecture, hypervisor, features), ip, (instances, maxInstances, ioOps, maxIoOps));
+            (ssd, tier, tenant), isolated, (architecture, hypervisor, features), (ip, ipv6), (instances, maxInstances, ioOps, maxIoOps));
 
     private static readonly Gen<string[]> NodeSet = Gen.Elements(Nodes).ArrayOf().Select(a => a.Distinct().ToArray());
 
@@ -78,7 +79,7 @@ public sealed class BatchAgreementTests
         from members in NodeSet
         from memberCount in Gen.Choose(1, 3)
         from maxPerHost in Gen.Choose(1, 2)
-        from hint in Gen.Elements(0, 0, 1, 2, 3, 4, 5, 6)
+        from hint in Gen.Choose(0, 11)
         from hintNodes in NodeSet
         select MakeRequest(vcpus, memoryMb, diskGb, ns, zone, specs, image, (policy, members, memberCount, maxPerHost), hint, hintNodes);
 
@@ -255,7 +256,7 @@ public sealed class BatchAgreementTests
         (string Ssd, string Tier, string Tenant) labels,
         bool isolated,
         (CpuArchitecture? Architecture, HypervisorType? Hypervisor, string[] Features) cpuInfo,
-        int ip,
+        (int Number, bool V6) ip,
         (int Instances, int MaxInstances, int IoOps, int MaxIoOps) load)
     {
         var host = Host("h").InZone(zone)
@@ -295,9 +296,9 @@ public sealed class BatchAgreementTests
             host.Isolated();
         }
 
-        if (ip >= 0)
+        if (ip.Number >= 0)
         {
-            host.WithTunnelIP($"10.0.{ip / 256}.{ip % 256}");
+            host.WithTunnelIP(ip.V6 ? $"fd00::{ip.Number:x}" : $"10.0.{ip.Number / 256}.{ip.Number % 256}");
         }
 
         return host;
@@ -355,6 +356,21 @@ public sealed class BatchAgreementTests
                 break;
             case 6:
                 request.WithQuery("[\"or\", [\"<\", \"$num_instances\", 3], [\"in\", \"$availability_zone\", \"az1\", \"az3\"]]");
+                break;
+            case 7:
+                request.BuildNear("fd00::1", 120);
+                break;
+            case 8:
+                request.WithQuery("[\"not\", [\"=\", \"$hypervisor_type\", \"qemu\"], [\">\", \"$vcpus_used\", 20]]");
+                break;
+            case 9:
+                request.WithQuery("[\"and\", [\"<=\", \"$free_disk_mb\", \"$free_ram_mb\", 300000], [\">=\", \"$num_io_ops\", 2], [\"or\", [\"=\", \"$host\", \"h1\", \"h2\"], [\"in\", \"$cpu_info:arch\", \"aarch64\"], true]]");
+                break;
+            case 10:
+                request.BuildNear("10.0.2.1", 0);
+                break;
+            case 11:
+                request.WithQuery("[\">\", \"$cpu_allocation_ratio\", 1]");
                 break;
         }
 

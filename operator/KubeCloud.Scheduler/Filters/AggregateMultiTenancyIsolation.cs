@@ -19,12 +19,22 @@ public sealed class AggregateMultiTenancyIsolation : IHostFilter
 
     public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
     {
-        var restricted = hosts.TenantRestricted;
+        ArgumentNullException.ThrowIfNull(hosts);
+
+        // Decide once per distinct allow list, then read one number per host.
+        var lists = hosts.TenantAllowLists;
+        Span<bool> allowed = lists.Count <= 256 ? stackalloc bool[lists.Count] : new bool[lists.Count];
+        for (var l = 0; l < lists.Count; l++)
+        {
+            allowed[l] = lists[l].Contains(request.Namespace);
+        }
+
+        var restriction = hosts.TenantAllowList;
         var n = 0;
         foreach (var i in input)
         {
-            // Only the few labelled hosts need their allow list read.
-            if (restricted[i] == 0 || hosts[i].TenantAllowList!.Contains(request.Namespace))
+            var list = restriction[i];
+            if (list < 0 || allowed[list])
             {
                 output[n++] = i;
             }

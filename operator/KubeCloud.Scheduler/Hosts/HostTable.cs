@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 
 namespace KubeCloud.Scheduler.Hosts;
 
@@ -27,15 +29,27 @@ public sealed class HostTable
     /// <summary>Compute state: enabled but not ready.</summary>
     public const byte NotReady = 2;
 
+    /// <summary>Tunnel IP kind: none.</summary>
+    public const byte NoIP = 0;
+
+    /// <summary>Tunnel IP kind: IPv4, in <see cref="TunnelIPv4"/>.</summary>
+    public const byte IPv4 = 1;
+
+    /// <summary>Tunnel IP kind: another family (read the state).</summary>
+    public const byte OtherIP = 2;
+
     private readonly HostState[] _states;
     private readonly Dictionary<string, int> _index;
     private readonly Dictionary<string, int> _zones;
     private readonly int[] _zone;
     private readonly byte[] _compute;
     private readonly byte[] _isolated;
-    private readonly byte[] _tenantRestricted;
+    private readonly int[] _tenantList;
+    private readonly IReadOnlySet<string>[] _tenantLists;
     private readonly byte[] _architecture;
     private readonly byte[] _hypervisorType;
+    private readonly byte[] _ipKind;
+    private readonly uint[] _ipv4;
     private readonly long[] _vcpuRoom;
     private readonly long[] _memoryRoomMb;
     private readonly long[] _diskRoomMb;
@@ -58,9 +72,13 @@ public sealed class HostTable
         _zone = new int[n];
         _compute = new byte[n];
         _isolated = new byte[n];
-        _tenantRestricted = new byte[n];
+        _tenantList = new int[n];
+        var tenantLists = new Dictionary<string, int>(StringComparer.Ordinal);
+        var distinctLists = new List<IReadOnlySet<string>>();
         _architecture = new byte[n];
         _hypervisorType = new byte[n];
+        _ipKind = new byte[n];
+        _ipv4 = new uint[n];
         _vcpuRoom = new long[n];
         _memoryRoomMb = new long[n];
         _diskRoomMb = new long[n];
@@ -83,13 +101,24 @@ public sealed class HostTable
             _zone[i] = zone;
             _compute[i] = host.Disabled ? Disabled : host.Ready ? Up : NotReady;
             _isolated[i] = host.Isolated ? (byte)1 : (byte)0;
-            _tenantRestricted[i] = host.TenantAllowList is null ? (byte)0 : (byte)1;
+            _tenantList[i] = host.TenantAllowList is { } allowed ? Intern(allowed, tenantLists, distinctLists) : -1;
             _architecture[i] = Code(host.CpuArchitecture);
             _hypervisorType[i] = Code(host.HypervisorType);
+            if (host.TunnelIP is { AddressFamily: AddressFamily.InterNetwork } v4)
+            {
+                _ipKind[i] = IPv4;
+                _ipv4[i] = BinaryPrimitives.ReadUInt32BigEndian(v4.GetAddressBytes());
+            }
+            else
+            {
+                _ipKind[i] = host.TunnelIP is null ? NoIP : OtherIP;
+            }
+
             SetUsage(i, host);
         }
 
         HasDuplicateNames = _index.Count < n;
+        _tenantLists = [.. distinctLists];
     }
 
     /// <summary>How many hosts.</summary>
@@ -113,14 +142,26 @@ public sealed class HostTable
     /// <summary>1 where the host is isolated (IsolatedHostsFilter).</summary>
     public ReadOnlySpan<byte> Isolated => _isolated;
 
-    /// <summary>1 where the host has a tenant allow list (AggregateMultiTenancyIsolation).</summary>
-    public ReadOnlySpan<byte> TenantRestricted => _tenantRestricted;
+    /// <summary>
+    /// Per host, which of <see cref="TenantAllowLists"/> restricts it, or -1 when it is open to every
+    /// namespace (AggregateMultiTenancyIsolation). Hosts with equal lists share a number.
+    /// </summary>
+    public ReadOnlySpan<int> TenantAllowList => _tenantList;
+
+    /// <summary>The distinct tenant allow lists.</summary>
+    public IReadOnlyList<IReadOnlySet<string>> TenantAllowLists => _tenantLists;
 
     /// <summary>The CPU architecture per host, as <see cref="Code{T}(T?)"/> encodes it.</summary>
     public ReadOnlySpan<byte> Architecture => _architecture;
 
     /// <summary>The hypervisor type per host, as <see cref="Code{T}(T?)"/> encodes it.</summary>
     public ReadOnlySpan<byte> HypervisorType => _hypervisorType;
+
+    /// <summary><see cref="NoIP"/>, <see cref="IPv4"/> or <see cref="OtherIP"/>, per host.</summary>
+    public ReadOnlySpan<byte> TunnelIPKind => _ipKind;
+
+    /// <summary>The IPv4 tunnel address as a big-endian number, where <see cref="TunnelIPKind"/> is <see cref="IPv4"/>.</summary>
+    public ReadOnlySpan<uint> TunnelIPv4 => _ipv4;
 
     /// <summary>vCPUs a server may still take: <see cref="HostState.VcpuLimit"/> less used (CoreFilter).</summary>
     public ReadOnlySpan<long> VcpuRoom => _vcpuRoom;
@@ -252,6 +293,18 @@ public sealed class HostTable
     {
         _states[index] = state;
         SetUsage(index, state);
+    }
+
+    private static int Intern(IReadOnlySet<string> set, Dictionary<string, int> ids, List<IReadOnlySet<string>> distinct)
+    {
+        var key = string.Join('\n', set.Order(StringComparer.Ordinal));
+        if (!ids.TryGetValue(key, out var id))
+        {
+            ids[key] = id = distinct.Count;
+            distinct.Add(set);
+        }
+
+        return id;
     }
 
     private void SetUsage(int i, HostState host)
