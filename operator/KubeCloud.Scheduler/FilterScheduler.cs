@@ -221,6 +221,7 @@ public sealed class FilterScheduler
     private ScheduleResult Choose(HostTable table, int[] survivors, int count, int total, FilterStep[] steps, ScheduleRequest request, IHostWeigher?[] weighers, int weigherCount, double[] raw, HostInventory? inventory)
     {
         HostState HostAt(int k) => table[survivors[k]];
+        var key = request.ServerKey;
 
         var weights = ArrayPool<double>.Shared.Rent(count);
         try
@@ -269,21 +270,21 @@ public sealed class FilterScheduler
             var chosen = HostAt(top[pick]);
             if (inventory is null)
             {
-                return new ScheduleResult(request.ServerKey, total, steps, chosen, reported, null, 1, null);
+                return new ScheduleResult(key, total, steps, chosen, reported, null, 1, null);
             }
 
             // Claim: the chosen host first, then the rest in weight order.
             var attempts = 0;
-            if (TryClaim(inventory, request, chosen, ref attempts) is { } won)
+            if (TryClaim(inventory, key, request, chosen, ref attempts) is { } won)
             {
-                return new ScheduleResult(request.ServerKey, total, steps, chosen, reported, won, attempts, null);
+                return new ScheduleResult(key, total, steps, chosen, reported, won, attempts, null);
             }
 
             for (var i = 0; i < filled; i++)
             {
-                if (i != pick && TryClaim(inventory, request, HostAt(top[i]), ref attempts) is { } next)
+                if (i != pick && TryClaim(inventory, key, request, HostAt(top[i]), ref attempts) is { } next)
                 {
-                    return new ScheduleResult(request.ServerKey, total, steps, HostAt(top[i]), reported, next, attempts, null);
+                    return new ScheduleResult(key, total, steps, HostAt(top[i]), reported, next, attempts, null);
                 }
             }
 
@@ -300,14 +301,14 @@ public sealed class FilterScheduler
                 Array.Sort(order, (a, b) => keys[b] != keys[a] ? keys[b].CompareTo(keys[a]) : a.CompareTo(b));
                 foreach (var i in order[filled..])
                 {
-                    if (TryClaim(inventory, request, HostAt(i), ref attempts) is { } late)
+                    if (TryClaim(inventory, key, request, HostAt(i), ref attempts) is { } late)
                     {
-                        return new ScheduleResult(request.ServerKey, total, steps, HostAt(i), reported, late, attempts, null);
+                        return new ScheduleResult(key, total, steps, HostAt(i), reported, late, attempts, null);
                     }
                 }
             }
 
-            return new ScheduleResult(request.ServerKey, total, steps, null, reported, null, attempts,
+            return new ScheduleResult(key, total, steps, null, reported, null, attempts,
                 $"{count} of {total} hosts passed the filters, but none had room left when the claim was made.");
         }
         finally
@@ -344,10 +345,10 @@ public sealed class FilterScheduler
         }
     }
 
-    private static ClaimOutcome? TryClaim(HostInventory inventory, ScheduleRequest request, HostState host, ref int attempts)
+    private static ClaimOutcome? TryClaim(HostInventory inventory, string key, ScheduleRequest request, HostState host, ref int attempts)
     {
         attempts++;
-        var outcome = inventory.Ledger.TryClaim(request.ServerKey, host, request.Resources);
+        var outcome = inventory.Ledger.TryClaim(key, host, request.Resources);
         inventory.Consume(outcome.Host);
         return outcome.Succeeded ? outcome : null;
     }

@@ -73,7 +73,7 @@ public sealed class HostTable
         _compute = new byte[n];
         _isolated = new byte[n];
         _tenantList = new int[n];
-        var tenantLists = new Dictionary<string, int>(StringComparer.Ordinal);
+        var tenantLists = new Dictionary<IReadOnlySet<string>, int>(SetContentComparer.Instance);
         var distinctLists = new List<IReadOnlySet<string>>();
         _architecture = new byte[n];
         _hypervisorType = new byte[n];
@@ -295,12 +295,11 @@ public sealed class HostTable
         SetUsage(index, state);
     }
 
-    private static int Intern(IReadOnlySet<string> set, Dictionary<string, int> ids, List<IReadOnlySet<string>> distinct)
+    private static int Intern(IReadOnlySet<string> set, Dictionary<IReadOnlySet<string>, int> ids, List<IReadOnlySet<string>> distinct)
     {
-        var key = string.Join('\n', set.Order(StringComparer.Ordinal));
-        if (!ids.TryGetValue(key, out var id))
+        if (!ids.TryGetValue(set, out var id))
         {
-            ids[key] = id = distinct.Count;
+            ids[set] = id = distinct.Count;
             distinct.Add(set);
         }
 
@@ -395,15 +394,14 @@ public sealed class ValueColumn
         }
 
         var ids = new int[states.Length];
-        var byMembers = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byMembers = new Dictionary<IReadOnlySet<string>, int>(SetContentComparer.Instance);
         var lists = new List<IReadOnlySet<string>?>();
         for (var i = 0; i < states.Length; i++)
         {
             var list = attribute.ReadList(states[i]);
-            var key = string.Join('\n', list.Order(StringComparer.Ordinal));
-            if (!byMembers.TryGetValue(key, out var id))
+            if (!byMembers.TryGetValue(list, out var id))
             {
-                byMembers[key] = id = lists.Count;
+                byMembers[list] = id = lists.Count;
                 lists.Add(list);
             }
 
@@ -411,5 +409,28 @@ public sealed class ValueColumn
         }
 
         return new ValueColumn(ids, new string?[lists.Count], [.. lists]);
+    }
+}
+
+/// <summary>Sets of strings compared by their members (ordinal), so equal sets share a value number.</summary>
+internal sealed class SetContentComparer : IEqualityComparer<IReadOnlySet<string>>
+{
+    public static readonly SetContentComparer Instance = new();
+
+    public bool Equals(IReadOnlySet<string>? x, IReadOnlySet<string>? y) =>
+        ReferenceEquals(x, y) || (x is not null && y is not null && x.Count == y.Count && x.All(y.Contains));
+
+    public int GetHashCode(IReadOnlySet<string> obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+
+        // Order-free: a sum of the members' hashes.
+        var hash = obj.Count;
+        foreach (var member in obj)
+        {
+            hash += StringComparer.Ordinal.GetHashCode(member);
+        }
+
+        return hash;
     }
 }
