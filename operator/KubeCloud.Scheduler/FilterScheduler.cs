@@ -56,7 +56,10 @@ public sealed class FilterScheduler
 
     public IReadOnlyList<IHostWeigher> Weighers => _weighers;
 
-    /// <summary>Chooses a host without claiming it (a pure decision: dry runs, tests).</summary>
+    /// <summary>
+    /// Chooses a host without claiming it (a pure decision: dry runs, tests). The hosts are laid out
+    /// in a <see cref="HostTable"/> for this call, which costs one pass over them.
+    /// </summary>
     public ScheduleResult Select(IReadOnlyList<HostState> hosts, ScheduleRequest request)
     {
         ArgumentNullException.ThrowIfNull(hosts);

@@ -37,12 +37,12 @@ public sealed class ImagePropertiesFilter : IHostFilter
     public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
     {
         var n = request.ImageArchitecture is { } architecture
-            ? HostSelection.Equal(hosts.Architecture, HostTable.Code<CpuArchitecture>(architecture), input, output)
+            ? HostSelection.Equal(hosts.Architecture, HostTable.Code(architecture), input, output)
             : HostSelection.All(input, output);
         if (request.ImageHypervisorType is { } type)
         {
             var column = hosts.HypervisorType;
-            var code = HostTable.Code<HypervisorType>(type);
+            var code = HostTable.Code(type);
             var m = 0;
             for (var k = 0; k < n; k++)
             {

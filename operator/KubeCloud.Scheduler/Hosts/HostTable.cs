@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using KubeCloud.Api.V1Alpha1;
 
 namespace KubeCloud.Scheduler.Hosts;
 
@@ -151,10 +152,10 @@ public sealed class HostTable
     /// <summary>The distinct tenant allow lists.</summary>
     public IReadOnlyList<IReadOnlySet<string>> TenantAllowLists => _tenantLists;
 
-    /// <summary>The CPU architecture per host, as <see cref="Code{T}(T?)"/> encodes it.</summary>
+    /// <summary>The CPU architecture per host, as <see cref="Code(CpuArchitecture?)"/> encodes it.</summary>
     public ReadOnlySpan<byte> Architecture => _architecture;
 
-    /// <summary>The hypervisor type per host, as <see cref="Code{T}(T?)"/> encodes it.</summary>
+    /// <summary>The hypervisor type per host, as <see cref="Code(Api.V1Alpha1.HypervisorType?)"/> encodes it.</summary>
     public ReadOnlySpan<byte> HypervisorType => _hypervisorType;
 
     /// <summary><see cref="NoIP"/>, <see cref="IPv4"/> or <see cref="OtherIP"/>, per host.</summary>
@@ -200,9 +201,11 @@ public sealed class HostTable
         return new HostTable([.. hosts]);
     }
 
-    /// <summary>A nullable enum as a byte: 0 for null, else 1 + its value.</summary>
-    public static byte Code<T>(T? value)
-        where T : struct, Enum => value is { } v ? (byte)(1 + Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)) : (byte)0;
+    /// <summary>An architecture as <see cref="Architecture"/> stores it: 0 for none, else 1 + its value.</summary>
+    public static byte Code(CpuArchitecture? value) => value is { } v ? (byte)(1 + (int)v) : (byte)0;
+
+    /// <summary>A hypervisor type as <see cref="HypervisorType"/> stores it: 0 for none, else 1 + its value.</summary>
+    public static byte Code(HypervisorType? value) => value is { } v ? (byte)(1 + (int)v) : (byte)0;
 
     /// <summary>The index of the named host, or -1.</summary>
     public int IndexOf(string name) => _index.TryGetValue(name, out var i) ? i : -1;
