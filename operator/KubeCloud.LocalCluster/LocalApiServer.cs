@@ -122,7 +122,8 @@ public sealed class LocalApiServer : IAsyncDisposable
             new WriteHandler(registry, reader),
             new PatchHandler(registry, new ServerSideApply(registry)),
             new WatchHandler(store, options.BookmarkInterval),
-            new AccessReviewHandler(new AccessReviewEvaluator(rbac)));
+            new AccessReviewHandler(new AccessReviewEvaluator(rbac)),
+            new ScaleHandler(registry));
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -25,9 +25,11 @@ public sealed class ApiDispatcher
     private readonly PatchHandler _patch;
     private readonly WatchHandler _watch;
     private readonly AccessReviewHandler _reviews;
+    private readonly ScaleHandler _scale;
 
-    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews)
+    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale)
     {
+        _scale = scale;
         _authenticator = authenticator;
         _authorizer = authorizer;
         _resources = resources;
@@ -136,6 +138,12 @@ public sealed class ApiDispatcher
         if (type.Namespaced && info.Namespace.Length == 0 && info.Verb is "get" or "update" or "patch" or "delete" or "create" && info.Name.Length > 0)
         {
             throw ApiException.PathNotFound();
+        }
+
+        if (info.Subresource == "scale" && type.HasSubresource("scale") && info.Verb is "get" or "update" or "patch")
+        {
+            await _scale.HandleAsync(context, type);
+            return;
         }
 
         if (info.Subresource.Length > 0 && info.Subresource != "status")
