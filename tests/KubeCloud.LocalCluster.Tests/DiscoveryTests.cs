@@ -110,8 +110,11 @@ public sealed class DiscoveryTests : IClassFixture<ServerFixture>
         var (response, table) = await GetAsync("/api/v1/namespaces", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
         Assert.StartsWith("application/json", response.Content.Headers.ContentType!.MediaType, StringComparison.Ordinal);
         Assert.Equal("Table", (string?)table["kind"]);
-        Assert.Equal(["Name", "Age"], table["columnDefinitions"]!.AsArray().Select(c => (string?)c!["name"]));
+        Assert.Equal(["Name", "Status", "Age"], table["columnDefinitions"]!.AsArray().Select(c => (string?)c!["name"]));
         var row = table["rows"]!.AsArray().First(r => (string?)r!["cells"]![0] == "default")!;
+        Assert.Equal("Active", (string?)row["cells"]![1]);
+        var (_, configMaps) = await GetAsync("/api/v1/namespaces/default/configmaps", "application/json;as=Table;v=v1;g=meta.k8s.io");
+        Assert.Equal(["Name", "Age"], configMaps["columnDefinitions"]!.AsArray().Select(c => (string?)c!["name"]));
         Assert.Equal("PartialObjectMetadata", (string?)row["object"]!["kind"]);
     }
 }

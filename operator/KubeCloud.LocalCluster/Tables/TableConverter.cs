@@ -7,14 +7,14 @@ namespace KubeCloud.LocalCluster.Tables;
 
 /// <summary>
 /// meta.k8s.io/v1 Table responses for <c>kubectl get</c>: NAME then the CRD's printer columns
-/// (Age when it declares none), NAME and AGE for built-ins; each row carries PartialObjectMetadata.
+/// (Age when it declares none), NAME plus AGE (or the few columns of `BuiltInColumns`) for built-ins; each row carries PartialObjectMetadata.
 /// </summary>
 public static class TableConverter
 {
     private static readonly PrinterColumn AgeColumn = new("Age", "date", ".metadata.creationTimestamp", "CreationTimestamp is a timestamp representing the server time when this object was created.");
 
     public static IReadOnlyList<PrinterColumn> Columns(ResourceType type) =>
-        type.Custom is { Columns.Count: > 0 } custom ? custom.Columns : [AgeColumn];
+        type.Custom is { Columns.Count: > 0 } custom ? custom.Columns : BuiltInColumns.For(type) ?? [AgeColumn];
 
     public static JsonObject Table(ResourceType type, IEnumerable<JsonObject> objects, JsonObject listMetadata, string includeObject)
     {
