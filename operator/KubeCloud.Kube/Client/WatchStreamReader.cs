@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using KubeCloud.Kube.Models;
+
+namespace KubeCloud.Kube.Client;
+
+/// <summary>
+/// Reads a watch response body: newline-delimited JSON objects <c>{"type":..., "object":...}</c>, parsed one line
+/// at a time as bytes arrive. ERROR events are thrown (410 as <see cref="GoneException"/>).
+/// </summary>
+public static class WatchStreamReader
+{
+    /// <summary>Parses the events of <paramref name="stream"/> until it ends.</summary>
+    public static async IAsyncEnumerable<WatchEvent<T>> ReadAsync<T>(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                var events = new List<WatchEvent<T>>();
+                while (TryReadLine(ref buffer, out var line))
+                {
+                    if (!IsBlank(line))
+                    {
+                        events.Add(ParseLine<T>(line));
+                    }
+                }
+
+                if (result.IsCompleted && !buffer.IsEmpty && !IsBlank(buffer))
+                {
+                    events.Add(ParseLine<T>(buffer));
+                    buffer = buffer.Slice(buffer.End);
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                foreach (var e in events)
+                {
+                    yield return e;
+                }
+
+                if (result.IsCompleted)
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Parses one watch line.</summary>
+    public static WatchEvent<T> ParseLine<T>(ReadOnlySequence<byte> line)
+    {
+        var jsonReader = new Utf8JsonReader(line);
+        using var document = JsonDocument.ParseValue(ref jsonReader);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var typeElement))
+        {
+            throw new JsonException("A watch event must be an object with a \"type\".");
+        }
+
+        var type = typeElement.GetString();
+        root.TryGetProperty("object", out var objectElement);
+        if (type == "ERROR")
+        {
+            var status = objectElement.ValueKind == JsonValueKind.Object ? objectElement.Deserialize<V1Status>(KubeJson.Options) : null;
+            var code = status?.Code is int c && c > 0 ? (HttpStatusCode)c : HttpStatusCode.InternalServerError;
+            throw KubeApiException.From(code, status);
+        }
+
+        var eventType = type switch
+        {
+            "ADDED" => WatchEventType.Added,
+            "MODIFIED" => WatchEventType.Modified,
+            "DELETED" => WatchEventType.Deleted,
+            "BOOKMARK" => WatchEventType.Bookmark,
+            _ => throw new JsonException($"Unknown watch event type '{type}'."),
+        };
+        var obj = objectElement.Deserialize<T>(KubeJson.Options)
+            ?? throw new JsonException($"The {type} event carries no object.");
+        return new WatchEvent<T>(eventType, obj);
+    }
+
+    /// <summary>Parses one watch line given as text.</summary>
+    public static WatchEvent<T> ParseLine<T>(string line) =>
+        ParseLine<T>(new ReadOnlySequence<byte>(System.Text.Encoding.UTF8.GetBytes(line)));
+
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    {
+        var position = buffer.PositionOf((byte)'\n');
+        if (position is null)
+        {
+            line = default;
+            return false;
+        }
+
+        line = buffer.Slice(0, position.Value);
+        buffer = buffer.Slice(buffer.GetPosition(1, position.Value));
+        return true;
+    }
+
+    private static bool IsBlank(ReadOnlySequence<byte> line)
+    {
+        foreach (var segment in line)
+        {
+            foreach (var b in segment.Span)
+            {
+                if (b is not ((byte)' ' or (byte)'\r' or (byte)'\t'))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+}
