@@ -45,7 +45,7 @@ public sealed class ResourceInfo
     public string BasePath { get; }
 
     /// <summary>The resource info of <typeparamref name="T"/>, cached per type.</summary>
-    public static ResourceInfo Of<T>() => Cache<T>.Value;
+    public static ResourceInfo Of<T>() => Cache<T>.Value ??= Create(typeof(T));
 
     /// <summary>The resource info of <paramref name="type"/>.</summary>
     public static ResourceInfo Of(Type type) => Create(type);
@@ -102,6 +102,6 @@ public sealed class ResourceInfo
 
     private static class Cache<T>
     {
-        public static readonly ResourceInfo Value = Create(typeof(T));
+        public static ResourceInfo? Value;
     }
 }

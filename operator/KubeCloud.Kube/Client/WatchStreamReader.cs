@@ -25,17 +25,34 @@ public static class WatchStreamReader
                 var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 var events = new List<WatchEvent<T>>();
-                while (TryReadLine(ref buffer, out var line))
+                KubeApiException? error = null;
+                while (error is null && TryReadLine(ref buffer, out var line))
                 {
                     if (!IsBlank(line))
                     {
-                        events.Add(ParseLine<T>(line));
+                        try
+                        {
+                            events.Add(ParseLine<T>(line));
+                        }
+                        catch (KubeApiException ex)
+                        {
+                            // An ERROR event: deliver the events before it, then throw.
+                            error = ex;
+                        }
                     }
                 }
 
-                if (result.IsCompleted && !buffer.IsEmpty && !IsBlank(buffer))
+                if (error is null && result.IsCompleted && !buffer.IsEmpty && !IsBlank(buffer))
                 {
-                    events.Add(ParseLine<T>(buffer));
+                    try
+                    {
+                        events.Add(ParseLine<T>(buffer));
+                    }
+                    catch (KubeApiException ex)
+                    {
+                        error = ex;
+                    }
+
                     buffer = buffer.Slice(buffer.End);
                 }
 
@@ -43,6 +60,11 @@ public static class WatchStreamReader
                 foreach (var e in events)
                 {
                     yield return e;
+                }
+
+                if (error is not null)
+                {
+                    throw error;
                 }
 
                 if (result.IsCompleted)
