@@ -26,7 +26,7 @@ public sealed class FakeApiServer : IAsyncDisposable
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _collections = new(StringComparer.Ordinal);
     private readonly List<HistoryEntry> _history = [];
     private readonly List<Watcher> _watchers = [];
-    private readonly Queue<int> _injectedWriteFailures = new();
+    private readonly Queue<(string? Method, int Code)> _injectedWriteFailures = new();
     private readonly WebApplication _app;
     private long _revision = 100;
     private long _compactedRevision;
@@ -95,13 +95,17 @@ public sealed class FakeApiServer : IAsyncDisposable
     }
 
     /// <summary>The next writes (POST/PUT/PATCH/DELETE) fail with these status codes, in order.</summary>
-    public void FailNextWrites(params int[] statusCodes)
+    public void FailNextWrites(params int[] statusCodes) => FailNextWrites(null, statusCodes);
+
+    /// <summary>The next writes with this HTTP method (any write when null) fail with these status codes, in order.</summary>
+    public void FailNextWrites(string? method, params int[] statusCodes)
     {
+        ArgumentNullException.ThrowIfNull(statusCodes);
         lock (_gate)
         {
             foreach (var code in statusCodes)
             {
-                _injectedWriteFailures.Enqueue(code);
+                _injectedWriteFailures.Enqueue((method, code));
             }
         }
     }
@@ -196,9 +200,9 @@ public sealed class FakeApiServer : IAsyncDisposable
             int? injected = null;
             lock (_gate)
             {
-                if (_injectedWriteFailures.Count > 0)
+                if (_injectedWriteFailures.TryPeek(out var next) && (next.Method is null || next.Method == method))
                 {
-                    injected = _injectedWriteFailures.Dequeue();
+                    injected = _injectedWriteFailures.Dequeue().Code;
                 }
             }
 
