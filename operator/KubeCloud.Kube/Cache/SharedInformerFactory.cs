@@ -68,14 +68,23 @@ public sealed class SharedInformerFactory(IKubeClient client, InformerOptions? d
     public async ValueTask DisposeAsync()
     {
         Task[] running;
+        CancellationTokenSource? stop;
         lock (_gate)
         {
-            _stop?.Cancel();
+            stop = _stop;
+            _stop = null;
             running = [.. _running];
+            _running.Clear();
         }
 
+        if (stop is null)
+        {
+            return;
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(running).ConfigureAwait(false);
-        _stop?.Dispose();
+        stop.Dispose();
     }
 
     private void Start(IInformer informer)

@@ -44,10 +44,7 @@ public sealed class OperatorRuntime(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-        }
-        finally
-        {
-            await informers.DisposeAsync().ConfigureAwait(false);
+            // Shutting down; the informers stop with the same token.
         }
     }
 

@@ -20,7 +20,6 @@ public sealed class LeaderElector
     private readonly LeaderElectionOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly KeyValuePair<string, object?> _tag;
     private string? _observedHolder;
     private DateTimeOffset? _observedRenewTime;
     private long _observedAt;
@@ -34,7 +33,7 @@ public sealed class LeaderElector
         _options = options;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _tag = new("name", options.LeaseName);
+        RuntimeMetrics.TrackLeaderElector(this, () => (options.LeaseName, _isLeader));
     }
 
     public string Identity => _options.Identity;
@@ -259,10 +258,6 @@ public sealed class LeaderElector
 
     private void SetLeader(bool leader)
     {
-        if (_isLeader != leader)
-        {
-            _isLeader = leader;
-            RuntimeMetrics.LeaderStatus.Add(leader ? 1 : -1, _tag);
-        }
+        _isLeader = leader;
     }
 }

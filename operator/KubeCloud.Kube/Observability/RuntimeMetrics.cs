@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace KubeCloud.Kube.Observability;
 
@@ -51,6 +52,18 @@ public static class RuntimeMetrics
         "workqueue_work_duration_seconds", unit: "s", description: "How long in seconds processing an item from workqueue takes.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = QueueBuckets });
 
-    public static UpDownCounter<long> LeaderStatus { get; } = Meter.CreateUpDownCounter<long>(
-        "leader_election_master_status", description: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.");
+    private static readonly ConditionalWeakTable<object, Func<(string Lease, bool Leader)>> LeaderElectors = [];
+
+    public static ObservableGauge<long> LeaderStatus { get; } = Meter.CreateObservableGauge(
+        "leader_election_master_status",
+        ObserveLeaders,
+        description: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.");
+
+    /// <summary>Reports <paramref name="elector"/>'s leadership in <see cref="LeaderStatus"/> for as long as it lives.</summary>
+    public static void TrackLeaderElector(object elector, Func<(string Lease, bool Leader)> state) => LeaderElectors.AddOrUpdate(elector, state);
+
+    private static IEnumerable<Measurement<long>> ObserveLeaders() =>
+        LeaderElectors.Select(e => e.Value())
+            .GroupBy(s => s.Lease, StringComparer.Ordinal)
+            .Select(g => new Measurement<long>(g.Count(s => s.Leader), new KeyValuePair<string, object?>("name", g.Key)));
 }
