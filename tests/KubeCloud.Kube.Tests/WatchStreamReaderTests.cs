@@ -54,6 +54,15 @@ public class WatchStreamReaderTests
         Assert.Throws<System.Text.Json.JsonException>(() => WatchStreamReader.ParseLine<Server>("""{"type":"WHAT","object":{}}"""));
     }
 
+    [Fact]
+    public void The_object_may_come_before_the_type()
+    {
+        var e = WatchStreamReader.ParseLine<Server>("""{"object":{"metadata":{"name":"x","resourceVersion":"3"}},"extra":[1,{"a":2}],"type":"DELETED"}""");
+        Assert.Equal(WatchEventType.Deleted, e.Type);
+        Assert.Equal("3", e.Object.Metadata.ResourceVersion);
+        Assert.Throws<GoneException>(() => WatchStreamReader.ParseLine<Server>("""{"object":{"kind":"Status","code":410,"reason":"Expired"},"type":"ERROR"}"""));
+    }
+
     /// <summary>A stream that returns at most <c>chunk</c> bytes per read, as a slow network does.</summary>
     private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
     {

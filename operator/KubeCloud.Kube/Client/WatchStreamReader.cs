@@ -79,22 +79,75 @@ public static class WatchStreamReader
         }
     }
 
-    /// <summary>Parses one watch line.</summary>
+    /// <summary>
+    /// Parses one watch line in a single pass: the object is deserialized straight from the reader (no DOM); only when
+    /// "object" comes before "type" is its slice read a second time.
+    /// </summary>
     public static WatchEvent<T> ParseLine<T>(ReadOnlySequence<byte> line)
     {
-        var jsonReader = new Utf8JsonReader(line);
-        using var document = JsonDocument.ParseValue(ref jsonReader);
-        var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var typeElement))
+        var reader = new Utf8JsonReader(line);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            throw new JsonException("A watch event must be an object with a \"type\".");
+            throw new JsonException("A watch event must be a JSON object.");
         }
 
-        var type = typeElement.GetString();
-        root.TryGetProperty("object", out var objectElement);
+        string? type = null;
+        T? obj = default;
+        V1Status? status = null;
+        var objectStart = -1L;
+        var objectEnd = -1L;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                type = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("object"u8))
+            {
+                reader.Read();
+                if (type is null)
+                {
+                    objectStart = reader.TokenStartIndex;
+                    reader.Skip();
+                    objectEnd = reader.BytesConsumed;
+                }
+                else if (type == "ERROR")
+                {
+                    status = JsonSerializer.Deserialize<V1Status>(ref reader, KubeJson.Options);
+                }
+                else
+                {
+                    obj = JsonSerializer.Deserialize<T>(ref reader, KubeJson.Options);
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (type is null)
+        {
+            throw new JsonException("A watch event must have a \"type\".");
+        }
+
+        if (objectStart >= 0)
+        {
+            var slice = new Utf8JsonReader(line.Slice(objectStart, objectEnd - objectStart));
+            if (type == "ERROR")
+            {
+                status = JsonSerializer.Deserialize<V1Status>(ref slice, KubeJson.Options);
+            }
+            else
+            {
+                obj = JsonSerializer.Deserialize<T>(ref slice, KubeJson.Options);
+            }
+        }
+
         if (type == "ERROR")
         {
-            var status = objectElement.ValueKind == JsonValueKind.Object ? objectElement.Deserialize<V1Status>(KubeJson.Options) : null;
             var code = status?.Code is int c && c > 0 ? (HttpStatusCode)c : HttpStatusCode.InternalServerError;
             throw KubeApiException.From(code, status);
         }
@@ -107,9 +160,7 @@ public static class WatchStreamReader
             "BOOKMARK" => WatchEventType.Bookmark,
             _ => throw new JsonException($"Unknown watch event type '{type}'."),
         };
-        var obj = objectElement.Deserialize<T>(KubeJson.Options)
-            ?? throw new JsonException($"The {type} event carries no object.");
-        return new WatchEvent<T>(eventType, obj);
+        return new WatchEvent<T>(eventType, obj ?? throw new JsonException($"The {type} event carries no object."));
     }
 
     /// <summary>Parses one watch line given as text.</summary>
