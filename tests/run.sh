@@ -26,14 +26,32 @@ step "checking formatting"
 dotnet format KubeCloud.sln --verify-no-changes --no-restore -v quiet || fail_setup "dotnet format found unformatted code (run: dotnet format KubeCloud.sln)"
 
 step "running tests"
-dotnet test KubeCloud.sln -c Release --no-build -nologo \
-  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results"
+# One TRX per test project (named after it), up to two projects at a time.
+mapfile -t projects < <(dotnet sln KubeCloud.sln list | tr '\\' '/' | grep -E '^tests/.*\.Tests\.csproj$' | sort)
+run_project() {
+  local project="$1" results="$2" name
+  name="$(basename "$project" .csproj)"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results" >"$results/$name.log" 2>&1
+  local rc=$?
+  printf '%-40s %s\n' "$name" "$(grep -E '^(Passed|Failed)!' "$results/$name.log" | tail -1 | sed 's/ - .*//')"
+  [[ $rc -eq 0 ]] || { echo "---- $name failed (exit $rc); its output:"; grep -vE '^\s+Passed ' "$results/$name.log" | tail -n 150; }
+  return $rc
+}
+export -f run_project
+printf '%s\n' "${projects[@]}" | xargs -P 2 -I{} bash -c 'run_project "$1" "$2"' _ {} "$results"
 rc=$?
 
-passed=0; failed=0; trx_count=0
-for trx in "$results"/*.trx; do
-  [[ -f "$trx" ]] || continue
-  trx_count=$((trx_count + 1))
+passed=0; failed=0
+for project in "${projects[@]}"; do
+  name="$(basename "$project" .csproj)"
+  trx="$results/$name.trx"
+  if [[ ! -f "$trx" ]]; then
+    echo "no results from $name (the test host did not run or crashed)" >&2
+    failed=$((failed + 1))
+    continue
+  fi
   counters="$(grep -o '<Counters [^>]*>' "$trx" | head -1)"
   p="$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")"
   f="$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
@@ -41,12 +59,11 @@ for trx in "$results"/*.trx; do
   failed=$((failed + ${f:-0}))
 done
 if [[ $rc -ne 0 && $failed -eq 0 ]]; then
-  # A test host that crashed or a project that did not run counts as a failure.
-  failed=1
+  failed=1  # a project failed without a failed test: count it
 fi
-if [[ $trx_count -eq 0 || $passed -eq 0 ]]; then
+if [[ ${#projects[@]} -eq 0 || $passed -eq 0 ]]; then
   echo "no test results were produced" >&2
-  failed=$((failed > 0 ? failed : 1))
+  [[ $failed -gt 0 ]] || failed=1
 fi
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

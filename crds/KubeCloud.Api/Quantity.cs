@@ -186,7 +186,7 @@ public readonly struct Quantity : IEquatable<Quantity>, IComparable<Quantity>
         return false;
     }
 
-    /// <summary>The value rounded up to a whole number (as Kubernetes' <c>Value()</c>).</summary>
+    /// <summary>The value rounded up (away from zero) to a whole number, as Kubernetes' <c>Value()</c>.</summary>
     public long Value() => (long)CeilingDivide(_nanos, NanosPerUnit);
 
     /// <summary>The value in thousandths, rounded up (as Kubernetes' <c>MilliValue()</c>).</summary>
@@ -200,8 +200,9 @@ public readonly struct Quantity : IEquatable<Quantity>, IComparable<Quantity>
 
     private static BigInteger CeilingDivide(BigInteger value, BigInteger divisor)
     {
+        // Away from zero, as Kubernetes' AsScale rounds: -1.5 becomes -2, not -1.
         var quotient = BigInteger.DivRem(value, divisor, out var remainder);
-        return remainder > 0 ? quotient + 1 : quotient;
+        return remainder.IsZero ? quotient : quotient + remainder.Sign;
     }
 
     public static Quantity operator +(Quantity left, Quantity right) =>

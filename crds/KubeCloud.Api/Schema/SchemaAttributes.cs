@@ -47,12 +47,15 @@ public sealed class LengthAttribute : Attribute
     public long Max { get; init; } = -1;
 }
 
-/// <summary>Item-count bounds of a list.</summary>
+/// <summary>Item-count bounds of a list, and the longest string item of a list of strings.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class ItemsAttribute : Attribute
 {
     public long Min { get; init; } = -1;
     public long Max { get; init; } = -1;
+
+    /// <summary>maxLength of each string item; bounds the cost of CEL rules over the list.</summary>
+    public long MaxLength { get; init; } = -1;
 }
 
 /// <summary>Key-count bound of a map.</summary>

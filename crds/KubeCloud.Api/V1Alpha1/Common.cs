@@ -65,10 +65,12 @@ public abstract class KubeCloudObject<TSpec, TStatus> : IKubernetesObject<V1Obje
 
     /// <summary>APIVersion defines the versioned schema of this representation of an object.</summary>
     [JsonPropertyName("apiVersion")]
+    [Description("APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources")]
     public string ApiVersion { get; set; }
 
     /// <summary>Kind is a string value representing the REST resource this object represents.</summary>
     [JsonPropertyName("kind")]
+    [Description("Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds")]
     public string Kind { get; set; }
 
     /// <summary>Standard object metadata.</summary>
@@ -77,10 +79,12 @@ public abstract class KubeCloudObject<TSpec, TStatus> : IKubernetesObject<V1Obje
 
     /// <summary>Desired state.</summary>
     [JsonPropertyName("spec")]
+    [Description("Desired state, owned by users (or admins).")]
     public TSpec Spec { get; set; } = new();
 
     /// <summary>Observed state; null until a controller first writes it.</summary>
     [JsonPropertyName("status")]
+    [Description("Observed state, written by the operator and node daemons through the status subresource.")]
     public TStatus? Status { get; set; }
 
     string? IKubernetesObject.ApiVersion { get => ApiVersion; set => ApiVersion = value ?? ApiGroup.GroupVersion; }
@@ -150,6 +154,7 @@ public sealed class Condition
     [Format("date-time")]
     [JsonPropertyName("lastTransitionTime")]
     [Description("Last time the condition changed from one status to another.")]
+    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
     public DateTimeOffset LastTransitionTime { get; set; }
 
     [Required]

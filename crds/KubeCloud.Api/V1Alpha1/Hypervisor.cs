@@ -177,5 +177,6 @@ public sealed class HypervisorStatus : KubeCloudStatus
     [Format("date-time")]
     [JsonPropertyName("lastHeartbeatTime")]
     [Description("Last time the node daemon reported; a stale heartbeat makes the hypervisor not Ready.")]
+    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
     public DateTimeOffset? LastHeartbeatTime { get; set; }
 }

@@ -223,5 +223,6 @@ public sealed class ImageNodeStatus
     [Format("date-time")]
     [JsonPropertyName("lastUsedTime")]
     [Description("Last time a server on this node used the cached image.")]
+    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
     public DateTimeOffset? LastUsedTime { get; set; }
 }

@@ -75,7 +75,7 @@ public sealed class ServerSpec
     [Description("Volumes attached to the server, in this namespace. Removing an entry detaches the volume.")]
     public List<ServerVolume>? Volumes { get; set; }
 
-    [Items(Max = 32)]
+    [Items(Max = 32, MaxLength = 16384)]
     [JsonPropertyName("sshKeys")]
     [Description("SSH public keys installed for the default user through cloud-init.")]
     public List<string>? SshKeys { get; set; }
@@ -161,13 +161,13 @@ public sealed class SchedulerHints
     public string? ServerGroup { get; set; }
 
     [ListType(ListTypeAttribute.Set)]
-    [Items(Max = 64)]
+    [Items(Max = 64, MaxLength = 253)]
     [JsonPropertyName("sameHost")]
     [Description("Servers in this namespace to share a node with (SameHostFilter).")]
     public List<string>? SameHost { get; set; }
 
     [ListType(ListTypeAttribute.Set)]
-    [Items(Max = 64)]
+    [Items(Max = 64, MaxLength = 253)]
     [JsonPropertyName("differentHost")]
     [Description("Servers in this namespace not to share a node with (DifferentHostFilter).")]
     public List<string>? DifferentHost { get; set; }
@@ -282,6 +282,7 @@ public sealed class ServerStatus : KubeCloudStatus
     [Format("date-time")]
     [JsonPropertyName("launchedAt")]
     [Description("When the server first became Active.")]
+    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
     public DateTimeOffset? LaunchedAt { get; set; }
 
     [JsonPropertyName("observedRebootRequest")]
@@ -358,6 +359,7 @@ public sealed class ServerFault
     [Format("date-time")]
     [JsonPropertyName("time")]
     [Description("When the fault happened.")]
+    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
     public DateTimeOffset? Time { get; set; }
 
     [JsonPropertyName("details")]

@@ -142,5 +142,6 @@ public sealed class VolumeAttachment
     [Format("date-time")]
     [JsonPropertyName("attachedAt")]
     [Description("When the attachment completed.")]
+    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
     public DateTimeOffset? AttachedAt { get; set; }
 }

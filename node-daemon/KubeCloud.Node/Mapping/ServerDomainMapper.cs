@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Node.CloudInit;
+using KubeCloud.Node.Hypervisor;
+using KubeCloud.Node.Networking;
+using HypervisorType = KubeCloud.Node.Hypervisor.HypervisorType;
+
+namespace KubeCloud.Node.Mapping;
+
+/// <summary>A port of the server with the network it is on.</summary>
+public sealed record BoundPort(Port Port, Network Network);
+
+/// <summary>A volume to attach, with the CHAP user read from its secret and the device the user asked for.</summary>
+public sealed record AttachedVolume(Volume Volume, string ChapUsername, string? Device = null);
+
+/// <summary>Everything the node has read about one server assigned to it.</summary>
+public sealed record ServerBuild(Server Server, Flavor Flavor, IReadOnlyList<BoundPort> Ports, IReadOnlyList<AttachedVolume> Volumes);
+
+/// <summary>Where this node keeps per-server files, and which hypervisor it runs.</summary>
+public sealed record NodeLayout(string InstancesDirectory, HypervisorType Hypervisor)
+{
+    public string InstanceDirectory(Server server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return Path.Combine(InstancesDirectory, $"{server.Metadata.Namespace}_{server.Metadata.Name}");
+    }
+}
+
+/// <summary>Maps the API types (Server, Flavor, Ports, Networks, Volumes) to the node's host-side records.</summary>
+public static class ServerDomainMapper
+{
+    /// <summary>libvirt domain name: kc-NAMESPACE-NAME.</summary>
+    public static string DomainName(Server server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return $"kc-{server.Metadata.Namespace}-{server.Metadata.Name}";
+    }
+
+    /// <summary>The domain UUID: the Server's uid, so libvirt and Kubernetes agree on identity.</summary>
+    public static Guid DomainUuid(Server server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return Guid.TryParse(server.Metadata.Uid, out var uid) ? uid : StableGuid($"server/{server.Metadata.Namespace}/{server.Metadata.Name}");
+    }
+
+    /// <summary>Id used to derive a network's device names (its uid, else namespace/name).</summary>
+    public static string NetworkId(Network network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return network.Metadata.Uid ?? $"{network.Metadata.Namespace}/{network.Metadata.Name}";
+    }
+
+    public static string PortId(Port port)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        return port.Metadata.Uid ?? $"{port.Metadata.Namespace}/{port.Metadata.Name}";
+    }
+
+    /// <summary>libvirt secret UUID holding a volume's CHAP password (stable per volume).</summary>
+    public static Guid ChapSecretUuid(Volume volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        return StableGuid("chap/" + (volume.Metadata.Uid ?? $"{volume.Metadata.Namespace}/{volume.Metadata.Name}"));
+    }
+
+    public static DomainSpec ToDomainSpec(ServerBuild build, NodeLayout node)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        ArgumentNullException.ThrowIfNull(node);
+        var dir = node.InstanceDirectory(build.Server);
+        var flavor = build.Flavor.Spec;
+        return new DomainSpec
+        {
+            Name = DomainName(build.Server),
+            Uuid = DomainUuid(build.Server),
+            Vcpus = flavor.Vcpus,
+            MemoryMiB = checked((int)flavor.Memory.ToMebibytes()),
+            Hypervisor = node.Hypervisor,
+            RootDiskPath = Path.Combine(dir, "disk"),
+            EphemeralDiskPath = flavor.EphemeralDisk.IsZero ? null : Path.Combine(dir, "disk.eph0"),
+            SeedIsoPath = Path.Combine(dir, "seed.iso"),
+            SerialLogPath = Path.Combine(dir, "console.log"),
+            Nics = [.. build.Ports.Select(p => new NicSpec(MacAddress(p.Port), DeviceNames.Bridge(NetworkId(p.Network)), DeviceNames.Tap(PortId(p.Port)), p.Network.Spec.Mtu > 0 ? p.Network.Spec.Mtu : null))],
+            IscsiDisks = [.. build.Volumes.Select(ToIscsiDisk)],
+        };
+    }
+
+    /// <summary>Root disk size from the flavor, in bytes.</summary>
+    public static long RootDiskBytes(Flavor flavor)
+    {
+        ArgumentNullException.ThrowIfNull(flavor);
+        return flavor.Spec.RootDisk.Value();
+    }
+
+    public static IscsiDiskSpec ToIscsiDisk(AttachedVolume attached)
+    {
+        ArgumentNullException.ThrowIfNull(attached);
+        var volume = attached.Volume;
+        var target = volume.Status?.Target ?? throw new InvalidOperationException($"volume {volume.Metadata.Namespace}/{volume.Metadata.Name} has no iSCSI target yet");
+        var (host, port) = ParsePortal(target.Portal);
+        return new IscsiDiskSpec
+        {
+            TargetIqn = target.Iqn,
+            Lun = target.Lun,
+            PortalHost = host,
+            PortalPort = port,
+            ChapUsername = target.ChapSecretRef is null ? null : attached.ChapUsername,
+            ChapSecretUuid = target.ChapSecretRef is null ? null : ChapSecretUuid(volume),
+            TargetDevice = attached.Device is { } d ? Path.GetFileName(d) : null,
+            // virtio-blk serials hold at most 20 bytes.
+            Serial = volume.Metadata.Name is { Length: > 0 } name ? name[..Math.Min(20, name.Length)] : null,
+        };
+    }
+
+    public static NoCloudSeed ToSeed(ServerBuild build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        var server = build.Server;
+        return new NoCloudSeed
+        {
+            InstanceId = server.Metadata.Uid ?? DomainUuid(server).ToString("D"),
+            Hostname = server.Spec.Hostname ?? server.Metadata.Name ?? "server",
+            PublicKeys = server.Spec.SshKeys ?? [],
+            UserData = server.Spec.UserData,
+            Interfaces = [.. build.Ports.Select(ToSeedInterface)],
+        };
+    }
+
+    private static SeedInterface ToSeedInterface(BoundPort bound)
+    {
+        var subnets = bound.Network.Spec.Subnets ?? [];
+        var ips = bound.Port.Status?.FixedIPs ?? [];
+        var addresses = new List<string>();
+        string? gateway = null;
+        var routes = new List<SeedRoute>();
+        var dns = new List<string>();
+        foreach (var ip in ips)
+        {
+            var subnet = subnets.FirstOrDefault(s => s.Name == ip.Subnet) ?? subnets.FirstOrDefault(s => IPNetwork.Parse(s.Cidr).Contains(IPAddress.Parse(ip.IPAddress)))
+                ?? throw new InvalidOperationException($"port {bound.Port.Metadata.Name}: address {ip.IPAddress} is in no subnet of network {bound.Network.Metadata.Name}");
+            addresses.Add($"{ip.IPAddress}/{IPNetwork.Parse(subnet.Cidr).PrefixLength.ToString(CultureInfo.InvariantCulture)}");
+            gateway ??= subnet.GatewayIP;
+            routes.AddRange((subnet.HostRoutes ?? []).Select(r => new SeedRoute(r.Destination, r.Nexthop)));
+            dns.AddRange(subnet.DnsNameservers ?? []);
+        }
+
+        return new SeedInterface(MacAddress(bound.Port), addresses)
+        {
+            Gateway = gateway,
+            Routes = routes,
+            Nameservers = [.. dns.Distinct()],
+            Mtu = bound.Network.Spec.Mtu > 0 ? bound.Network.Spec.Mtu : null,
+        };
+    }
+
+    private static string MacAddress(Port port)
+        => (port.Status?.MacAddress ?? port.Spec.MacAddress ?? throw new InvalidOperationException($"port {port.Metadata.Name} has no MAC address yet")).ToLowerInvariant();
+
+    private static (string Host, int Port) ParsePortal(string portal)
+    {
+        var colon = portal.LastIndexOf(':');
+        return colon > 0 && int.TryParse(portal[(colon + 1)..], CultureInfo.InvariantCulture, out var port)
+            ? (portal[..colon].Trim('[', ']'), port)
+            : (portal, 3260);
+    }
+
+    private static Guid StableGuid(string text)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50); // version 5-style, name based
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+}

@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using KubeCloud.Node.Processes;
+
+namespace KubeCloud.Node.Networking;
+
+/// <summary>A tenant network as one node wires it: a bridge, and for VXLAN a tunnel device with peers.</summary>
+public sealed record NetworkPlan
+{
+    /// <summary>Stable id of the Network (e.g. its uid); device names derive from it.</summary>
+    public required string NetworkId { get; init; }
+
+    /// <summary>VXLAN network identifier; null for a node-local bridge only.</summary>
+    public int? Vni { get; init; }
+
+    /// <summary>This node's tunnel (underlay) address.</summary>
+    public IPAddress? LocalTunnelIp { get; init; }
+
+    /// <summary>Tunnel addresses of the other nodes that host ports on this network.</summary>
+    public IReadOnlyList<IPAddress> Peers { get; init; } = [];
+
+    /// <summary>The underlay device the VXLAN is bound to (optional).</summary>
+    public string? UnderlayDevice { get; init; }
+
+    public int Mtu { get; init; } = 1450;
+
+    public int VxlanPort { get; init; } = 4789;
+
+    public string BridgeName => DeviceNames.Bridge(NetworkId);
+
+    public string VxlanName => DeviceNames.Vxlan(NetworkId);
+}
+
+/// <summary>
+/// Sets up and tears down a tenant network's bridge and VXLAN device with iproute2. Every step
+/// checks the current state first, so it can run again at any time; a failed setup removes what
+/// it made.
+/// </summary>
+public sealed class BridgeNetwork(ICommandRunner run)
+{
+    public async Task EnsureAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var createdBridge = false;
+        var createdVxlan = false;
+        try
+        {
+            if (!await LinkExistsAsync(plan.BridgeName, cancellationToken))
+            {
+                await run.RunCheckedAsync("ip", ["link", "add", "name", plan.BridgeName, "type", "bridge", "stp_state", "0"], cancellationToken);
+                createdBridge = true;
+            }
+
+            await run.RunCheckedAsync("ip", ["link", "set", "dev", plan.BridgeName, "mtu", Num(plan.Mtu), "up"], cancellationToken);
+            if (plan.Vni is { } vni)
+            {
+                if (plan.LocalTunnelIp is null)
+                {
+                    throw new ArgumentException($"network {plan.NetworkId}: VXLAN {vni} needs the node's tunnel IP");
+                }
+
+                if (!await LinkExistsAsync(plan.VxlanName, cancellationToken))
+                {
+                    List<string> args = ["link", "add", plan.VxlanName, "type", "vxlan", "id", Num(vni), "local", plan.LocalTunnelIp.ToString(), "dstport", Num(plan.VxlanPort), "nolearning"];
+                    if (plan.UnderlayDevice is not null)
+                    {
+                        args.AddRange(["dev", plan.UnderlayDevice]);
+                    }
+
+                    await run.RunCheckedAsync("ip", args, cancellationToken);
+                    createdVxlan = true;
+                }
+
+                await run.RunCheckedAsync("ip", ["link", "set", "dev", plan.VxlanName, "master", plan.BridgeName, "mtu", Num(plan.Mtu), "up"], cancellationToken);
+                await SyncPeersAsync(plan, cancellationToken);
+            }
+        }
+        catch
+        {
+            if (createdVxlan)
+            {
+                await run.RunAsync("ip", ["link", "del", plan.VxlanName], CancellationToken.None);
+            }
+
+            if (createdBridge)
+            {
+                await run.RunAsync("ip", ["link", "del", plan.BridgeName], CancellationToken.None);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Makes the VXLAN flood list (all-zero MAC FDB entries) equal to the plan's peers.</summary>
+    public async Task SyncPeersAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var current = await FloodPeersAsync(plan.VxlanName, cancellationToken);
+        foreach (var peer in plan.Peers.Where(p => !current.Contains(p)))
+        {
+            await run.RunCheckedAsync("bridge", ["fdb", "append", "00:00:00:00:00:00", "dev", plan.VxlanName, "dst", peer.ToString()], cancellationToken);
+        }
+
+        foreach (var stale in current.Where(p => !plan.Peers.Contains(p)))
+        {
+            await run.RunCheckedAsync("bridge", ["fdb", "del", "00:00:00:00:00:00", "dev", plan.VxlanName, "dst", stale.ToString()], cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<IPAddress>> FloodPeersAsync(string vxlanDevice, CancellationToken cancellationToken = default)
+    {
+        var result = await run.RunCheckedAsync("bridge", ["-j", "fdb", "show", "dev", vxlanDevice], cancellationToken);
+        var peers = new List<IPAddress>();
+        using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(result.StandardOutput) ? "[]" : result.StandardOutput);
+        foreach (var entry in doc.RootElement.EnumerateArray())
+        {
+            if (entry.TryGetProperty("mac", out var mac) && mac.GetString() == "00:00:00:00:00:00" &&
+                entry.TryGetProperty("dst", out var dst) && IPAddress.TryParse(dst.GetString(), out var ip))
+            {
+                peers.Add(ip);
+            }
+        }
+
+        return peers;
+    }
+
+    /// <summary>Removes the VXLAN device and the bridge; absent devices are fine.</summary>
+    public async Task TeardownAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        foreach (var device in new[] { plan.VxlanName, plan.BridgeName })
+        {
+            if (await LinkExistsAsync(device, cancellationToken))
+            {
+                await run.RunCheckedAsync("ip", ["link", "del", device], cancellationToken);
+            }
+        }
+    }
+
+    public async Task<bool> LinkExistsAsync(string device, CancellationToken cancellationToken = default)
+        => (await run.RunAsync("ip", ["link", "show", "dev", device], cancellationToken)).Succeeded;
+
+    /// <summary>Checks that a bridge exists before a guest's NIC is plugged into it.</summary>
+    public async Task RequireBridgeAsync(string bridge, CancellationToken cancellationToken = default)
+    {
+        var result = await run.RunAsync("ip", ["-d", "link", "show", "dev", bridge], cancellationToken);
+        if (!result.Succeeded || !result.StandardOutput.Contains("bridge ", StringComparison.Ordinal))
+        {
+            throw new NetworkSetupException($"bridge {bridge} does not exist on this node: {result.StandardError.Trim()}");
+        }
+    }
+
+    private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>A network could not be set up as asked.</summary>
+public sealed class NetworkSetupException : Exception
+{
+    public NetworkSetupException(string message) : base(message) { }
+
+    public NetworkSetupException() { }
+
+    public NetworkSetupException(string message, Exception inner) : base(message, inner) { }
+}

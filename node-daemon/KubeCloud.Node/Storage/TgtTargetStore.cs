@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using KubeCloud.Node.Processes;
+
+namespace KubeCloud.Node.Storage;
+
+/// <summary>A volume to export: its backing file and CHAP credentials.</summary>
+public sealed record VolumeExport
+{
+    public required string VolumeId { get; init; }
+
+    public required long SizeBytes { get; init; }
+
+    public required string ChapUsername { get; init; }
+
+    public required string ChapPassword { get; init; }
+
+    /// <summary>Initiator addresses allowed to connect (tgt ACL); "ALL" allows any.</summary>
+    public IReadOnlyList<string> AllowedInitiators { get; init; } = ["ALL"];
+
+    /// <summary>tgt backing-store type (rdwr, aio).</summary>
+    public string BackingStoreType { get; init; } = "rdwr";
+}
+
+/// <summary>Where an exported volume can be reached.</summary>
+public sealed record IscsiTarget(int Tid, string Iqn, int Lun, string BackingPath);
+
+/// <summary>tgt said no; what was made for the export is removed again.</summary>
+public sealed class VolumeExportException : Exception
+{
+    public VolumeExportException(string message, Exception? inner = null) : base(message, inner) { }
+
+    public VolumeExportException() { }
+
+    public VolumeExportException(string message) : base(message) { }
+}
+
+/// <summary>
+/// The storage node's volume backend (the Cinder LVM/iSCSI role): a sparse file per volume under
+/// <c>root</c>, each exported by the tgt daemon as its own iSCSI target with LUN 1, a CHAP
+/// account bound to the target and an initiator ACL.
+/// </summary>
+public sealed partial class TgtTargetStore(ICommandRunner run, string root, string iqnPrefix = "iqn.2025-01.io.kubecloud")
+{
+    public const int Lun = 1;
+
+    public string Iqn(string volumeId) => $"{iqnPrefix}:volume-{volumeId}";
+
+    public string BackingPath(string volumeId) => Path.Combine(root, volumeId + ".img");
+
+    /// <summary>Creates the backing file (if missing) and the target; returns the existing export when already there.</summary>
+    public async Task<IscsiTarget> ExportAsync(VolumeExport volume, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        var iqn = Iqn(volume.VolumeId);
+        if ((await TargetsAsync(cancellationToken)).FirstOrDefault(t => t.Iqn == iqn) is { } existing)
+        {
+            return existing;
+        }
+
+        var path = BackingPath(volume.VolumeId);
+        var createdFile = false;
+        int? tid = null;
+        var createdAccount = false;
+        try
+        {
+            Directory.CreateDirectory(root);
+            if (!File.Exists(path))
+            {
+                await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+                {
+                    file.SetLength(volume.SizeBytes); // sparse
+                }
+
+                createdFile = true;
+            }
+
+            tid = (await TargetsAsync(cancellationToken)).Select(t => t.Tid).DefaultIfEmpty(0).Max() + 1;
+            var t = tid.Value.ToString(CultureInfo.InvariantCulture);
+            await Tgtadm(cancellationToken, "--op", "new", "--mode", "target", "--tid", t, "--targetname", iqn);
+            await Tgtadm(cancellationToken, "--op", "new", "--mode", "logicalunit", "--tid", t, "--lun", Lun.ToString(CultureInfo.InvariantCulture),
+                "--bstype", volume.BackingStoreType, "--backing-store", path);
+            if (!(await AccountsAsync(cancellationToken)).Contains(volume.ChapUsername))
+            {
+                await Tgtadm(cancellationToken, "--op", "new", "--mode", "account", "--user", volume.ChapUsername, "--password", volume.ChapPassword);
+                createdAccount = true;
+            }
+
+            await Tgtadm(cancellationToken, "--op", "bind", "--mode", "account", "--tid", t, "--user", volume.ChapUsername);
+            foreach (var initiator in volume.AllowedInitiators)
+            {
+                await Tgtadm(cancellationToken, "--op", "bind", "--mode", "target", "--tid", t, "--initiator-address", initiator);
+            }
+
+            return new IscsiTarget(tid.Value, iqn, Lun, path);
+        }
+        catch (CommandFailedException e)
+        {
+            await RollbackAsync(tid, createdAccount ? volume.ChapUsername : null, createdFile ? path : null);
+            throw new VolumeExportException($"exporting volume {volume.VolumeId} as {iqn} failed: {e.Message}", e);
+        }
+        catch
+        {
+            await RollbackAsync(tid, createdAccount ? volume.ChapUsername : null, createdFile ? path : null);
+            throw;
+        }
+    }
+
+    /// <summary>Removes the target and the CHAP account; deletes the backing file when <paramref name="deleteData"/>.</summary>
+    public async Task UnexportAsync(string volumeId, string? chapUsername, bool deleteData, CancellationToken cancellationToken = default)
+    {
+        var iqn = Iqn(volumeId);
+        if ((await TargetsAsync(cancellationToken)).FirstOrDefault(t => t.Iqn == iqn) is { } target)
+        {
+            await Tgtadm(cancellationToken, "--op", "delete", "--mode", "target", "--force", "--tid", target.Tid.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (chapUsername is not null && (await AccountsAsync(cancellationToken)).Contains(chapUsername))
+        {
+            await Tgtadm(cancellationToken, "--op", "delete", "--mode", "account", "--user", chapUsername);
+        }
+
+        if (deleteData)
+        {
+            File.Delete(BackingPath(volumeId));
+        }
+    }
+
+    /// <summary>The targets tgtd has now (from <c>tgtadm --op show --mode target</c>).</summary>
+    public async Task<IReadOnlyList<IscsiTarget>> TargetsAsync(CancellationToken cancellationToken = default)
+    {
+        var output = (await Tgtadm(cancellationToken, "--op", "show", "--mode", "target")).StandardOutput;
+        return ParseTargets(output);
+    }
+
+    public async Task<IReadOnlyList<string>> AccountsAsync(CancellationToken cancellationToken = default)
+    {
+        var output = (await Tgtadm(cancellationToken, "--op", "show", "--mode", "account")).StandardOutput;
+        return [.. output.Split('\n').Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0)];
+    }
+
+    internal static IReadOnlyList<IscsiTarget> ParseTargets(string output)
+    {
+        var result = new List<IscsiTarget>();
+        foreach (Match m in TargetHeader().Matches(output))
+        {
+            var start = m.Index;
+            var next = TargetHeader().Match(output, m.Index + m.Length);
+            var block = output[start..(next.Success ? next.Index : output.Length)];
+            var lun1 = Regex.Match(block, @"LUN: 1\b.*?Backing store path: (\S+)", RegexOptions.Singleline);
+            result.Add(new IscsiTarget(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m.Groups[2].Value, Lun, lun1.Success ? lun1.Groups[1].Value : ""));
+        }
+
+        return result;
+    }
+
+    private async Task RollbackAsync(int? tid, string? account, string? file)
+    {
+        if (tid is { } t)
+        {
+            await run.RunAsync("tgtadm", ["--lld", "iscsi", "--op", "delete", "--mode", "target", "--force", "--tid", t.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (account is not null)
+        {
+            await run.RunAsync("tgtadm", ["--lld", "iscsi", "--op", "delete", "--mode", "account", "--user", account]);
+        }
+
+        if (file is not null)
+        {
+            File.Delete(file);
+        }
+    }
+
+    private Task<CommandResult> Tgtadm(CancellationToken cancellationToken, params string[] args)
+        => run.RunCheckedAsync("tgtadm", ["--lld", "iscsi", .. args], cancellationToken);
+
+    [GeneratedRegex(@"^Target (\d+): (\S+)", RegexOptions.Multiline)]
+    private static partial Regex TargetHeader();
+}

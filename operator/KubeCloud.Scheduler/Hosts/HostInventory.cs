@@ -1,0 +1,124 @@
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Scheduler.Claims;
+using KubeCloud.Scheduler.Configuration;
+
+namespace KubeCloud.Scheduler.Hosts;
+
+/// <summary>
+/// The current host states (nova's HostManager cache): built from the Hypervisors with the ledger's
+/// usage by <see cref="Refresh"/>, and updated one host at a time after each claim by
+/// <see cref="Consume"/>, so the next decision sees it. Thread-safe: readers get an array whose
+/// slots are replaced (never mutated) under a lock.
+/// </summary>
+public sealed class HostInventory
+{
+    private readonly SchedulerOptions _options;
+    private readonly AllocationLedger _ledger;
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private volatile HostState[] _hosts = [];
+    private Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private int[] _reportedIoOps = [];
+
+    public HostInventory(SchedulerOptions options, AllocationLedger ledger, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(ledger);
+        _options = options;
+        _ledger = ledger;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The ledger the usage comes from.</summary>
+    public AllocationLedger Ledger => _ledger;
+
+    /// <summary>The current host states. The list is a snapshot of slots that later claims replace.</summary>
+    public IReadOnlyList<HostState> Hosts => _hosts;
+
+    /// <summary>Rebuilds every host state from the Hypervisors and the ledger (readiness is judged now).</summary>
+    public void Refresh(IEnumerable<Hypervisor> hypervisors)
+    {
+        ArgumentNullException.ThrowIfNull(hypervisors);
+        var now = _time.GetUtcNow();
+        var hosts = new List<HostState>();
+        var reported = new List<int>();
+        foreach (var hypervisor in hypervisors)
+        {
+            if (hypervisor.Metadata.Name is not { } name)
+            {
+                continue;
+            }
+
+            hosts.Add(HostStateFactory.FromHypervisor(hypervisor, _options, _ledger.UsageOf(name), now));
+            reported.Add(hypervisor.Status?.IoOps ?? 0);
+        }
+
+        Publish(hosts, reported);
+    }
+
+    /// <summary>
+    /// Loads prepared host states (tests, benchmarks). Their usage is replaced by the ledger's, which
+    /// is the only source of usage; their NumIoOps counts as the node daemon's report.
+    /// </summary>
+    public void Load(IEnumerable<HostState> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        var states = new List<HostState>();
+        var reported = new List<int>();
+        foreach (var host in hosts)
+        {
+            var usage = _ledger.UsageOf(host.Name);
+            states.Add(host.WithUsage(usage, Math.Max(host.NumIoOps, usage.InFlight)));
+            reported.Add(host.NumIoOps);
+        }
+
+        Publish(states, reported);
+    }
+
+    /// <summary>The state of one host, or null.</summary>
+    public HostState? Find(string name)
+    {
+        var hosts = _hosts;
+        lock (_lock)
+        {
+            return _index.TryGetValue(name, out var i) && i < hosts.Length ? hosts[i] : null;
+        }
+    }
+
+    /// <summary>
+    /// Re-reads the ledger's usage of one host into its state (nova's consume_from_request, after a
+    /// claim or a release). Returns the new state, or null for an unknown host.
+    /// </summary>
+    public HostState? Consume(string name)
+    {
+        lock (_lock)
+        {
+            var hosts = _hosts;
+            if (!_index.TryGetValue(name, out var i))
+            {
+                return null;
+            }
+
+            var usage = _ledger.UsageOf(name);
+            var state = hosts[i].WithUsage(usage, Math.Max(_reportedIoOps[i], usage.InFlight));
+            hosts[i] = state;
+            return state;
+        }
+    }
+
+    private void Publish(List<HostState> hosts, List<int> reported)
+    {
+        var index = new Dictionary<string, int>(hosts.Count, StringComparer.Ordinal);
+        for (var i = 0; i < hosts.Count; i++)
+        {
+            index.TryAdd(hosts[i].Name, i);
+        }
+
+        lock (_lock)
+        {
+            _index = index;
+            _reportedIoOps = [.. reported];
+            _hosts = [.. hosts];
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using KubeCloud.Scheduler.Hosts;
+using KubeCloud.Scheduler.Requests;
+
+namespace KubeCloud.Scheduler.Weighers;
+
+/// <summary>nova's CPUWeigher: free vCPUs, vcpus_total * cpu_allocation_ratio - vcpus_used.</summary>
+public sealed class CPUWeigher(double multiplier) : IHostWeigher
+{
+    public const string WeigherName = "CPUWeigher";
+
+    public string Name => WeigherName;
+
+    public double Multiplier => multiplier;
+
+    public double Weigh(HostState host, ScheduleRequest request) => host.FreeVcpus;
+}

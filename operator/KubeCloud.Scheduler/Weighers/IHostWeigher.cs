@@ -1,0 +1,26 @@
+using KubeCloud.Scheduler.Hosts;
+using KubeCloud.Scheduler.Requests;
+
+namespace KubeCloud.Scheduler.Weighers;
+
+/// <summary>
+/// A scheduler weigher (nova's BaseHostWeigher): one raw number per host. The pipeline normalises
+/// the raw numbers to 0..1 across the hosts, multiplies by <see cref="Multiplier"/> and sums.
+/// </summary>
+public interface IHostWeigher
+{
+    /// <summary>The weigher's name, as nova spells it.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// The multiplier the normalised weight is scaled by; positive spreads towards high raw values,
+    /// negative stacks towards low ones, 0 turns the weigher off.
+    /// </summary>
+    double Multiplier { get; }
+
+    /// <summary>Once per request: false when every host would weigh the same, so the pipeline skips it.</summary>
+    bool AppliesTo(ScheduleRequest request) => true;
+
+    /// <summary>The raw weight of the host for the request.</summary>
+    double Weigh(HostState host, ScheduleRequest request);
+}

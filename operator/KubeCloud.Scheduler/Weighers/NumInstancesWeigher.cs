@@ -1,0 +1,16 @@
+using KubeCloud.Scheduler.Hosts;
+using KubeCloud.Scheduler.Requests;
+
+namespace KubeCloud.Scheduler.Weighers;
+
+/// <summary>nova's NumInstancesWeigher: the number of servers on the host (nova's multiplier defaults to 0).</summary>
+public sealed class NumInstancesWeigher(double multiplier) : IHostWeigher
+{
+    public const string WeigherName = "NumInstancesWeigher";
+
+    public string Name => WeigherName;
+
+    public double Multiplier => multiplier;
+
+    public double Weigh(HostState host, ScheduleRequest request) => host.NumInstances;
+}

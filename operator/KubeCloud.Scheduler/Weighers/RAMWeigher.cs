@@ -1,0 +1,16 @@
+using KubeCloud.Scheduler.Hosts;
+using KubeCloud.Scheduler.Requests;
+
+namespace KubeCloud.Scheduler.Weighers;
+
+/// <summary>nova's RAMWeigher: free RAM; a positive multiplier spreads, a negative one stacks.</summary>
+public sealed class RAMWeigher(double multiplier) : IHostWeigher
+{
+    public const string WeigherName = "RAMWeigher";
+
+    public string Name => WeigherName;
+
+    public double Multiplier => multiplier;
+
+    public double Weigh(HostState host, ScheduleRequest request) => host.FreeRamMb;
+}

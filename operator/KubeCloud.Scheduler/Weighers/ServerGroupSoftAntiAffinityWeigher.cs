@@ -1,0 +1,24 @@
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Scheduler.Hosts;
+using KubeCloud.Scheduler.Requests;
+
+namespace KubeCloud.Scheduler.Weighers;
+
+/// <summary>
+/// nova's ServerGroupSoftAntiAffinityWeigher: with soft-anti-affinity, the number of group members on
+/// the host, weighed with the configured multiplier negated (as nova does), so fewer members win.
+/// </summary>
+public sealed class ServerGroupSoftAntiAffinityWeigher(double multiplier) : IHostWeigher
+{
+    public const string WeigherName = "ServerGroupSoftAntiAffinityWeigher";
+
+    public string Name => WeigherName;
+
+    public double Multiplier => -multiplier;
+
+    public bool AppliesTo(ScheduleRequest request) =>
+        request.GroupPolicy == ServerGroupPolicy.SoftAntiAffinity && request.GroupMembersPerNode.Count > 0;
+
+    public double Weigh(HostState host, ScheduleRequest request) =>
+        request.GroupPolicy == ServerGroupPolicy.SoftAntiAffinity ? request.GroupMembersPerNode.GetValueOrDefault(host.Name) : 0;
+}

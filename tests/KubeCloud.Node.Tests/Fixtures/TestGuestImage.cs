@@ -1,0 +1,173 @@
+using System.Security.Cryptography;
+using System.Text;
+using KubeCloud.Node.Processes;
+
+namespace KubeCloud.Node.Tests.Fixtures;
+
+/// <summary>
+/// The test guest: the Debian kernel that linux-image-amd64 depends on, plus a busybox initramfs
+/// whose /init (Guest/init) reports what it sees on the serial console. Built once and cached
+/// under /var/cache/kubecloud-test, keyed by kernel package, busybox and init script.
+/// </summary>
+public sealed class TestGuestImage
+{
+    /// <summary>Modules the guest loads (with their dependencies), in this order.</summary>
+    private static readonly string[] Modules =
+    [
+        "virtio_pci", "virtio_blk", "virtio_net", "ata_piix", "ata_generic", "sr_mod", "isofs", "button", "evdev",
+    ];
+
+    public const string CacheRoot = "/var/cache/kubecloud-test";
+
+    private TestGuestImage(string kernelPath, string initrdPath, string kernelVersion, TimeSpan buildTime, bool fromCache)
+    {
+        KernelPath = kernelPath;
+        InitrdPath = initrdPath;
+        KernelVersion = kernelVersion;
+        BuildTime = buildTime;
+        FromCache = fromCache;
+    }
+
+    public string KernelPath { get; }
+
+    public string InitrdPath { get; }
+
+    public string KernelVersion { get; }
+
+    public TimeSpan BuildTime { get; }
+
+    public bool FromCache { get; }
+
+    public static async Task<TestGuestImage> BuildAsync(ICommandRunner run)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var package = await KernelPackageAsync(run);
+        var init = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Guest", "init"));
+        var busybox = await run.RunCheckedAsync("dpkg-query", "-W", "-f=${Version}", "busybox-static");
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(package + "|" + busybox.StandardOutput + "|" + init + "|" + string.Join(',', Modules))))[..16];
+        var dir = Path.Combine(CacheRoot, "guest-" + key);
+        var kernel = Path.Combine(dir, "vmlinuz");
+        var initrd = Path.Combine(dir, "initrd.gz");
+        var versionFile = Path.Combine(dir, "kernel-version");
+        if (File.Exists(kernel) && File.Exists(initrd) && File.Exists(versionFile))
+        {
+            return new TestGuestImage(kernel, initrd, (await File.ReadAllTextAsync(versionFile)).Trim(), watch.Elapsed, fromCache: true);
+        }
+
+        var work = dir + ".tmp-" + Environment.ProcessId;
+        if (Directory.Exists(work))
+        {
+            Directory.Delete(work, true);
+        }
+
+        Directory.CreateDirectory(work);
+        try
+        {
+            // apt-get download writes into the working directory.
+            await run.RunCheckedAsync("sh", "-c", $"cd '{work}' && apt-get download -q '{package}'");
+            var deb = Directory.GetFiles(work, "*.deb").Single();
+            var extracted = Path.Combine(work, "x");
+            await run.RunCheckedAsync("dpkg", "-x", deb, extracted);
+            var moduleRoot = Directory.GetDirectories(Path.Combine(extracted, "lib", "modules")).Single();
+            var version = Path.GetFileName(moduleRoot);
+
+            var root = Path.Combine(work, "root");
+            Directory.CreateDirectory(Path.Combine(root, "bin"));
+            Directory.CreateDirectory(Path.Combine(root, "etc"));
+            Directory.CreateDirectory(Path.Combine(root, "lib", "modules"));
+            File.Copy("/bin/busybox", Path.Combine(root, "bin", "busybox"));
+            File.WriteAllText(Path.Combine(root, "init"), init.Replace("\r\n", "\n", StringComparison.Ordinal));
+            File.SetUnixFileMode(Path.Combine(root, "init"), (UnixFileMode)0b111_101_101);
+
+            var index = Directory.EnumerateFiles(Path.Combine(moduleRoot, "kernel"), "*.ko", SearchOption.AllDirectories)
+                .ToDictionary(p => Normalize(Path.GetFileNameWithoutExtension(p)));
+            var ordered = new List<string>();
+            foreach (var module in Modules)
+            {
+                await AddWithDependenciesAsync(run, module, index, ordered, moduleRoot);
+            }
+
+            foreach (var module in ordered)
+            {
+                File.Copy(index[module], Path.Combine(root, "lib", "modules", module + ".ko"));
+            }
+
+            File.WriteAllText(Path.Combine(root, "etc", "kc-modules"), string.Join('\n', ordered) + "\n");
+            await run.RunCheckedAsync("sh", "-c", $"cd '{root}' && find . | cpio -o -H newc --quiet | gzip -1 > '{work}/initrd.gz'");
+            File.Copy(Path.Combine(extracted, "boot", $"vmlinuz-{version}"), Path.Combine(work, "vmlinuz"));
+            File.WriteAllText(Path.Combine(work, "kernel-version"), version);
+            Directory.Delete(extracted, true);
+            Directory.Delete(root, true);
+            File.Delete(deb);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+
+            Directory.Move(work, dir);
+
+            // Guests built from an older kernel or init script are not needed any more.
+            foreach (var stale in Directory.GetDirectories(CacheRoot, "guest-*").Where(d => d != dir && !d.Contains(".tmp-", StringComparison.Ordinal)))
+            {
+                Directory.Delete(stale, true);
+            }
+
+            return new TestGuestImage(kernel, initrd, version, watch.Elapsed, fromCache: false);
+        }
+        catch
+        {
+            Directory.Delete(work, true);
+            throw;
+        }
+    }
+
+    /// <summary>The one package linux-image-amd64 depends on (e.g. linux-image-6.1.0-NN-amd64).</summary>
+    private static async Task<string> KernelPackageAsync(ICommandRunner run)
+    {
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var depends = await run.RunAsync("apt-cache", "depends", "linux-image-amd64");
+            var line = depends.StandardOutput.Split('\n').Select(l => l.Trim())
+                .FirstOrDefault(l => l.StartsWith("Depends: linux-image-", StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line["Depends: ".Length..].Trim();
+            }
+
+            // No package lists yet (a fresh machine where node-deps.sh had nothing to install).
+            await run.RunCheckedAsync("apt-get", "update", "-qq");
+        }
+
+        throw new InvalidOperationException("apt-cache depends linux-image-amd64 names no linux-image package");
+    }
+
+    private static async Task AddWithDependenciesAsync(ICommandRunner run, string module, Dictionary<string, string> index, List<string> ordered, string moduleRoot)
+    {
+        module = Normalize(module);
+        if (ordered.Contains(module))
+        {
+            return;
+        }
+
+        if (!index.TryGetValue(module, out var path))
+        {
+            var builtin = await File.ReadAllTextAsync(Path.Combine(moduleRoot, "modules.builtin"));
+            if (builtin.Split('\n').Any(l => Normalize(Path.GetFileNameWithoutExtension(l)) == module))
+            {
+                return;
+            }
+
+            throw new InvalidOperationException($"kernel module {module} is neither built in nor in {moduleRoot}");
+        }
+
+        var depends = (await run.RunCheckedAsync("modinfo", "-F", "depends", path)).StandardOutput.Trim();
+        foreach (var dependency in depends.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            await AddWithDependenciesAsync(run, dependency, index, ordered, moduleRoot);
+        }
+
+        ordered.Add(module);
+    }
+
+    private static string Normalize(string module) => module.Replace('-', '_');
+}

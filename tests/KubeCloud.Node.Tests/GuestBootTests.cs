@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using KubeCloud.Node.Hypervisor;
+using KubeCloud.Node.Tests.Fixtures;
+using Xunit.Abstractions;
+
+namespace KubeCloud.Node.Tests;
+
+[Collection(VmCollection.Name)]
+public sealed class GuestBootTests(VmFixture vm, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Kernel_only_guest_boots_and_powers_off()
+    {
+        output.WriteLine($"guest kernel {vm.Guest.KernelVersion}, built in {vm.Guest.BuildTime.TotalSeconds:0.0} s (cached: {vm.Guest.FromCache}); hypervisor {vm.Probe.Type}: {vm.Probe.Reason}");
+        var spec = vm.GuestSpec("kc-test-boot-" + Guid.NewGuid().ToString("N")[..6], "kc.poweroff");
+        var log = new SerialLog(spec.SerialLogPath);
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            vm.Driver.Define(DomainXmlBuilder.Build(spec));
+            vm.Driver.Start(spec.Name);
+            await log.WaitForAsync("KC-BOOT", TimeSpan.FromSeconds(60));
+            output.WriteLine($"define to first guest output: {watch.Elapsed.TotalSeconds:0.00} s");
+            await log.WaitForAsync("KC-POWEROFF", TimeSpan.FromSeconds(60));
+            output.WriteLine(log.Text);
+        }
+        finally
+        {
+            vm.RemoveDomain(spec.Name);
+        }
+    }
+}
