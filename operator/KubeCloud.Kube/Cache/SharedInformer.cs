@@ -67,7 +67,7 @@ public sealed class SharedInformer<T> : IInformer
         {
             foreach (var obj in _indexer.List())
             {
-                handler.OnAdd(obj);
+                Notify(handler, h => h.OnAdd(obj));
             }
 
             _handlers.Add(handler);
@@ -155,17 +155,17 @@ public sealed class SharedInformer<T> : IInformer
             {
                 foreach (var obj in changes.Added)
                 {
-                    handler.OnAdd(obj);
+                    Notify(handler, h => h.OnAdd(obj));
                 }
 
                 foreach (var (old, updated) in changes.Updated)
                 {
-                    handler.OnUpdate(old, updated);
+                    Notify(handler, h => h.OnUpdate(old, updated));
                 }
 
                 foreach (var obj in changes.Deleted)
                 {
-                    handler.OnDelete(obj, finalStateUnknown: true);
+                    Notify(handler, h => h.OnDelete(obj, finalStateUnknown: true));
                 }
             }
 
@@ -207,11 +207,11 @@ public sealed class SharedInformer<T> : IInformer
                     {
                         if (old is null)
                         {
-                            handler.OnAdd(e.Object);
+                            Notify(handler, h => h.OnAdd(e.Object));
                         }
                         else
                         {
-                            handler.OnUpdate(old, e.Object);
+                            Notify(handler, h => h.OnUpdate(old, e.Object));
                         }
                     }
 
@@ -220,7 +220,7 @@ public sealed class SharedInformer<T> : IInformer
                     _indexer.Remove(ObjectKey.Of(e.Object));
                     foreach (var handler in _handlers)
                     {
-                        handler.OnDelete(e.Object, finalStateUnknown: false);
+                        Notify(handler, h => h.OnDelete(e.Object, finalStateUnknown: false));
                     }
 
                     break;
@@ -232,6 +232,19 @@ public sealed class SharedInformer<T> : IInformer
             {
                 LastSyncResourceVersion = version;
             }
+        }
+    }
+
+    /// <summary>A failing handler is logged and skipped: it must not stop the informer or the other handlers.</summary>
+    private void Notify(IResourceEventHandler<T> handler, Action<IResourceEventHandler<T>> call)
+    {
+        try
+        {
+            call(handler);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogError(ex, "{Kind} informer: an event handler failed", ResourceInfo.Of<T>().Kind);
         }
     }
 
