@@ -65,8 +65,13 @@ public sealed class TestCluster : IAsyncDisposable
 }
 
 /// <summary>An HTTP handler that fails every request while <see cref="Partitioned"/> is set.</summary>
-public sealed class PartitionableHandler() : DelegatingHandler(new SocketsHttpHandler())
+public sealed class PartitionableHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
+    public PartitionableHandler()
+        : this(new SocketsHttpHandler())
+    {
+    }
+
     private volatile bool _partitioned;
 
     public bool Partitioned { get => _partitioned; set => _partitioned = value; }

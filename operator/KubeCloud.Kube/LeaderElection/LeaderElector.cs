@@ -94,21 +94,21 @@ public sealed class LeaderElector
 
     private async Task<bool> AcquireAsync(CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        try
         {
-            if (await TryAcquireOrRenewAsync(cancellationToken).ConfigureAwait(false))
+            while (!cancellationToken.IsCancellationRequested)
             {
-                return true;
-            }
+                if (await TryAcquireOrRenewAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return true;
+                }
 
-            try
-            {
                 await Task.Delay(_options.RetryPeriod, _time, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shut down while campaigning.
         }
 
         return false;
