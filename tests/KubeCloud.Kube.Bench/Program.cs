@@ -64,6 +64,11 @@ await run;
 // 1b. The same from canned responses: the client's own cost, without the test server's.
 await CannedIngestAsync(ListObjects, WatchEvents);
 
+#if LOCAL_CLUSTER
+// 1c. Against the real local API server (HTTPS, HTTP/2, CRD validation).
+await LocalClusterIngest.RunAsync(5_000, Report);
+#endif
+
 // 2. Reconciles per second through the queue with a no-op reconciler.
 var queueRate = await QueueThroughputAsync(QueueItems, workers: 4);
 Report("queue, no-op work (4 workers)", queueRate, "items/s", $"{QueueItems} distinct keys, Get + Forget + Done");
