@@ -35,7 +35,9 @@ run_project() {
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
     --results-directory "$results" >"$results/$name.log" 2>&1
   local rc=$?
-  printf '%-40s %s\n' "$name" "$(grep -E '^(Passed|Failed)!' "$results/$name.log" | tail -1 | sed 's/ - .*//')"
+  local counters
+  counters="$(grep -o '<Counters [^>]*>' "$results/$name.trx" 2>/dev/null | head -1 | grep -oE '(total|passed|failed)="[0-9]+"' | tr '\n' ' ')"
+  printf '%-40s %s\n' "$name" "${counters:-no results}"
   [[ $rc -eq 0 ]] || { echo "---- $name failed (exit $rc); its output:"; grep -vE '^\s+Passed ' "$results/$name.log" | tail -n 150; }
   return $rc
 }

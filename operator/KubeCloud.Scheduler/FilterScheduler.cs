@@ -15,18 +15,14 @@ namespace KubeCloud.Scheduler;
 /// server's resources on the winner, trying the next best host when a claim loses a race.
 /// </summary>
 /// <remarks>
-/// Cost is linear in hosts: per request the filters and weighers are prepared once, the host loop
-/// compacts survivors in a pooled buffer, and only the best few hosts are kept in order (a full sort
+/// Cost is linear in hosts: per request the filters and weighers are prepared once; each runs once
+/// per request over an array of survivor indexes, reading the <see cref="HostTable"/>'s contiguous
+/// columns (<see cref="IHostFilter.FilterHosts"/>, <see cref="IHostWeigher.WeighHosts"/>); weights are
+/// normalised in two passes over arrays; and only the best few hosts are kept in order (a full sort
 /// happens only if every one of them loses its claim).
 /// </remarks>
 public sealed class FilterScheduler
 {
-    [ThreadStatic]
-    private static IHostFilter?[]? _preparedScratch;
-
-    [ThreadStatic]
-    private static string?[]? _sampleScratch;
-
     [ThreadStatic]
     private static IHostWeigher?[]? _weigherScratch;
 
@@ -60,12 +56,15 @@ public sealed class FilterScheduler
 
     public IReadOnlyList<IHostWeigher> Weighers => _weighers;
 
-    /// <summary>Chooses a host without claiming it (a pure decision: dry runs, tests).</summary>
+    /// <summary>
+    /// Chooses a host without claiming it (a pure decision: dry runs, tests). The hosts are laid out
+    /// in a <see cref="HostTable"/> for this call, which costs one pass over them.
+    /// </summary>
     public ScheduleResult Select(IReadOnlyList<HostState> hosts, ScheduleRequest request)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(request);
-        return Run(hosts, request, inventory: null);
+        return Run(HostTable.Create(hosts), request, inventory: null);
     }
 
     /// <summary>
@@ -76,7 +75,7 @@ public sealed class FilterScheduler
     {
         ArgumentNullException.ThrowIfNull(inventory);
         ArgumentNullException.ThrowIfNull(request);
-        return Run(inventory.Hosts, request, inventory);
+        return Run(inventory.Table, request, inventory);
     }
 
     /// <summary>Whether the host passes every enabled filter for the request (used to check decisions).</summary>
@@ -96,26 +95,26 @@ public sealed class FilterScheduler
         return true;
     }
 
-    private ScheduleResult Run(IReadOnlyList<HostState> hosts, ScheduleRequest request, HostInventory? inventory)
+    private ScheduleResult Run(HostTable table, ScheduleRequest request, HostInventory? inventory)
     {
-        var total = hosts.Count;
+        var total = table.Count;
         var weighers = PrepareWeighers(request, out var weigherCount);
-        var buffer = ArrayPool<HostState>.Shared.Rent(Math.Max(total, 1));
-        var raw = ArrayPool<double>.Shared.Rent(Math.Max(total * weigherCount, 1));
-        var count = 0;
+        var survivors = ArrayPool<int>.Shared.Rent(Math.Max(total, 1));
+        var scratch = ArrayPool<int>.Shared.Rent(Math.Max(total, 1));
+        double[]? raw = null;
         try
         {
             FilterStep[] steps;
+            int count;
             if (request.ForceNode is { } forced)
             {
                 steps = [];
+                count = 0;
                 for (var i = 0; i < total; i++)
                 {
-                    var host = hosts[i];
-                    if (host.Name == forced)
+                    if (table[i].Name == forced)
                     {
-                        WeighOne(host, request, weighers, weigherCount, raw, total, count);
-                        buffer[count++] = host;
+                        survivors[count++] = i;
                     }
                 }
 
@@ -126,22 +125,31 @@ public sealed class FilterScheduler
             }
             else
             {
-                count = hosts is HostState[] array
-                    ? FilterAndWeigh(array, total, request, weighers, weigherCount, buffer, raw, out steps)
-                    : FilterAndWeigh([.. hosts], total, request, weighers, weigherCount, buffer, raw, out steps);
+                count = Filter(table, request, ref survivors, ref scratch, out steps);
                 if (count == 0)
                 {
                     return new ScheduleResult(request.ServerKey, total, steps, null, [], null, 0, ScheduleResult.DescribeNoValidHost(total, steps));
                 }
             }
 
-            return Choose(buffer, count, total, steps, request, weighers, weigherCount, raw, inventory);
+            raw = ArrayPool<double>.Shared.Rent(Math.Max(count * weigherCount, 1));
+            var indexes = survivors.AsSpan(0, count);
+            for (var w = 0; w < weigherCount; w++)
+            {
+                weighers[w]!.WeighHosts(table, indexes, raw.AsSpan(w * count, count), request);
+            }
+
+            return Choose(table, survivors, count, total, steps, request, weighers, weigherCount, raw, inventory);
         }
         finally
         {
-            Array.Clear(buffer, 0, count);
-            ArrayPool<HostState>.Shared.Return(buffer);
-            ArrayPool<double>.Shared.Return(raw);
+            ArrayPool<int>.Shared.Return(survivors);
+            ArrayPool<int>.Shared.Return(scratch);
+            if (raw is not null)
+            {
+                ArrayPool<double>.Shared.Return(raw);
+            }
+
             Array.Clear(weighers, 0, weigherCount);
         }
     }
@@ -162,98 +170,66 @@ public sealed class FilterScheduler
     }
 
     /// <summary>
-    /// One pass over the hosts, host by host: each runs the prepared filters in order until one
-    /// refuses it (counted against that filter), and a survivor is weighed at once. Touching each host
-    /// once keeps a large fleet in cache; the counts are the same as running filter by filter.
+    /// nova's ordered pipeline over an array of survivor indexes: each filter, in the configured
+    /// order, gets the hosts the filters before it kept and writes those it keeps to the other array
+    /// (one call per filter per request, reading the table's columns), so "start N, end M" is exactly
+    /// nova's. A filter that cannot remove a host for this request is recorded without a pass over
+    /// the hosts. The pipeline stops at zero hosts. The sample reason is the one the filter's own
+    /// predicate gives for the first host it removed.
     /// </summary>
-    private int FilterAndWeigh(HostState[] hosts, int total, ScheduleRequest request, IHostWeigher?[] weighers, int weigherCount, HostState[] buffer, double[] raw, out FilterStep[] steps)
+    private int Filter(HostTable table, ScheduleRequest request, ref int[] survivors, ref int[] scratch, out FilterStep[] steps)
     {
-        var filterCount = _filters.Length;
-        var prepared = _preparedScratch is { } p && p.Length >= filterCount ? p : _preparedScratch = new IHostFilter?[filterCount];
-        var samples = _sampleScratch is { } r && r.Length >= filterCount ? r : _sampleScratch = new string?[filterCount];
-        Span<int> removed = filterCount <= 64 ? stackalloc int[filterCount] : new int[filterCount];
-        Span<int> active = filterCount <= 64 ? stackalloc int[filterCount] : new int[filterCount];
-        removed.Clear();
-        var activeCount = 0;
-        for (var f = 0; f < filterCount; f++)
+        var count = table.Count;
+        for (var i = 0; i < count; i++)
         {
-            if (_filters[f].ForRequest(request) is { } filter)
-            {
-                prepared[activeCount] = filter;
-                active[activeCount++] = f;
-            }
+            survivors[i] = i;
         }
 
-        var count = 0;
-        for (var i = 0; i < total; i++)
-        {
-            var host = hosts[i];
-            var a = 0;
-            for (; a < activeCount; a++)
-            {
-                var result = prepared[a]!.HostPasses(host, request);
-                if (!result.Passed)
-                {
-                    var f = active[a];
-                    removed[f]++;
-                    samples[f] ??= result.Reason;
-                    break;
-                }
-            }
-
-            if (a == activeCount)
-            {
-                WeighOne(host, request, weighers, weigherCount, raw, total, count);
-                buffer[count++] = host;
-            }
-        }
-
+        var all = new FilterStep[_filters.Length];
         var stepCount = 0;
-        var left = total;
-        for (var f = 0; f < filterCount; f++)
+        foreach (var configured in _filters)
         {
-            stepCount++;
-            left -= removed[f];
-            if (left == 0)
+            var before = count;
+            string? sample = null;
+            var filter = configured.ForRequest(request);
+            if (filter is not null)
+            {
+                count = filter.FilterHosts(table, survivors.AsSpan(0, before), scratch.AsSpan(0, before), request);
+                if (count < before)
+                {
+                    // The output keeps the input's order: the first place they differ is the first removed host.
+                    var k = 0;
+                    while (k < count && survivors[k] == scratch[k])
+                    {
+                        k++;
+                    }
+
+                    sample = filter.HostPasses(table[survivors[k]], request).Reason;
+                }
+
+                (survivors, scratch) = (scratch, survivors);
+            }
+
+            all[stepCount++] = new FilterStep(configured.Name, before, count, filter is null, sample);
+            if (count == 0)
             {
                 break;
             }
         }
 
-        steps = new FilterStep[stepCount];
-        var before = total;
-        var next = 0;
-        for (var f = 0; f < stepCount; f++)
-        {
-            var skipped = next >= activeCount || active[next] != f;
-            if (!skipped)
-            {
-                next++;
-            }
-
-            steps[f] = new FilterStep(_filters[f].Name, before, before - removed[f], skipped, samples[f]);
-            before -= removed[f];
-        }
-
-        Array.Clear(prepared, 0, filterCount);
-        Array.Clear(samples, 0, filterCount);
+        steps = stepCount == all.Length ? all : all[..stepCount];
         return count;
     }
 
-    private static void WeighOne(HostState host, ScheduleRequest request, IHostWeigher?[] weighers, int weigherCount, double[] raw, int stride, int index)
+    private ScheduleResult Choose(HostTable table, int[] survivors, int count, int total, FilterStep[] steps, ScheduleRequest request, IHostWeigher?[] weighers, int weigherCount, double[] raw, HostInventory? inventory)
     {
-        for (var w = 0; w < weigherCount; w++)
-        {
-            raw[(w * stride) + index] = weighers[w]!.Weigh(host, request);
-        }
-    }
+        HostState HostAt(int k) => table[survivors[k]];
+        var key = request.ServerKey;
 
-    private ScheduleResult Choose(HostState[] buffer, int count, int total, FilterStep[] steps, ScheduleRequest request, IHostWeigher?[] weighers, int weigherCount, double[] raw, HostInventory? inventory)
-    {
         var weights = ArrayPool<double>.Shared.Rent(count);
         try
         {
-            Normalise(count, weighers, weigherCount, raw, total, weights);
+            Normalise(count, weighers, weigherCount, raw, count, weights);
 
             // Keep the best K in order, stable: among equal weights the earlier host wins, as
             // Python's stable sort does in nova.
@@ -281,7 +257,7 @@ public sealed class FilterScheduler
             var reported = new WeighedHost[Math.Min(filled, _reportedTopHosts)];
             for (var i = 0; i < reported.Length; i++)
             {
-                reported[i] = new WeighedHost(buffer[top[i]].Name, weights[top[i]]);
+                reported[i] = new WeighedHost(HostAt(top[i]).Name, weights[top[i]]);
             }
 
             var pick = 0;
@@ -294,24 +270,24 @@ public sealed class FilterScheduler
                 }
             }
 
-            var chosen = buffer[top[pick]];
+            var chosen = HostAt(top[pick]);
             if (inventory is null)
             {
-                return new ScheduleResult(request.ServerKey, total, steps, chosen, reported, null, 1, null);
+                return new ScheduleResult(key, total, steps, chosen, reported, null, 1, null);
             }
 
             // Claim: the chosen host first, then the rest in weight order.
             var attempts = 0;
-            if (TryClaim(inventory, request, chosen, ref attempts) is { } won)
+            if (TryClaim(inventory, key, request, chosen, ref attempts) is { } won)
             {
-                return new ScheduleResult(request.ServerKey, total, steps, chosen, reported, won, attempts, null);
+                return new ScheduleResult(key, total, steps, chosen, reported, won, attempts, null);
             }
 
             for (var i = 0; i < filled; i++)
             {
-                if (i != pick && TryClaim(inventory, request, buffer[top[i]], ref attempts) is { } next)
+                if (i != pick && TryClaim(inventory, key, request, HostAt(top[i]), ref attempts) is { } next)
                 {
-                    return new ScheduleResult(request.ServerKey, total, steps, buffer[top[i]], reported, next, attempts, null);
+                    return new ScheduleResult(key, total, steps, HostAt(top[i]), reported, next, attempts, null);
                 }
             }
 
@@ -328,14 +304,14 @@ public sealed class FilterScheduler
                 Array.Sort(order, (a, b) => keys[b] != keys[a] ? keys[b].CompareTo(keys[a]) : a.CompareTo(b));
                 foreach (var i in order[filled..])
                 {
-                    if (TryClaim(inventory, request, buffer[i], ref attempts) is { } late)
+                    if (TryClaim(inventory, key, request, HostAt(i), ref attempts) is { } late)
                     {
-                        return new ScheduleResult(request.ServerKey, total, steps, buffer[i], reported, late, attempts, null);
+                        return new ScheduleResult(key, total, steps, HostAt(i), reported, late, attempts, null);
                     }
                 }
             }
 
-            return new ScheduleResult(request.ServerKey, total, steps, null, reported, null, attempts,
+            return new ScheduleResult(key, total, steps, null, reported, null, attempts,
                 $"{count} of {total} hosts passed the filters, but none had room left when the claim was made.");
         }
         finally
@@ -372,10 +348,10 @@ public sealed class FilterScheduler
         }
     }
 
-    private static ClaimOutcome? TryClaim(HostInventory inventory, ScheduleRequest request, HostState host, ref int attempts)
+    private static ClaimOutcome? TryClaim(HostInventory inventory, string key, ScheduleRequest request, HostState host, ref int attempts)
     {
         attempts++;
-        var outcome = inventory.Ledger.TryClaim(request.ServerKey, host, request.Resources);
+        var outcome = inventory.Ledger.TryClaim(key, host, request.Resources);
         inventory.Consume(outcome.Host);
         return outcome.Succeeded ? outcome : null;
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using KubeCloud.Scheduler.Hosts;
 using KubeCloud.Scheduler.Requests;
 
@@ -36,5 +37,26 @@ public sealed class AggregateInstanceExtraSpecsFilter : IHostFilter
         }
 
         return FilterResult.Pass;
+    }
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        var n = HostSelection.All(input, output);
+        foreach (var spec in request.AggregateSpecs)
+        {
+            // Decide once per distinct label value, then read one number per host.
+            var column = hosts.Label(spec.Key);
+            var verdicts = ArrayPool<bool>.Shared.Rent(Math.Max(1, column.Count));
+            for (var v = 0; v < column.Count; v++)
+            {
+                verdicts[v] = column.Texts[v] is { Length: > 0 } value && spec.Matches(value);
+            }
+
+            n = HostSelection.ByValue(column.Ids, verdicts, output, n);
+            ArrayPool<bool>.Shared.Return(verdicts);
+        }
+
+        return n;
     }
 }

@@ -17,4 +17,30 @@ public sealed class AvailabilityZoneFilter : IHostFilter
         request.AvailabilityZone is null || string.Equals(host.Zone, request.AvailabilityZone, StringComparison.Ordinal)
             ? FilterResult.Pass
             : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
+    {
+        if (request.AvailabilityZone is not { } zone)
+        {
+            return HostSelection.All(input, output);
+        }
+
+        var id = hosts.ZoneId(zone);
+        if (id < 0)
+        {
+            return 0;
+        }
+
+        var zones = hosts.Zone;
+        var n = 0;
+        foreach (var i in input)
+        {
+            if (zones[i] == id)
+            {
+                output[n++] = i;
+            }
+        }
+
+        return n;
+    }
 }

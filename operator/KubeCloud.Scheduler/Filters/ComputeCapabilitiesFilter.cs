@@ -1,3 +1,4 @@
+using System.Buffers;
 using KubeCloud.Scheduler.Hosts;
 using KubeCloud.Scheduler.Requests;
 
@@ -42,5 +43,48 @@ public sealed class ComputeCapabilitiesFilter : IHostFilter
         }
 
         return FilterResult.Pass;
+    }
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        var n = HostSelection.All(input, output);
+        foreach (var spec in request.CapabilitySpecs)
+        {
+            if (spec.Attribute is not { } attribute)
+            {
+                return 0;
+            }
+
+            if (attribute.Kind == HostValueKind.Number)
+            {
+                // Numbers change with usage: read them host by host.
+                var m = 0;
+                for (var k = 0; k < n; k++)
+                {
+                    var i = output[k];
+                    if (spec.Matches(attribute.ReadNumber(hosts[i])))
+                    {
+                        output[m++] = i;
+                    }
+                }
+
+                n = m;
+                continue;
+            }
+
+            // Strings and lists never change: decide once per distinct value.
+            var column = hosts.Attribute(attribute);
+            var verdicts = ArrayPool<bool>.Shared.Rent(Math.Max(1, column.Count));
+            for (var v = 0; v < column.Count; v++)
+            {
+                verdicts[v] = attribute.Kind == HostValueKind.String ? spec.Matches(column.Texts[v]) : spec.Matches(column.Lists[v]!);
+            }
+
+            n = HostSelection.ByValue(column.Ids, verdicts, output, n);
+            ArrayPool<bool>.Shared.Return(verdicts);
+        }
+
+        return n;
     }
 }

@@ -21,4 +21,7 @@ public sealed class ComputeFilter : IHostFilter
 
         return host.Ready ? FilterResult.Pass : FilterResult.Fail(NotReadyReason);
     }
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        HostSelection.Equal(hosts.ComputeState, HostTable.Up, input, output);
 }

@@ -16,4 +16,7 @@ public sealed class CoreFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         host.UsedVcpus + (long)request.Resources.Vcpus <= host.VcpuLimit ? FilterResult.Pass : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        HostSelection.AtLeast(hosts.VcpuRoom, request.Resources.Vcpus, input, output);
 }

@@ -15,4 +15,7 @@ public sealed class DifferentHostFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         request.DifferentHostNodes is { } nodes && nodes.Contains(host.Name) ? FilterResult.Fail(Reason) : FilterResult.Pass;
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        request.DifferentHostNodes is { } nodes ? hosts.SelectNamed(nodes, keep: false, input, output) : HostSelection.All(input, output);
 }

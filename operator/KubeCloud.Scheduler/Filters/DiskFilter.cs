@@ -18,4 +18,7 @@ public sealed class DiskFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         host.UsedDiskMb + request.Resources.DiskMb <= host.DiskLimitMb ? FilterResult.Pass : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        HostSelection.AtLeast(hosts.DiskRoomMb, request.Resources.DiskMb, input, output);
 }

@@ -21,6 +21,28 @@ public interface IHostFilter
 
     /// <summary>Whether the host passes; on failure the result carries a reason a user can read.</summary>
     FilterResult HostPasses(HostState host, ScheduleRequest request);
+
+    /// <summary>
+    /// <see cref="HostPasses"/> over many hosts, as the pipeline runs it: writes the hosts of
+    /// <paramref name="input"/> (indexes into <paramref name="hosts"/>, ascending) that pass to
+    /// <paramref name="output"/>, in order, and returns how many. One call per request instead of
+    /// one per host; a filter overrides it to read the table's columns, and must agree with
+    /// <see cref="HostPasses"/> on every host. The default asks <see cref="HostPasses"/> host by host.
+    /// </summary>
+    int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        var n = 0;
+        foreach (var i in input)
+        {
+            if (HostPasses(hosts[i], request).Passed)
+            {
+                output[n++] = i;
+            }
+        }
+
+        return n;
+    }
 }
 
 /// <summary>A filter's verdict on one host.</summary>

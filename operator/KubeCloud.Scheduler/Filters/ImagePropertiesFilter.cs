@@ -1,3 +1,4 @@
+using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Scheduler.Hosts;
 using KubeCloud.Scheduler.Requests;
 
@@ -31,5 +32,30 @@ public sealed class ImagePropertiesFilter : IHostFilter
         }
 
         return FilterResult.Pass;
+    }
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
+    {
+        var n = request.ImageArchitecture is { } architecture
+            ? HostSelection.Equal(hosts.Architecture, HostTable.Code(architecture), input, output)
+            : HostSelection.All(input, output);
+        if (request.ImageHypervisorType is { } type)
+        {
+            var column = hosts.HypervisorType;
+            var code = HostTable.Code(type);
+            var m = 0;
+            for (var k = 0; k < n; k++)
+            {
+                var i = output[k];
+                if (column[i] == code)
+                {
+                    output[m++] = i;
+                }
+            }
+
+            n = m;
+        }
+
+        return n;
     }
 }

@@ -16,4 +16,7 @@ public sealed class IoOpsFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         host.NumIoOps < host.MaxIoOps ? FilterResult.Pass : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        HostSelection.AtLeast(hosts.IoOpsRoom, 1, input, output);
 }

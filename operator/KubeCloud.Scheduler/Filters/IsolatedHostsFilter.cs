@@ -54,6 +54,9 @@ public sealed class IsolatedHostsFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) => Passes(host, IsImageIsolated(request));
 
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        Select(hosts, input, output, IsImageIsolated(request));
+
     private bool IsImageIsolated(ScheduleRequest request) =>
         _images.Count > 0
         && ((request.ImageKey is { } key && _images.Contains(key)) || (request.ImageName is { } name && _images.Contains(name)));
@@ -70,10 +73,24 @@ public sealed class IsolatedHostsFilter : IHostFilter
         return hostIsolated && _restrict ? FilterResult.Fail(IsolatedHostReason) : FilterResult.Pass;
     }
 
+    private int Select(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, bool imageIsolated)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        if (imageIsolated)
+        {
+            return HostSelection.Equal(hosts.Isolated, 1, input, output);
+        }
+
+        return _restrict ? HostSelection.Equal(hosts.Isolated, 0, input, output) : HostSelection.All(input, output);
+    }
+
     private sealed class Bound(IsolatedHostsFilter filter, bool imageIsolated) : IHostFilter
     {
         public string Name => FilterName;
 
         public FilterResult HostPasses(HostState host, ScheduleRequest request) => filter.Passes(host, imageIsolated);
+
+        public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+            filter.Select(hosts, input, output, imageIsolated);
     }
 }

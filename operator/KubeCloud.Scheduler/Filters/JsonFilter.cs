@@ -1,3 +1,4 @@
+using System.Buffers;
 using KubeCloud.Scheduler.Hosts;
 using KubeCloud.Scheduler.Requests;
 
@@ -22,4 +23,26 @@ public sealed class JsonFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         request.Query is null || request.Query.Evaluate(host) ? FilterResult.Pass : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
+    {
+        if (request.Query is not { } query)
+        {
+            return HostSelection.All(input, output);
+        }
+
+        var passes = ArrayPool<bool>.Shared.Rent(Math.Max(1, input.Length));
+        query.Evaluate(hosts, input, passes);
+        var n = 0;
+        for (var k = 0; k < input.Length; k++)
+        {
+            if (passes[k])
+            {
+                output[n++] = input[k];
+            }
+        }
+
+        ArrayPool<bool>.Shared.Return(passes);
+        return n;
+    }
 }

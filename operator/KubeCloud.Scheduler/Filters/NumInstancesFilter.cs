@@ -16,4 +16,7 @@ public sealed class NumInstancesFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         host.NumInstances < host.MaxInstances ? FilterResult.Pass : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        HostSelection.AtLeast(hosts.InstanceRoom, 1, input, output);
 }

@@ -16,4 +16,7 @@ public sealed class RamFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         host.UsedMemoryMb + request.Resources.MemoryMb <= host.MemoryLimitMb ? FilterResult.Pass : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        HostSelection.AtLeast(hosts.MemoryRoomMb, request.Resources.MemoryMb, input, output);
 }

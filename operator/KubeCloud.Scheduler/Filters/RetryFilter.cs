@@ -15,4 +15,7 @@ public sealed class RetryFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         request.TriedNodes.Contains(host.Name) ? FilterResult.Fail(Reason) : FilterResult.Pass;
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        request.TriedNodes.Count == 0 ? HostSelection.All(input, output) : hosts.SelectNamed(request.TriedNodes, keep: false, input, output);
 }

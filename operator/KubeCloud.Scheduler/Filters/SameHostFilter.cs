@@ -15,4 +15,7 @@ public sealed class SameHostFilter : IHostFilter
 
     public FilterResult HostPasses(HostState host, ScheduleRequest request) =>
         request.SameHostNodes is not { } nodes || nodes.Contains(host.Name) ? FilterResult.Pass : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        request.SameHostNodes is { } nodes ? hosts.SelectNamed(nodes, keep: true, input, output) : HostSelection.All(input, output);
 }

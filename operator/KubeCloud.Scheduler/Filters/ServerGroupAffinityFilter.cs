@@ -24,4 +24,9 @@ public sealed class ServerGroupAffinityFilter : IHostFilter
         || request.GroupMembersPerNode.ContainsKey(host.Name)
             ? FilterResult.Pass
             : FilterResult.Fail(Reason);
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request) =>
+        request.GroupPolicy != ServerGroupPolicy.Affinity || request.GroupMembersPerNode.Count == 0
+            ? HostSelection.All(input, output)
+            : hosts.SelectNamed(request.GroupMembersPerNode.Keys, keep: true, input, output);
 }

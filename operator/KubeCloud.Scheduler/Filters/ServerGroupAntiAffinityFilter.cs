@@ -28,4 +28,15 @@ public sealed class ServerGroupAntiAffinityFilter : IHostFilter
 
         return members < request.MaxServerPerHost ? FilterResult.Pass : FilterResult.Fail(Reason);
     }
+
+    public int FilterHosts(HostTable hosts, ReadOnlySpan<int> input, Span<int> output, ScheduleRequest request)
+    {
+        if (request.GroupPolicy != ServerGroupPolicy.AntiAffinity)
+        {
+            return HostSelection.All(input, output);
+        }
+
+        var full = request.GroupMembersPerNode.Where(p => p.Value >= request.MaxServerPerHost).Select(p => p.Key);
+        return hosts.SelectNamed(full, keep: false, input, output);
+    }
 }

@@ -22,6 +22,7 @@ public sealed class HostAttribute
     private readonly Func<HostState, double>? _number;
     private readonly Func<HostState, string?>? _text;
     private readonly Func<HostState, IReadOnlySet<string>>? _list;
+    private TableColumn _column;
 
     private HostAttribute(string name, HostValueKind kind, Func<HostState, double>? number, Func<HostState, string?>? text, Func<HostState, IReadOnlySet<string>>? list)
     {
@@ -38,12 +39,47 @@ public sealed class HostAttribute
 
     internal static HostAttribute Number(string name, Func<HostState, double> read) => new(name, HostValueKind.Number, read, null, null);
 
+    /// <summary>A number attribute that the host table also keeps as a column, read from there in bulk.</summary>
+    internal static HostAttribute Number(string name, Func<HostState, double> read, TableColumn column) =>
+        new(name, HostValueKind.Number, read, null, null) { _column = column };
+
     internal static HostAttribute Text(string name, Func<HostState, string?> read) => new(name, HostValueKind.String, null, read, null);
 
     internal static HostAttribute List(string name, Func<HostState, IReadOnlySet<string>> read) => new(name, HostValueKind.StringList, null, null, read);
 
     /// <summary>The value of a number attribute.</summary>
     public double ReadNumber(HostState host) => _number!(host);
+
+    /// <summary>
+    /// The values of a number attribute for many hosts: <paramref name="into"/>[k] for host
+    /// <paramref name="indexes"/>[k], from the table's column where it keeps one.
+    /// </summary>
+    public void ReadNumbers(HostTable hosts, ReadOnlySpan<int> indexes, Span<double> into)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        switch (_column)
+        {
+            case TableColumn.FreeRamMb:
+                Gather(hosts.FreeRamMb, indexes, into);
+                break;
+            case TableColumn.FreeDiskMb:
+                Gather(hosts.FreeDiskMb, indexes, into);
+                break;
+            case TableColumn.NumInstances:
+                Gather(hosts.NumInstances, indexes, into);
+                break;
+            case TableColumn.NumIoOps:
+                Gather(hosts.NumIoOps, indexes, into);
+                break;
+            default:
+                for (var k = 0; k < indexes.Length; k++)
+                {
+                    into[k] = _number!(hosts[indexes[k]]);
+                }
+
+                break;
+        }
+    }
 
     /// <summary>The value of a string attribute; null when the host has not reported it.</summary>
     public string? ReadString(HostState host) => _text!(host);
@@ -59,10 +95,36 @@ public sealed class HostAttribute
         _ => string.Join(",", ReadList(host)),
     };
 
+    private static void Gather(ReadOnlySpan<long> column, ReadOnlySpan<int> indexes, Span<double> into)
+    {
+        for (var k = 0; k < indexes.Length; k++)
+        {
+            into[k] = column[indexes[k]];
+        }
+    }
+
+    private static void Gather(ReadOnlySpan<int> column, ReadOnlySpan<int> indexes, Span<double> into)
+    {
+        for (var k = 0; k < indexes.Length; k++)
+        {
+            into[k] = column[indexes[k]];
+        }
+    }
+
     internal static string FormatNumber(double value) =>
         value == Math.Floor(value) && Math.Abs(value) < 1e15
             ? ((long)value).ToString(CultureInfo.InvariantCulture)
             : value.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The <see cref="HostTable"/> column a number attribute can be read from in bulk.</summary>
+internal enum TableColumn
+{
+    None,
+    FreeRamMb,
+    FreeDiskMb,
+    NumInstances,
+    NumIoOps,
 }
 
 /// <summary>The fixed table of host attributes, by nova's names.</summary>
@@ -80,8 +142,8 @@ public static class HostAttributes
     {
         HostAttribute[] attributes =
         [
-            HostAttribute.Number("free_ram_mb", h => h.FreeRamMb),
-            HostAttribute.Number("free_disk_mb", h => h.FreeDiskMb),
+            HostAttribute.Number("free_ram_mb", h => h.FreeRamMb, TableColumn.FreeRamMb),
+            HostAttribute.Number("free_disk_mb", h => h.FreeDiskMb, TableColumn.FreeDiskMb),
             HostAttribute.Number("total_usable_ram_mb", h => h.TotalMemoryMb),
             HostAttribute.Number("total_usable_disk_gb", h => h.TotalDiskMb / 1024),
             HostAttribute.Number("total_usable_disk_mb", h => h.TotalDiskMb),
@@ -90,8 +152,8 @@ public static class HostAttributes
             HostAttribute.Number("local_gb", h => h.TotalDiskMb / 1024),
             HostAttribute.Number("vcpus_total", h => h.TotalVcpus),
             HostAttribute.Number("vcpus_used", h => h.UsedVcpus),
-            HostAttribute.Number("num_instances", h => h.NumInstances),
-            HostAttribute.Number("num_io_ops", h => h.NumIoOps),
+            HostAttribute.Number("num_instances", h => h.NumInstances, TableColumn.NumInstances),
+            HostAttribute.Number("num_io_ops", h => h.NumIoOps, TableColumn.NumIoOps),
             HostAttribute.Number("cpu_allocation_ratio", h => h.CpuAllocationRatio),
             HostAttribute.Number("ram_allocation_ratio", h => h.RamAllocationRatio),
             HostAttribute.Number("disk_allocation_ratio", h => h.DiskAllocationRatio),

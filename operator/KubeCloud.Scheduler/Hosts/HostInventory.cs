@@ -7,8 +7,9 @@ namespace KubeCloud.Scheduler.Hosts;
 /// <summary>
 /// The current host states (nova's HostManager cache): built from the Hypervisors with the ledger's
 /// usage by <see cref="Refresh"/>, and updated one host at a time after each claim by
-/// <see cref="Consume"/>, so the next decision sees it. Thread-safe: readers get an array whose
-/// slots are replaced (never mutated) under a lock.
+/// <see cref="Consume"/>, so the next decision sees it. The states are kept in a <see cref="HostTable"/>
+/// whose columns the filters and weighers read in bulk; a claim updates the host's row in place.
+/// Thread-safe: readers get a table whose slots are replaced (never mutated) under a lock.
 /// </summary>
 public sealed class HostInventory
 {
@@ -16,8 +17,7 @@ public sealed class HostInventory
     private readonly AllocationLedger _ledger;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private volatile HostState[] _hosts = [];
-    private Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private volatile HostTable _table = HostTable.Create([]);
     private int[] _reportedIoOps = [];
 
     public HostInventory(SchedulerOptions options, AllocationLedger ledger, TimeProvider? time = null)
@@ -33,7 +33,10 @@ public sealed class HostInventory
     public AllocationLedger Ledger => _ledger;
 
     /// <summary>The current host states. The list is a snapshot of slots that later claims replace.</summary>
-    public IReadOnlyList<HostState> Hosts => _hosts;
+    public IReadOnlyList<HostState> Hosts => _table.States;
+
+    /// <summary>The current hosts in columns, as the scheduler reads them.</summary>
+    public HostTable Table => _table;
 
     /// <summary>Rebuilds every host state from the Hypervisors and the ledger (readiness is judged now).</summary>
     public void Refresh(IEnumerable<Hypervisor> hypervisors)
@@ -78,10 +81,11 @@ public sealed class HostInventory
     /// <summary>The state of one host, or null.</summary>
     public HostState? Find(string name)
     {
-        var hosts = _hosts;
         lock (_lock)
         {
-            return _index.TryGetValue(name, out var i) && i < hosts.Length ? hosts[i] : null;
+            var table = _table;
+            var i = table.IndexOf(name);
+            return i >= 0 ? table[i] : null;
         }
     }
 
@@ -93,32 +97,27 @@ public sealed class HostInventory
     {
         lock (_lock)
         {
-            var hosts = _hosts;
-            if (!_index.TryGetValue(name, out var i))
+            var table = _table;
+            var i = table.IndexOf(name);
+            if (i < 0)
             {
                 return null;
             }
 
             var usage = _ledger.UsageOf(name);
-            var state = hosts[i].WithUsage(usage, Math.Max(_reportedIoOps[i], usage.InFlight));
-            hosts[i] = state;
+            var state = table[i].WithUsage(usage, Math.Max(_reportedIoOps[i], usage.InFlight));
+            table.Update(i, state);
             return state;
         }
     }
 
     private void Publish(List<HostState> hosts, List<int> reported)
     {
-        var index = new Dictionary<string, int>(hosts.Count, StringComparer.Ordinal);
-        for (var i = 0; i < hosts.Count; i++)
-        {
-            index.TryAdd(hosts[i].Name, i);
-        }
-
+        var table = HostTable.Create(hosts);
         lock (_lock)
         {
-            _index = index;
             _reportedIoOps = [.. reported];
-            _hosts = [.. hosts];
+            _table = table;
         }
     }
 }

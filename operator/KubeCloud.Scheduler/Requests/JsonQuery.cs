@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using KubeCloud.Scheduler.Hosts;
@@ -76,6 +77,16 @@ public sealed class JsonQuery
 
     /// <summary>Whether the host satisfies the query.</summary>
     public bool Evaluate(HostState host) => _root.Evaluate(host);
+
+    /// <summary>
+    /// <see cref="Evaluate(HostState)"/> for many hosts at once, one operand at a time over columns:
+    /// <paramref name="passes"/>[k] for host <paramref name="indexes"/>[k]. Same answers, host by host.
+    /// </summary>
+    public void Evaluate(HostTable hosts, ReadOnlySpan<int> indexes, Span<bool> passes)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        _root.Evaluate(hosts, indexes, passes[..indexes.Length]);
+    }
 
     /// <summary>The query as written.</summary>
     public override string ToString() => Text;
@@ -274,6 +285,51 @@ public sealed class JsonQuery
             return text is null ? default : new QueryValue(QueryValueKind.String, 0, text);
         }
 
+        public void Evaluate(HostTable hosts, ReadOnlySpan<int> indexes, Span<QueryValue> values)
+        {
+            if (_nested is not null)
+            {
+                var nested = ArrayPool<bool>.Shared.Rent(Math.Max(1, indexes.Length));
+                _nested.Evaluate(hosts, indexes, nested.AsSpan(0, indexes.Length));
+                for (var k = 0; k < indexes.Length; k++)
+                {
+                    values[k] = new QueryValue(QueryValueKind.Bool, nested[k] ? 1 : 0, null);
+                }
+
+                ArrayPool<bool>.Shared.Return(nested);
+                return;
+            }
+
+            if (_variable is null)
+            {
+                values.Fill(_literal);
+                return;
+            }
+
+            if (_variable.Kind == HostValueKind.Number)
+            {
+                var numbers = ArrayPool<double>.Shared.Rent(Math.Max(1, indexes.Length));
+                _variable.ReadNumbers(hosts, indexes, numbers);
+                for (var k = 0; k < indexes.Length; k++)
+                {
+                    values[k] = new QueryValue(QueryValueKind.Number, numbers[k], null);
+                }
+
+                ArrayPool<double>.Shared.Return(numbers);
+                return;
+            }
+
+            // Strings never change with usage: read each host's value from the attribute's column.
+            var column = hosts.Attribute(_variable);
+            var ids = column.Ids;
+            var texts = column.Texts;
+            for (var k = 0; k < indexes.Length; k++)
+            {
+                var text = texts[ids[indexes[k]]];
+                values[k] = text is null ? default : new QueryValue(QueryValueKind.String, 0, text);
+            }
+        }
+
         public override string ToString() => _variable is not null
             ? "$" + _variable.Name
             : _literal.Kind == QueryValueKind.String ? $"\"{_literal.Text}\"" : _literal.Number.ToString(CultureInfo.InvariantCulture);
@@ -329,6 +385,127 @@ public sealed class JsonQuery
             }
         }
 
+        public void Evaluate(HostTable hosts, ReadOnlySpan<int> indexes, Span<bool> result)
+        {
+            var count = indexes.Length;
+            if (operands.Length == 0)
+            {
+                result.Fill(true);
+                return;
+            }
+
+            var values = ArrayPool<QueryValue>.Shared.Rent(Math.Max(1, count));
+            try
+            {
+                switch (op)
+                {
+                    case QueryOperator.And:
+                        result.Fill(true);
+                        foreach (var operand in operands)
+                        {
+                            operand.Evaluate(hosts, indexes, values);
+                            for (var k = 0; k < count; k++)
+                            {
+                                result[k] &= values[k].Kind == QueryValueKind.Null || values[k].IsTruthy;
+                            }
+                        }
+
+                        return;
+                    case QueryOperator.Or:
+                        result.Clear();
+                        foreach (var operand in operands)
+                        {
+                            operand.Evaluate(hosts, indexes, values);
+                            for (var k = 0; k < count; k++)
+                            {
+                                result[k] |= values[k].IsTruthy;
+                            }
+                        }
+
+                        return;
+                    case QueryOperator.Not:
+                        result.Clear();
+                        foreach (var operand in operands)
+                        {
+                            operand.Evaluate(hosts, indexes, values);
+                            for (var k = 0; k < count; k++)
+                            {
+                                result[k] |= values[k].Kind != QueryValueKind.Null && !values[k].IsTruthy;
+                            }
+                        }
+
+                        return;
+                    default:
+                        Compare(hosts, indexes, values, result);
+                        return;
+                }
+            }
+            finally
+            {
+                ArrayPool<QueryValue>.Shared.Return(values, clearArray: true);
+            }
+        }
+
+        /// <summary><see cref="Compare(HostState)"/> over many hosts, carrying its running state per host.</summary>
+        private void Compare(HostTable hosts, ReadOnlySpan<int> indexes, QueryValue[] values, Span<bool> result)
+        {
+            var count = indexes.Length;
+            var first = ArrayPool<QueryValue>.Shared.Rent(Math.Max(1, count));
+            var seen = ArrayPool<int>.Shared.Rent(Math.Max(1, count));
+            var all = ArrayPool<bool>.Shared.Rent(Math.Max(1, count));
+            var any = ArrayPool<bool>.Shared.Rent(Math.Max(1, count));
+            Array.Clear(seen, 0, count);
+            Array.Fill(all, true, 0, count);
+            Array.Clear(any, 0, count);
+            foreach (var operand in operands)
+            {
+                operand.Evaluate(hosts, indexes, values);
+                for (var k = 0; k < count; k++)
+                {
+                    var value = values[k];
+                    if (value.Kind == QueryValueKind.Null)
+                    {
+                        continue;
+                    }
+
+                    if (seen[k]++ == 0)
+                    {
+                        first[k] = value;
+                        continue;
+                    }
+
+                    var holds = Holds(first[k], value);
+                    all[k] &= holds;
+                    any[k] |= holds;
+                }
+            }
+
+            for (var k = 0; k < count; k++)
+            {
+                result[k] = seen[k] >= 2 && (op == QueryOperator.In ? any[k] : all[k]);
+            }
+
+            ArrayPool<QueryValue>.Shared.Return(first, clearArray: true);
+            ArrayPool<int>.Shared.Return(seen);
+            ArrayPool<bool>.Shared.Return(all);
+            ArrayPool<bool>.Shared.Return(any);
+        }
+
+        private bool Holds(QueryValue first, QueryValue value)
+        {
+            var order = value.Kind == QueryValueKind.String
+                ? string.CompareOrdinal(first.Text, value.Text)
+                : first.Number.CompareTo(value.Number);
+            return op switch
+            {
+                QueryOperator.Equal or QueryOperator.In => order == 0,
+                QueryOperator.Less => order < 0,
+                QueryOperator.Greater => order > 0,
+                QueryOperator.LessOrEqual => order <= 0,
+                _ => order >= 0,
+            };
+        }
+
         private bool Compare(HostState host)
         {
             QueryValue first = default;
@@ -349,17 +526,7 @@ public sealed class JsonQuery
                     continue;
                 }
 
-                var order = value.Kind == QueryValueKind.String
-                    ? string.CompareOrdinal(first.Text, value.Text)
-                    : first.Number.CompareTo(value.Number);
-                var holds = op switch
-                {
-                    QueryOperator.Equal or QueryOperator.In => order == 0,
-                    QueryOperator.Less => order < 0,
-                    QueryOperator.Greater => order > 0,
-                    QueryOperator.LessOrEqual => order <= 0,
-                    _ => order >= 0,
-                };
+                var holds = Holds(first, value);
                 all &= holds;
                 any |= holds;
             }

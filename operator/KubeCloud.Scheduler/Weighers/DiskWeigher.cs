@@ -13,4 +13,14 @@ public sealed class DiskWeigher(double multiplier) : IHostWeigher
     public double Multiplier => multiplier;
 
     public double Weigh(HostState host, ScheduleRequest request) => host.FreeDiskMb;
+
+    public void WeighHosts(HostTable hosts, ReadOnlySpan<int> indexes, Span<double> raw, ScheduleRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        var column = hosts.FreeDiskMb;
+        for (var k = 0; k < indexes.Length; k++)
+        {
+            raw[k] = column[indexes[k]];
+        }
+    }
 }

@@ -23,4 +23,18 @@ public interface IHostWeigher
 
     /// <summary>The raw weight of the host for the request.</summary>
     double Weigh(HostState host, ScheduleRequest request);
+
+    /// <summary>
+    /// <see cref="Weigh"/> over many hosts, as the pipeline runs it: <paramref name="raw"/>[k] is the
+    /// raw weight of host <paramref name="indexes"/>[k] (indexes ascending). A weigher overrides it to
+    /// read the table's columns, and must agree with <see cref="Weigh"/>; the default asks it host by host.
+    /// </summary>
+    void WeighHosts(HostTable hosts, ReadOnlySpan<int> indexes, Span<double> raw, ScheduleRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        for (var k = 0; k < indexes.Length; k++)
+        {
+            raw[k] = Weigh(hosts[indexes[k]], request);
+        }
+    }
 }

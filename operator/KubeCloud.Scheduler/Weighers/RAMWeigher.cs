@@ -13,4 +13,14 @@ public sealed class RAMWeigher(double multiplier) : IHostWeigher
     public double Multiplier => multiplier;
 
     public double Weigh(HostState host, ScheduleRequest request) => host.FreeRamMb;
+
+    public void WeighHosts(HostTable hosts, ReadOnlySpan<int> indexes, Span<double> raw, ScheduleRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        var column = hosts.FreeRamMb;
+        for (var k = 0; k < indexes.Length; k++)
+        {
+            raw[k] = column[indexes[k]];
+        }
+    }
 }

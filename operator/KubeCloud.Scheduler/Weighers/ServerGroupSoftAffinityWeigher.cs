@@ -18,4 +18,7 @@ public sealed class ServerGroupSoftAffinityWeigher(double multiplier) : IHostWei
 
     public double Weigh(HostState host, ScheduleRequest request) =>
         request.GroupPolicy == ServerGroupPolicy.SoftAffinity ? request.GroupMembersPerNode.GetValueOrDefault(host.Name) : 0;
+
+    public void WeighHosts(HostTable hosts, ReadOnlySpan<int> indexes, Span<double> raw, ScheduleRequest request) =>
+        GroupMembers.Weigh(hosts, indexes, raw, request, ServerGroupPolicy.SoftAffinity);
 }

@@ -21,4 +21,7 @@ public sealed class ServerGroupSoftAntiAffinityWeigher(double multiplier) : IHos
 
     public double Weigh(HostState host, ScheduleRequest request) =>
         request.GroupPolicy == ServerGroupPolicy.SoftAntiAffinity ? request.GroupMembersPerNode.GetValueOrDefault(host.Name) : 0;
+
+    public void WeighHosts(HostTable hosts, ReadOnlySpan<int> indexes, Span<double> raw, ScheduleRequest request) =>
+        GroupMembers.Weigh(hosts, indexes, raw, request, ServerGroupPolicy.SoftAntiAffinity);
 }

@@ -1,4 +1,5 @@
 using KubeCloud.Scheduler.Filters;
+using KubeCloud.Scheduler.Hosts;
 
 namespace KubeCloud.Scheduler.Tests.Fixtures;
 
@@ -15,5 +16,15 @@ internal static class FilterAssert
         {
             Assert.False(string.IsNullOrWhiteSpace(viaPipeline.Reason), "a failing host needs a reason");
         }
+
+        // The batch form the pipeline runs must agree, prepared or not.
+        var table = HostTable.Create([c.Host]);
+        Span<int> output = stackalloc int[1];
+        if (prepared is not null)
+        {
+            Assert.True((prepared.FilterHosts(table, [0], output, c.Request) == 1) == c.Passes, $"{c.Name}: the batch form disagrees");
+        }
+
+        Assert.True((filter.FilterHosts(table, [0], output, c.Request) == 1) == c.Passes, $"{c.Name}: the unprepared batch form disagrees");
     }
 }

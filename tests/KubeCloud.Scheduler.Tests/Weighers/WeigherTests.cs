@@ -33,7 +33,13 @@ public sealed class WeigherTests
 
     [Theory]
     [MemberData(nameof(RawCases))]
-    public void Returns_novas_raw_weight(WeigherCase c) => Assert.Equal(c.Raw, c.Weigher.Weigh(c.Host, c.Request));
+    public void Returns_novas_raw_weight(WeigherCase c)
+    {
+        Assert.Equal(c.Raw, c.Weigher.Weigh(c.Host, c.Request));
+        var raw = new double[1];
+        c.Weigher.WeighHosts(HostTable.Create([c.Host]), [0], raw, c.Request);
+        Assert.Equal(c.Raw, raw[0]);
+    }
 
     [Fact]
     public void Soft_anti_affinity_negates_its_multiplier_as_nova_does() =>
