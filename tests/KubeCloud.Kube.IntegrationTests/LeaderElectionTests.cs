@@ -4,6 +4,7 @@ using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Kube.IntegrationTests;
 
+[Collection(TimingCollection.Name)]
 public sealed class LeaderElectionTests
 {
     private static LeaderElectionOptions Options(string identity) => new()
@@ -112,10 +113,14 @@ public sealed class LeaderElectionTests
         // b waits one lease duration from its last observation of a renewal (at most one retry period before the
         // partition), then takes the lease on its next retry: well within lease duration + 2 retry periods.
         Assert.InRange(handover, TimeSpan.FromMilliseconds(1000), TimeSpan.FromMilliseconds(1500 + 400 + 300));
+        // (On a loaded machine a may have stepped down and re-acquired its own lease before the partition: still only a.)
         var closed = terms.Closed();
-        var termA = Assert.Single(closed);
-        Assert.Equal("a", termA.Who);
-        Assert.True(termA.End <= terms.StartOfCurrent, $"a led until {termA.End}, b started at {terms.StartOfCurrent}");
+        Assert.NotEmpty(closed);
+        Assert.All(closed, term =>
+        {
+            Assert.Equal("a", term.Who);
+            Assert.True(term.End <= terms.StartOfCurrent, $"a led until {term.End}, b started at {terms.StartOfCurrent}");
+        });
         Assert.False(a.IsLeader);
 
         // a comes back: it stays a follower while b renews.
@@ -135,7 +140,7 @@ public sealed class LeaderElectionTests
         await stopA.CancelAsync();
         await runA.WaitAsync(TestCluster.Timeout);
         var all = terms.Closed().OrderBy(t => t.Start).ToList();
-        Assert.Equal(["a", "b", "a"], all.Select(t => t.Who));
+        Assert.Equal(["a", "b", "a"], Collapse(all.Select(t => t.Who)));
         for (var i = 1; i < all.Count; i++)
         {
             Assert.True(all[i - 1].End <= all[i].Start, $"terms overlap: {all[i - 1]} and {all[i]}");
@@ -144,6 +149,21 @@ public sealed class LeaderElectionTests
         Assert.Equal(0, terms.Overlaps);
         lease = await clientA.GetAsync<V1Lease>("kubecloud-operator", "kubecloud-system");
         Assert.Equal(2, lease.Spec!.LeaseTransitions);
+    }
+
+    /// <summary>Successive terms of the same holder collapsed into one: a, a, b, a → a, b, a.</summary>
+    private static List<string> Collapse(IEnumerable<string> holders)
+    {
+        var result = new List<string>();
+        foreach (var holder in holders)
+        {
+            if (result.Count == 0 || result[^1] != holder)
+            {
+                result.Add(holder);
+            }
+        }
+
+        return result;
     }
 
     [Fact]

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 
 namespace KubeCloud.Kube.IntegrationTests;
 
+[Collection(TimingCollection.Name)]
 public sealed class OperatorHostTests
 {
     /// <summary>Records which host reconciled what, and when.</summary>
