@@ -150,6 +150,21 @@ public class KubeClientTests
     }
 
     [Fact]
+    public async Task A_resource_client_fills_in_its_namespace()
+    {
+        var handler = new StubHandler((_, _) => StubHandler.Json(HttpStatusCode.Created, """{"kind":"Server","apiVersion":"kubecloud.io/v1alpha1","metadata":{"name":"a","namespace":"demo"}}"""));
+        using var client = Client(handler);
+        var servers = client.Resource<Server>("demo");
+        await servers.CreateAsync(new Server { Metadata = new() { Name = "a" } });
+        Assert.Equal("/apis/kubecloud.io/v1alpha1/namespaces/demo/servers", handler.Requests[^1].PathAndQuery);
+        Assert.Contains("\"namespace\":\"demo\"", handler.Requests[^1].Body, StringComparison.Ordinal);
+        await servers.DeleteAsync("a");
+        Assert.Equal("/apis/kubecloud.io/v1alpha1/namespaces/demo/servers/a", handler.Requests[^1].PathAndQuery);
+        await client.Resource<Flavor>("ignored").GetAsync("m1");
+        Assert.Equal("/apis/kubecloud.io/v1alpha1/flavors/m1", handler.Requests[^1].PathAndQuery);
+    }
+
+    [Fact]
     public void Resource_paths_come_from_the_entity_attribute()
     {
         Assert.Equal("/apis/kubecloud.io/v1alpha1/namespaces/demo/servers/web/status", ResourceInfo.Of<Server>().PathFor("demo", "web", "status"));
