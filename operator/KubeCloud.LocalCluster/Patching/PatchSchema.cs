@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using KubeCloud.LocalCluster.OpenApi;
+
+namespace KubeCloud.LocalCluster.Patching;
+
+/// <summary>
+/// A cursor into an OpenAPI schema that answers what patches need to know about a field: its
+/// children, its list items, <c>x-kubernetes-patch-strategy</c> / <c>x-kubernetes-patch-merge-key</c>
+/// (built-ins) and <c>x-kubernetes-list-type</c> / <c>x-kubernetes-list-map-keys</c> (also CRDs).
+/// </summary>
+public sealed class PatchSchema
+{
+    private readonly JsonObject? _schema;
+    private readonly JsonObject? _field;
+
+    private PatchSchema(JsonObject? schema, JsonObject? field)
+    {
+        _schema = Resolve(schema);
+        _field = field;
+    }
+
+    public static PatchSchema None { get; } = new(null, null);
+
+    public static PatchSchema ForDefinition(string? definitionName) =>
+        new(KubernetesOpenApiDocument.Instance.Definition(definitionName), null);
+
+    public static PatchSchema ForSchema(JsonObject? schema) => new(schema, null);
+
+    public string Strategy => (string?)_field?["x-kubernetes-patch-strategy"] ?? "";
+
+    public bool MergesList => Strategy.Split(',').Contains("merge") || ListType == "set" || ListType == "map";
+
+    public bool RetainsKeys => Strategy.Split(',').Contains("retainKeys");
+
+    public string ListType => (string?)(_field ?? _schema)?["x-kubernetes-list-type"] ?? "";
+
+    /// <summary>The keys that identify an element of a list of objects: patch merge key or list-map-keys.</summary>
+    public IReadOnlyList<string> MergeKeys
+    {
+        get
+        {
+            if ((string?)_field?["x-kubernetes-patch-merge-key"] is { } key)
+            {
+                return [key];
+            }
+
+            return (_field ?? _schema)?["x-kubernetes-list-map-keys"] is JsonArray keys ? keys.Select(k => (string?)k ?? "").ToList() : [];
+        }
+    }
+
+    public PatchSchema Property(string name)
+    {
+        if (_schema?["properties"]?[name] is JsonObject property)
+        {
+            return new PatchSchema(property, property);
+        }
+
+        if (_schema?["additionalProperties"] is JsonObject additional)
+        {
+            return new PatchSchema(additional, additional);
+        }
+
+        return None;
+    }
+
+    public PatchSchema Items => _schema?["items"] is JsonObject items ? new PatchSchema(items, null) : None;
+
+    private static JsonObject? Resolve(JsonObject? schema)
+    {
+        for (var depth = 0; depth < 8 && schema is not null; depth++)
+        {
+            if (KubernetesOpenApiDocument.RefName(schema) is { } name)
+            {
+                schema = KubernetesOpenApiDocument.Instance.Definition(name);
+            }
+            else if (schema["allOf"] is JsonArray { Count: 1 } allOf && allOf[0] is JsonObject single)
+            {
+                schema = single;
+            }
+            else
+            {
+                return schema;
+            }
+        }
+
+        return schema;
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using KubeCloud.LocalCluster;
+
+// dotnet run -c Release --project tests/KubeCloud.LocalCluster.Bench [-- --quick]
+var quick = args.Contains("--quick");
+var (creates, gets, lists, watchEvents, concurrency) = quick ? (500, 2000, 200, 200, 8) : (5000, 20000, 1000, 1000, 16);
+
+await using var server = await LocalApiServer.StartAsync(new LocalApiServerOptions { WatchHistorySize = 100_000 });
+using var http = Client(server);
+const string collection = "/api/v1/namespaces/default/configmaps";
+
+Console.WriteLine($"local API server {server.Endpoint}, HTTP/{http.DefaultRequestVersion}, {concurrency} concurrent requests, {Environment.ProcessorCount} cores");
+
+var created = await RunAsync("create", creates, concurrency, async i =>
+{
+    using var response = await http.PostAsync(new Uri(collection, UriKind.Relative), Json("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"bench-" + i + "\",\"labels\":{\"bench\":\"yes\"}},\"data\":{\"value\":\"" + i + "\"}}"));
+    Check(response, HttpStatusCode.Created);
+});
+var got = await RunAsync("get", gets, concurrency, async i =>
+{
+    using var response = await http.GetAsync(new Uri($"{collection}/bench-{i % creates}", UriKind.Relative));
+    Check(response, HttpStatusCode.OK);
+});
+var listed = await RunAsync("list (limit=100)", lists, concurrency, async _ =>
+{
+    using var response = await http.GetAsync(new Uri($"{collection}?limit=100", UriKind.Relative));
+    Check(response, HttpStatusCode.OK);
+});
+
+// Watch latency: time from just before a create is sent to the arrival of its ADDED event.
+var sent = new long[watchEvents];
+var latencies = new List<double>(watchEvents);
+var revision = server.CurrentRevision;
+using var watchResponse = await http.GetAsync(new Uri($"/api/v1/namespaces/default/secrets?watch=true&resourceVersion={revision}", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+using var reader = new StreamReader(await watchResponse.Content.ReadAsStreamAsync());
+var watcher = Task.Run(async () =>
+{
+    while (latencies.Count < watchEvents && await reader.ReadLineAsync() is { } line)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var name = (string)JsonNode.Parse(line)!["object"]!["metadata"]!["name"]!;
+        var index = int.Parse(name["watch-".Length..]);
+        latencies.Add(Stopwatch.GetElapsedTime(sent[index], now).TotalMilliseconds);
+    }
+});
+for (var i = 0; i < watchEvents; i++)
+{
+    sent[i] = Stopwatch.GetTimestamp();
+    using var response = await http.PostAsync(new Uri("/api/v1/namespaces/default/secrets", UriKind.Relative), Json("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"watch-" + i + "\"}}"));
+    Check(response, HttpStatusCode.Created);
+}
+
+await watcher.WaitAsync(TimeSpan.FromSeconds(60));
+latencies.Sort();
+Console.WriteLine();
+Console.WriteLine($"| operation | requests | req/s |");
+Console.WriteLine($"| --- | ---: | ---: |");
+Console.WriteLine($"| create | {creates} | {created:F0} |");
+Console.WriteLine($"| get | {gets} | {got:F0} |");
+Console.WriteLine($"| list (100 items per page) | {lists} | {listed:F0} |");
+Console.WriteLine();
+Console.WriteLine($"watch event latency over {latencies.Count} events: p50 {Percentile(latencies, 0.50):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms");
+return 0;
+
+static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+static async Task<double> RunAsync(string name, int count, int concurrency, Func<int, Task> operation)
+{
+    var next = -1;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+        {
+            await operation(i);
+        }
+    })));
+    var rate = count / clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"{name}: {count} in {clock.Elapsed.TotalSeconds:F2} s = {rate:F0} req/s");
+    return rate;
+}
+
+static void Check(HttpResponseMessage response, HttpStatusCode expected)
+{
+    if (response.StatusCode != expected)
+    {
+        throw new InvalidOperationException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {(int)response.StatusCode}");
+    }
+}
+
+static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+static HttpClient Client(LocalApiServer server)
+{
+    var ca = X509Certificate2.CreateFromPem(server.CaCertificatePem);
+    var handler = new SocketsHttpHandler
+    {
+        EnableMultipleHttp2Connections = true,
+        InitialHttp2StreamWindowSize = 1024 * 1024,
+        SslOptions =
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return certificate is not null && chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            },
+        },
+    };
+    var client = new HttpClient(handler)
+    {
+        BaseAddress = server.Endpoint,
+        DefaultRequestVersion = Environment.GetEnvironmentVariable("BENCH_HTTP1") is null ? HttpVersion.Version20 : HttpVersion.Version11,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.AdminToken);
+    return client;
+}
