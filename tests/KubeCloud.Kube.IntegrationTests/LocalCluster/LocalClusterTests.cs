@@ -1,6 +1,7 @@
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
+using KubeCloud.Kube.Config;
 using KubeCloud.Kube.Controllers;
 using KubeCloud.Kube.LeaderElection;
 using KubeCloud.Kube.Models;
@@ -57,6 +58,44 @@ public sealed class LocalClusterTests
         await Assert.ThrowsAsync<ConflictException>(() => client.DeleteAsync<Server>("web", "default", new DeleteOptions { PreconditionUid = "not-the-uid" }));
         await client.DeleteAsync<Server>("web", "default", new DeleteOptions { PreconditionUid = created.Metadata.Uid, PropagationPolicy = "Background" });
         await Assert.ThrowsAsync<NotFoundException>(() => client.GetAsync<Server>("web", "default"));
+    }
+
+    [Fact]
+    public async Task Authentication_and_RBAC_failures_are_typed()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        var token = cluster.Server.AddUser("alice", "tenants");
+        using var alice = new KubeClient(KubeConfigLoader.Load(cluster.Server.WriteKubeconfig(token)));
+        var forbidden = await Assert.ThrowsAsync<ForbiddenException>(() => alice.ListAsync<Server>("default"));
+        Assert.Equal("Forbidden", forbidden.Reason);
+
+        using var stranger = new KubeClient(cluster.Config.CreateHandler(), cluster.Config.Server, new StaticTokenProvider("not-a-token"), new KubeClientOptions { Retry = RetryPolicy.None });
+        await Assert.ThrowsAsync<UnauthorizedException>(() => stranger.ListAsync<Server>("default"));
+    }
+
+    [Fact]
+    public async Task Informer_indexes_follow_the_local_api_server()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        using var client = cluster.NewClient();
+        var informer = new SharedInformer<Server>(client, new InformerOptions { PageSize = 2 });
+        informer.AddIndex("node", s => [s.Metadata.Labels?.GetValueOrDefault(ApiGroup.NodeLabel)]);
+        for (var i = 0; i < 5; i++)
+        {
+            var server = NewServer("default", $"vm{i}");
+            server.Metadata.Labels = new() { [ApiGroup.NodeLabel] = $"node-{i % 2}" };
+            await client.CreateAsync(server);
+        }
+
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForCacheSyncAsync(cts.Token).WaitAsync(TestCluster.Timeout);
+        Assert.Equal(3, informer.Store.ByIndex("node", "node-0").Count);
+
+        await client.PatchAsync<Server>("vm0", "default", KubePatch.Merge(new { metadata = new { labels = new Dictionary<string, string> { [ApiGroup.NodeLabel] = "node-1" } } }));
+        await TestCluster.EventuallyAsync(() => informer.Store.ByIndex("node", "node-1").Count == 3, "relabelled server moved between index values");
+        await cts.CancelAsync();
+        await run.WaitAsync(TestCluster.Timeout);
     }
 
     [Fact]
