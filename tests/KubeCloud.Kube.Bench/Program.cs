@@ -35,7 +35,7 @@ var watch = Stopwatch.StartNew();
 var run = informer.RunAsync(stop.Token);
 await informer.WaitForCacheSyncAsync(stop.Token);
 var listSeconds = watch.Elapsed.TotalSeconds;
-Report("informer list ingest", ListObjects / listSeconds, "objects/s", $"{ListObjects} Servers in {listSeconds:F2} s");
+Report("informer list ingest (test server)", ListObjects / listSeconds, "objects/s", $"{ListObjects} Servers in {listSeconds:F2} s");
 
 while (server.OpenWatches == 0)
 {
@@ -57,7 +57,7 @@ while (informer.LastSyncResourceVersion != target)
 }
 
 var watchSeconds = watch.Elapsed.TotalSeconds;
-Report("informer watch ingest", WatchEvents / watchSeconds, "events/s", $"{WatchEvents} MODIFIED events in {watchSeconds:F2} s (server writes included)");
+Report("informer watch ingest (test server)", WatchEvents / watchSeconds, "events/s", $"{WatchEvents} MODIFIED events in {watchSeconds:F2} s (server writes included)");
 await stop.CancelAsync();
 await run;
 
