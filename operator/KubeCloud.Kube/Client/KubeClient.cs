@@ -183,7 +183,13 @@ public sealed class KubeClient : IKubeClient, IDisposable
             HttpResponseMessage response;
             try
             {
-                using var request = new HttpRequestMessage(method, path);
+                // HttpClient.DefaultRequestVersion does not apply to messages built by hand: ask for HTTP/2 here
+                // (negotiated over TLS with ALPN; plain http stays on HTTP/1.1).
+                using var request = new HttpRequestMessage(method, path)
+                {
+                    Version = HttpVersion.Version20,
+                    VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+                };
                 if (body is not null)
                 {
                     request.Content = new ByteArrayContent(body);

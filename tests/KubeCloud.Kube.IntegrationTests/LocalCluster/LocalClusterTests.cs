@@ -74,6 +74,52 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
+    public async Task The_client_speaks_HTTP2_over_TLS_when_the_server_offers_it()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        var recorder = new VersionRecorder(cluster.Config.CreateHandler());
+        using var client = new KubeClient(recorder, cluster.Config.Server, cluster.Config.Credentials);
+        await client.ListAsync<Server>("default");
+        await foreach (var _ in client.WatchAsync<Server>("default", new WatchOptions { TimeoutSeconds = 1 }))
+        {
+        }
+
+        Assert.Equal([new Version(2, 0), new Version(2, 0)], recorder.Versions);
+    }
+
+    [Fact]
+    public async Task In_cluster_config_follows_a_rotated_service_account_token()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("kubecloud-sa-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "ca.crt"), cluster.Server.CaCertificatePem);
+            File.WriteAllText(Path.Combine(directory, "namespace"), "default");
+            var tokenPath = Path.Combine(directory, "token");
+            File.WriteAllText(tokenPath, cluster.Server.AddUser("nobody"));
+            File.SetLastWriteTimeUtc(tokenPath, DateTime.UtcNow.AddMinutes(-5));
+            var environment = new Dictionary<string, string?>
+            {
+                ["KUBERNETES_SERVICE_HOST"] = cluster.Server.Endpoint.Host,
+                ["KUBERNETES_SERVICE_PORT"] = cluster.Server.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            var config = InClusterConfig.Load(directory, name => environment.GetValueOrDefault(name));
+            using var client = new KubeClient(config);
+            await Assert.ThrowsAsync<ForbiddenException>(() => client.ListAsync<Server>("default"));
+
+            // The kubelet rotates the token (here: to an admin's); the next request carries it.
+            File.WriteAllText(tokenPath, cluster.Server.AdminToken);
+            File.SetLastWriteTimeUtc(tokenPath, DateTime.UtcNow);
+            Assert.NotNull((await client.ListAsync<Server>("default")).Items);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Informer_indexes_follow_the_local_api_server()
     {
         await using var cluster = await LocalClusterFixture.StartAsync();
@@ -223,5 +269,17 @@ public sealed class LocalClusterTests
         Assert.Equal(0, overlaps);
         Assert.Equal("b", leaders[^1]);
         Assert.All(leaders.Take(leaders.Count - 1), who => Assert.Equal("a", who));
+    }
+
+    private sealed class VersionRecorder(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        public List<Version> Versions { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            Versions.Add(response.Version);
+            return response;
+        }
     }
 }
