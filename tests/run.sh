@@ -27,7 +27,7 @@ dotnet format KubeCloud.sln --verify-no-changes --no-restore -v quiet || fail_se
 
 step "running tests"
 # One TRX per test project (named after it), up to two projects at a time.
-mapfile -t projects < <(dotnet sln KubeCloud.sln list | tr '\\' '/' | grep -E '^tests/.*\.Tests\.csproj$' | sort)
+mapfile -t projects < <(dotnet sln KubeCloud.sln list | tr '\\' '/' | grep -E '^tests/.*\.(Tests|IntegrationTests)\.csproj$' | sort)
 run_project() {
   local project="$1" results="$2" name
   name="$(basename "$project" .csproj)"

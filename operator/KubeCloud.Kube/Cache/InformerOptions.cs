@@ -1,0 +1,23 @@
+namespace KubeCloud.Kube.Cache;
+
+/// <summary>What an informer watches and how it recovers.</summary>
+public sealed record InformerOptions
+{
+    /// <summary>Only this namespace; null watches all namespaces.</summary>
+    public string? Namespace { get; init; }
+
+    public string? LabelSelector { get; init; }
+
+    public string? FieldSelector { get; init; }
+
+    /// <summary>Page size of the initial list and of relists.</summary>
+    public int PageSize { get; init; } = 500;
+
+    /// <summary>The first reconnect delay after a failure; it doubles up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Server-side timeout of each watch; the informer re-watches from its last version when it ends.</summary>
+    public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}

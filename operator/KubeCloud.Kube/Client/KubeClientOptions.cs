@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace KubeCloud.Kube.Client;
+
+/// <summary>Behaviour of a <see cref="KubeClient"/> that is not part of the cluster configuration.</summary>
+public sealed record KubeClientOptions
+{
+    public RetryPolicy Retry { get; init; } = new();
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public string UserAgent { get; init; } = "kubecloud-operator/0.1";
+
+    public ILogger? Logger { get; init; }
+}

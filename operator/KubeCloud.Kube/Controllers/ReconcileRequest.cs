@@ -1,0 +1,15 @@
+using KubeCloud.Kube.Models;
+
+namespace KubeCloud.Kube.Controllers;
+
+/// <summary>What to reconcile: a namespace and a name, nothing else. The reconciler reads the rest from the cache or the API.</summary>
+public readonly record struct ReconcileRequest(string? Namespace, string Name)
+{
+    public static ReconcileRequest For(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        return new(string.IsNullOrEmpty(obj.Metadata?.Namespace) ? null : obj.Metadata.Namespace, obj.Metadata?.Name ?? throw new ArgumentException("The object has no name.", nameof(obj)));
+    }
+
+    public override string ToString() => Namespace is null ? Name : $"{Namespace}/{Name}";
+}

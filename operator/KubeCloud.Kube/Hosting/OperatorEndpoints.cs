@@ -1,0 +1,22 @@
+using KubeCloud.Kube.Observability;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KubeCloud.Kube.Hosting;
+
+/// <summary>Maps <c>/metrics</c> (Prometheus text), <c>/healthz</c> (alive) and <c>/readyz</c> (caches synced).</summary>
+public static class OperatorEndpoints
+{
+    public static IEndpointRouteBuilder MapOperatorEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Collect(), PrometheusExporter.ContentType));
+        endpoints.MapGet("/healthz", () => Results.Text("ok"));
+        endpoints.MapGet("/readyz", (OperatorHealth health) =>
+            health.Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: StatusCodes.Status503ServiceUnavailable));
+        _ = endpoints.ServiceProvider.GetRequiredService<PrometheusExporter>();
+        return endpoints;
+    }
+}

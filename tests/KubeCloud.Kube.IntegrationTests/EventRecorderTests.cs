@@ -1,0 +1,32 @@
+using KubeCloud.Kube.Events;
+using KubeCloud.Kube.Models;
+
+namespace KubeCloud.Kube.IntegrationTests;
+
+public sealed class EventRecorderTests
+{
+    [Fact]
+    public async Task Repeated_events_become_one_Event_with_a_series_count()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        using var client = cluster.NewClient();
+        var server = await client.CreateAsync(TestCluster.NewServer("a", "web"));
+        var recorder = new EventRecorder(client, "kubecloud.io/operator", "operator-0");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await recorder.RecordAsync(server, EventTypes.Warning, "NoValidHost", "Schedule", "RamFilter removed 3 of 3 hosts");
+        }
+
+        await recorder.RecordAsync(server, EventTypes.Normal, "Scheduled", "Schedule", "assigned to node-1");
+
+        var events = (await client.ListAsync<Eventsv1Event>("a")).Items!;
+        Assert.Equal(2, events.Count);
+        var warning = events.Single(e => e.Reason == "NoValidHost");
+        Assert.Equal(3, warning.Series!.Count);
+        Assert.Equal("Server", warning.Regarding!.Kind);
+        Assert.Equal(server.Metadata.Uid, warning.Regarding.Uid);
+        Assert.Equal("kubecloud.io/operator", warning.ReportingController);
+        Assert.Null(events.Single(e => e.Reason == "Scheduled").Series);
+    }
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using KubeCloud.Kube.LeaderElection;
+using KubeCloud.Kube.Models;
+
+namespace KubeCloud.Kube.IntegrationTests;
+
+[Collection(TimingCollection.Name)]
+public sealed class LeaderElectionTests
+{
+    private static LeaderElectionOptions Options(string identity) => new()
+    {
+        LeaseName = "kubecloud-operator",
+        LeaseNamespace = "kubecloud-system",
+        Identity = identity,
+        LeaseDuration = TimeSpan.FromMilliseconds(1500),
+        RenewDeadline = TimeSpan.FromMilliseconds(1000),
+        RetryPeriod = TimeSpan.FromMilliseconds(200),
+    };
+
+    /// <summary>Leadership terms as the work saw them: from the start of the lead callback to the end of its cancellation.</summary>
+    private sealed class Terms
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly List<(string Who, TimeSpan Start, TimeSpan End)> _terms = [];
+        private readonly Dictionary<string, TimeSpan> _open = [];
+
+        public Func<CancellationToken, Task> Lead(string who) => async token =>
+        {
+            lock (_terms)
+            {
+                Overlaps += _open.Count;
+                _open[who] = _clock.Elapsed;
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                lock (_terms)
+                {
+                    _terms.Add((who, _open[who], _clock.Elapsed));
+                    _open.Remove(who);
+                }
+            }
+        };
+
+        public TimeSpan Now => _clock.Elapsed;
+
+        /// <summary>How many times a term started while another was still open.</summary>
+        public int Overlaps { get; private set; }
+
+        public string? Current
+        {
+            get
+            {
+                lock (_terms)
+                {
+                    return _open.Keys.SingleOrDefault();
+                }
+            }
+        }
+
+        public TimeSpan? StartOfCurrent
+        {
+            get
+            {
+                lock (_terms)
+                {
+                    return _open.Values.Cast<TimeSpan?>().SingleOrDefault();
+                }
+            }
+        }
+
+        public List<(string Who, TimeSpan Start, TimeSpan End)> Closed()
+        {
+            lock (_terms)
+            {
+                return [.. _terms];
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_dead_leader_is_replaced_within_the_lease_duration_and_two_leaders_never_overlap()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var handlerA = new PartitionableHandler();
+        var handlerB = new PartitionableHandler();
+        using var clientA = cluster.NewClient(handlerA);
+        using var clientB = cluster.NewClient(handlerB);
+        var a = new LeaderElector(clientA, Options("a"));
+        var b = new LeaderElector(clientB, Options("b"));
+        var terms = new Terms();
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        var runA = a.RunAsync(terms.Lead("a"), stopA.Token);
+        await TestCluster.EventuallyAsync(() => terms.Current == "a", "a leads");
+        var runB = b.RunAsync(terms.Lead("b"), stopB.Token);
+        await Task.Delay(2000);
+        Assert.Equal("a", terms.Current);
+        Assert.False(b.IsLeader);
+
+        // a "dies": it can no longer reach the API server (its lease is not released).
+        var lastContact = terms.Now;
+        handlerA.Partitioned = true;
+        await TestCluster.EventuallyAsync(() => terms.Current == "b", "b takes over", TimeSpan.FromSeconds(10));
+        var handover = terms.StartOfCurrent!.Value - lastContact;
+        // b waits one lease duration from its last observation of a renewal (at most one retry period before the
+        // partition), then takes the lease on its next retry: well within lease duration + 2 retry periods.
+        Assert.InRange(handover, TimeSpan.FromMilliseconds(1000), TimeSpan.FromMilliseconds(1500 + 400 + 300));
+        // (On a loaded machine a may have stepped down and re-acquired its own lease before the partition: still only a.)
+        var closed = terms.Closed();
+        Assert.NotEmpty(closed);
+        Assert.All(closed, term =>
+        {
+            Assert.Equal("a", term.Who);
+            Assert.True(term.End <= terms.StartOfCurrent, $"a led until {term.End}, b started at {terms.StartOfCurrent}");
+        });
+        Assert.False(a.IsLeader);
+
+        // a comes back: it stays a follower while b renews.
+        handlerA.Partitioned = false;
+        await Task.Delay(2500);
+        Assert.Equal("b", terms.Current);
+
+        // b shuts down cleanly: it releases the lease and a takes over without waiting out the lease.
+        var released = terms.Now;
+        await stopB.CancelAsync();
+        await runB.WaitAsync(TestCluster.Timeout);
+        var lease = await clientA.GetAsync<V1Lease>("kubecloud-operator", "kubecloud-system");
+        Assert.True(string.IsNullOrEmpty(lease.Spec!.HolderIdentity));
+        await TestCluster.EventuallyAsync(() => terms.Current == "a", "a takes over after release");
+        Assert.True(terms.StartOfCurrent!.Value - released < TimeSpan.FromMilliseconds(1500), "took the released lease before it expired");
+
+        await stopA.CancelAsync();
+        await runA.WaitAsync(TestCluster.Timeout);
+        var all = terms.Closed().OrderBy(t => t.Start).ToList();
+        Assert.Equal(["a", "b", "a"], Collapse(all.Select(t => t.Who)));
+        for (var i = 1; i < all.Count; i++)
+        {
+            Assert.True(all[i - 1].End <= all[i].Start, $"terms overlap: {all[i - 1]} and {all[i]}");
+        }
+
+        Assert.Equal(0, terms.Overlaps);
+        lease = await clientA.GetAsync<V1Lease>("kubecloud-operator", "kubecloud-system");
+        Assert.Equal(2, lease.Spec!.LeaseTransitions);
+    }
+
+    /// <summary>Successive terms of the same holder collapsed into one: a, a, b, a → a, b, a.</summary>
+    private static List<string> Collapse(IEnumerable<string> holders)
+    {
+        var result = new List<string>();
+        foreach (var holder in holders)
+        {
+            if (result.Count == 0 || result[^1] != holder)
+            {
+                result.Add(holder);
+            }
+        }
+
+        return result;
+    }
+
+    [Fact]
+    public async Task Candidates_racing_for_a_free_lease_elect_exactly_one()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var terms = new Terms();
+        var clients = Enumerable.Range(0, 4).Select(_ => cluster.NewClient()).ToList();
+        using var stop = new CancellationTokenSource();
+        var runs = clients.Select((c, i) => new LeaderElector(c, Options($"c{i}")).RunAsync(terms.Lead($"c{i}"), stop.Token)).ToList();
+        await TestCluster.EventuallyAsync(() => terms.Current is not null, "someone leads");
+        await Task.Delay(1500);
+        Assert.NotNull(terms.Current);
+        Assert.Empty(terms.Closed());
+        Assert.Equal(0, terms.Overlaps);
+        await stop.CancelAsync();
+        await Task.WhenAll(runs).WaitAsync(TestCluster.Timeout);
+        foreach (var client in clients)
+        {
+            client.Dispose();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using KubeCloud.Kube.Client;
+using KubeCloud.Kube.Config;
+using KubeCloud.LocalCluster;
+
+namespace KubeCloud.Kube.IntegrationTests.LocalCluster;
+
+/// <summary>A KubeCloud.LocalCluster API server (HTTPS, bearer tokens, the KubeCloud CRDs) and clients from its kubeconfig.</summary>
+public sealed class LocalClusterFixture : IAsyncDisposable
+{
+    private LocalClusterFixture(LocalApiServer server, KubeClientConfig config)
+    {
+        Server = server;
+        Config = config;
+    }
+
+    public LocalApiServer Server { get; }
+
+    /// <summary>The admin configuration, read from the kubeconfig the server wrote (CA data, token).</summary>
+    public KubeClientConfig Config { get; }
+
+    public static async Task<LocalClusterFixture> StartAsync(TimeSpan? bookmarkInterval = null)
+    {
+        var crds = Path.Combine(RepoRoot(), "crds");
+        var options = new LocalApiServerOptions { WatchHistorySize = 10_000, BookmarkInterval = bookmarkInterval ?? TimeSpan.FromSeconds(1) };
+        foreach (var kind in new[] { "servers", "ports", "networks", "flavors" })
+        {
+            options.CrdFiles.Add(Path.Combine(crds, $"kubecloud.io_{kind}.yaml"));
+        }
+
+        var server = await LocalApiServer.StartAsync(options);
+        return new LocalClusterFixture(server, KubeConfigLoader.Load(server.KubeconfigPath));
+    }
+
+    public KubeClient NewClient() => new(Config, new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } });
+
+    /// <summary>A client whose connections can be cut (to force a reconnect from an old resourceVersion).</summary>
+    public KubeClient NewClient(PartitionableHandler handler) => new(handler, Config.Server, Config.Credentials);
+
+    public PartitionableHandler NewPartitionableHandler() => new(Config.CreateHandler());
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "KubeCloud.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("KubeCloud.sln not found above the test directory.");
+    }
+}

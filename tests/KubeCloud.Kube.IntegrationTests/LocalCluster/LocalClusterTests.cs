@@ -1,0 +1,285 @@
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Kube.Cache;
+using KubeCloud.Kube.Client;
+using KubeCloud.Kube.Config;
+using KubeCloud.Kube.Controllers;
+using KubeCloud.Kube.LeaderElection;
+using KubeCloud.Kube.Models;
+using KubeCloud.Kube.Objects;
+
+namespace KubeCloud.Kube.IntegrationTests.LocalCluster;
+
+/// <summary>The client and runtime against the real local API server (KubeCloud.LocalCluster): TLS with its CA, bearer tokens, CRD validation.</summary>
+public sealed class LocalClusterTests
+{
+    private static Server NewServer(string ns, string name) => TestCluster.NewServer(ns, name);
+
+    [Fact]
+    public async Task Typed_client_round_trips_custom_resources_and_maps_errors()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        using var client = cluster.NewClient();
+
+        var created = await client.CreateAsync(NewServer("default", "web"));
+        Assert.NotNull(created.Metadata.Uid);
+        Assert.Equal(1, created.Metadata.Generation);
+        await Assert.ThrowsAsync<AlreadyExistsException>(() => client.CreateAsync(NewServer("default", "web")));
+        await Assert.ThrowsAsync<NotFoundException>(() => client.GetAsync<Server>("nope", "default"));
+
+        var invalid = NewServer("default", "bad");
+        invalid.Spec.ImageRef = null;
+        var error = await Assert.ThrowsAsync<InvalidException>(() => client.CreateAsync(invalid));
+        Assert.NotEmpty(error.Causes);
+
+        var stale = await client.GetAsync<Server>("web", "default");
+        var fresh = await client.PatchAsync<Server>("web", "default", KubePatch.Merge(new { metadata = new { labels = new { tier = "front" } } }));
+        Assert.Equal("front", fresh.Metadata.Labels!["tier"]);
+        stale.Metadata.Labels = new() { ["tier"] = "back" };
+        await Assert.ThrowsAsync<ConflictException>(() => client.UpdateAsync(stale));
+
+        fresh.Status = new ServerStatus { Phase = ServerPhase.Scheduling };
+        var withStatus = await client.UpdateStatusAsync(fresh);
+        Assert.Equal(ServerPhase.Scheduling, withStatus.Status!.Phase);
+        var patched = await client.PatchStatusAsync<Server>("web", "default", KubePatch.Merge(new { status = new { phase = "Active" } }));
+        Assert.Equal(ServerPhase.Active, patched.Status!.Phase);
+
+        var applied = await client.PatchAsync<Server>("web", "default",
+            KubePatch.Apply(new { apiVersion = "kubecloud.io/v1alpha1", kind = "Server", metadata = new { name = "web", @namespace = "default", annotations = new { owner = "ops" } } }),
+            new PatchOptions { FieldManager = "kubecloud-tests", Force = true });
+        Assert.Equal("ops", applied.Metadata.Annotations!["owner"]);
+
+        var dry = await client.CreateAsync(NewServer("default", "dry"), new WriteOptions { DryRun = true });
+        Assert.Equal("dry", dry.Metadata.Name);
+        await Assert.ThrowsAsync<NotFoundException>(() => client.GetAsync<Server>("dry", "default"));
+
+        var page = await client.ListAsync<Server>("default", new ListOptions { LabelSelector = "tier=front", Limit = 10 });
+        Assert.Equal("web", Assert.Single(page.Items!).Metadata.Name);
+
+        await Assert.ThrowsAsync<ConflictException>(() => client.DeleteAsync<Server>("web", "default", new DeleteOptions { PreconditionUid = "not-the-uid" }));
+        await client.DeleteAsync<Server>("web", "default", new DeleteOptions { PreconditionUid = created.Metadata.Uid, PropagationPolicy = "Background" });
+        await Assert.ThrowsAsync<NotFoundException>(() => client.GetAsync<Server>("web", "default"));
+    }
+
+    [Fact]
+    public async Task Authentication_and_RBAC_failures_are_typed()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        var token = cluster.Server.AddUser("alice", "tenants");
+        using var alice = new KubeClient(KubeConfigLoader.Load(cluster.Server.WriteKubeconfig(token)));
+        var forbidden = await Assert.ThrowsAsync<ForbiddenException>(() => alice.ListAsync<Server>("default"));
+        Assert.Equal("Forbidden", forbidden.Reason);
+
+        using var stranger = new KubeClient(cluster.Config.CreateHandler(), cluster.Config.Server, new StaticTokenProvider("not-a-token"), new KubeClientOptions { Retry = RetryPolicy.None });
+        await Assert.ThrowsAsync<UnauthorizedException>(() => stranger.ListAsync<Server>("default"));
+    }
+
+    [Fact]
+    public async Task The_client_speaks_HTTP2_over_TLS_when_the_server_offers_it()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        var recorder = new VersionRecorder(cluster.Config.CreateHandler());
+        using var client = new KubeClient(recorder, cluster.Config.Server, cluster.Config.Credentials);
+        await client.ListAsync<Server>("default");
+        await foreach (var _ in client.WatchAsync<Server>("default", new WatchOptions { TimeoutSeconds = 1 }))
+        {
+        }
+
+        Assert.Equal([new Version(2, 0), new Version(2, 0)], recorder.Versions);
+    }
+
+    [Fact]
+    public async Task In_cluster_config_follows_a_rotated_service_account_token()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("kubecloud-sa-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "ca.crt"), cluster.Server.CaCertificatePem);
+            File.WriteAllText(Path.Combine(directory, "namespace"), "default");
+            var tokenPath = Path.Combine(directory, "token");
+            File.WriteAllText(tokenPath, cluster.Server.AddUser("nobody"));
+            File.SetLastWriteTimeUtc(tokenPath, DateTime.UtcNow.AddMinutes(-5));
+            var environment = new Dictionary<string, string?>
+            {
+                ["KUBERNETES_SERVICE_HOST"] = cluster.Server.Endpoint.Host,
+                ["KUBERNETES_SERVICE_PORT"] = cluster.Server.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            var config = InClusterConfig.Load(directory, name => environment.GetValueOrDefault(name));
+            using var client = new KubeClient(config);
+            await Assert.ThrowsAsync<ForbiddenException>(() => client.ListAsync<Server>("default"));
+
+            // The kubelet rotates the token (here: to an admin's); the next request carries it.
+            File.WriteAllText(tokenPath, cluster.Server.AdminToken);
+            File.SetLastWriteTimeUtc(tokenPath, DateTime.UtcNow);
+            Assert.NotNull((await client.ListAsync<Server>("default")).Items);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Informer_indexes_follow_the_local_api_server()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        using var client = cluster.NewClient();
+        var informer = new SharedInformer<Server>(client, new InformerOptions { PageSize = 2 });
+        informer.AddIndex("node", s => [s.Metadata.Labels?.GetValueOrDefault(ApiGroup.NodeLabel)]);
+        for (var i = 0; i < 5; i++)
+        {
+            var server = NewServer("default", $"vm{i}");
+            server.Metadata.Labels = new() { [ApiGroup.NodeLabel] = $"node-{i % 2}" };
+            await client.CreateAsync(server);
+        }
+
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForCacheSyncAsync(cts.Token).WaitAsync(TestCluster.Timeout);
+        Assert.Equal(3, informer.Store.ByIndex("node", "node-0").Count);
+
+        await client.PatchAsync<Server>("vm0", "default", KubePatch.Merge(new { metadata = new { labels = new Dictionary<string, string> { [ApiGroup.NodeLabel] = "node-1" } } }));
+        await TestCluster.EventuallyAsync(() => informer.Store.ByIndex("node", "node-1").Count == 3, "relabelled server moved between index values");
+        await cts.CancelAsync();
+        await run.WaitAsync(TestCluster.Timeout);
+    }
+
+    [Fact]
+    public async Task A_sample_controller_converges_against_the_local_api_server()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        using var client = cluster.NewClient();
+        await using var informers = new SharedInformerFactory(client);
+        var reconciler = new SampleServerReconciler(client, informers.For<Server>().Store, informers.For<Port>().Store);
+        var controller = new ControllerBuilder(informers).For<Server>().Owns<Port>().WithWorkers(4).Build(reconciler);
+        using var cts = new CancellationTokenSource();
+        await informers.StartAsync(cts.Token);
+        var run = controller.RunAsync(cts.Token);
+
+        for (var i = 0; i < 6; i++)
+        {
+            await client.CreateAsync(NewServer("default", $"vm{i}"));
+        }
+
+        var servers = informers.For<Server>().Store;
+        await TestCluster.EventuallyAsync(() => servers.Count == 6 && servers.List().All(s => Conditions.IsTrueFor(s.Status, ConditionTypes.Ready, s.Metadata.Generation)) && informers.For<Port>().Store.Count == 6, "converged");
+
+        await client.DeleteAsync<Server>("vm0", "default");
+        await TestCluster.EventuallyAsync(() => servers.Get("default", "vm0") is null && informers.For<Port>().Store.Get("default", "vm0-port0") is null, "finalizer cleanup");
+
+        await cts.CancelAsync();
+        await run.WaitAsync(TestCluster.Timeout);
+    }
+
+    [Fact]
+    public async Task A_compacted_history_makes_the_informer_relist()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync(bookmarkInterval: TimeSpan.FromMinutes(5));
+        using var client = cluster.NewClient();
+        var handler = cluster.NewPartitionableHandler();
+        using var informerClient = cluster.NewClient(handler);
+        await client.CreateAsync(NewServer("default", "stays"));
+        await client.CreateAsync(NewServer("default", "goes"));
+        var informer = new SharedInformer<Server>(informerClient, new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(50), WatchTimeout = TimeSpan.FromSeconds(1) });
+        var deletes = new List<(string Name, bool Unknown)>();
+        informer.AddEventHandler(new ResourceEventHandler<Server>(onDelete: (s, unknown) =>
+        {
+            lock (deletes)
+            {
+                deletes.Add((s.Metadata.Name!, unknown));
+            }
+        }));
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForCacheSyncAsync(cts.Token).WaitAsync(TestCluster.Timeout);
+
+        // Cut the informer off; its watch ends by timeout within a second and cannot be re-opened.
+        handler.Partitioned = true;
+        await Task.Delay(1500);
+        await client.DeleteAsync<Server>("goes", "default");
+        await client.CreateAsync(NewServer("default", "new"));
+        cluster.Server.CompactHistory();
+        handler.Partitioned = false;
+
+        await TestCluster.EventuallyAsync(() => informer.ListCount == 2 && informer.Store.Get("default", "new") is not null, "relisted after 410");
+        Assert.Null(informer.Store.Get("default", "goes"));
+        lock (deletes)
+        {
+            Assert.Contains(("goes", true), deletes);
+        }
+
+        await cts.CancelAsync();
+        await run.WaitAsync(TestCluster.Timeout);
+    }
+
+    [Fact]
+    public async Task Leader_election_hands_over_on_the_local_api_server_without_overlap()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        var handlerA = cluster.NewPartitionableHandler();
+        using var clientA = cluster.NewClient(handlerA);
+        using var clientB = cluster.NewClient();
+        var options = new LeaderElectionOptions
+        {
+            LeaseName = "operator",
+            LeaseNamespace = "default",
+            LeaseDuration = TimeSpan.FromMilliseconds(1500),
+            RenewDeadline = TimeSpan.FromMilliseconds(1000),
+            RetryPeriod = TimeSpan.FromMilliseconds(200),
+        };
+        var leading = 0;
+        var overlaps = 0;
+        var leaders = new List<string>();
+        Func<CancellationToken, Task> Lead(string who) => async token =>
+        {
+            if (Interlocked.Increment(ref leading) > 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            lock (leaders)
+            {
+                leaders.Add(who);
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                Interlocked.Decrement(ref leading);
+            }
+        };
+
+        using var stop = new CancellationTokenSource();
+        var a = new LeaderElector(clientA, options with { Identity = "a" });
+        var runA = a.RunAsync(Lead("a"), stop.Token);
+        await TestCluster.EventuallyAsync(() => a.IsLeader, "a leads");
+        var b = new LeaderElector(clientB, options with { Identity = "b" });
+        var runB = b.RunAsync(Lead("b"), stop.Token);
+        handlerA.Partitioned = true;
+        await TestCluster.EventuallyAsync(() => b.IsLeader, "b takes over", TimeSpan.FromSeconds(5));
+        Assert.False(a.IsLeader);
+        await stop.CancelAsync();
+        await Task.WhenAll(runA, runB).WaitAsync(TestCluster.Timeout);
+        Assert.Equal(0, overlaps);
+        Assert.Equal("b", leaders[^1]);
+        Assert.All(leaders.Take(leaders.Count - 1), who => Assert.Equal("a", who));
+    }
+
+    private sealed class VersionRecorder(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        public List<Version> Versions { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            Versions.Add(response.Version);
+            return response;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Kube.Config;
+using KubeCloud.Kube.Controllers;
+using KubeCloud.Kube.Hosting;
+using KubeCloud.Kube.LeaderElection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KubeCloud.Kube.IntegrationTests;
+
+[Collection(TimingCollection.Name)]
+public sealed class OperatorHostTests
+{
+    /// <summary>Records which host reconciled what, and when.</summary>
+    private sealed class ReconcileLog
+    {
+        private readonly List<(string Host, string Request, long Sequence)> _entries = [];
+        private long _sequence;
+
+        public void Add(string host, ReconcileRequest request)
+        {
+            lock (_entries)
+            {
+                _entries.Add((host, request.ToString(), ++_sequence));
+            }
+        }
+
+        public List<(string Host, string Request, long Sequence)> Entries()
+        {
+            lock (_entries)
+            {
+                return [.. _entries];
+            }
+        }
+    }
+
+    private sealed class RecordingReconciler(string host, ReconcileLog log) : IReconciler<Server>
+    {
+        public Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)
+        {
+            log.Add(host, request);
+            return Task.FromResult(ReconcileResult.Done);
+        }
+    }
+
+    private static async Task<WebApplication> StartHostAsync(Uri apiServer, string identity, ReconcileLog log)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.AddOperatorConsole(json: true).SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddKubeCloudOperator(o =>
+        {
+            o.Cluster = new KubeClientConfig { Server = apiServer };
+            o.LeaderElection = new LeaderElectionOptions
+            {
+                LeaseName = "operator",
+                LeaseNamespace = "kubecloud-system",
+                Identity = identity,
+                LeaseDuration = TimeSpan.FromMilliseconds(1500),
+                RenewDeadline = TimeSpan.FromMilliseconds(1000),
+                RetryPeriod = TimeSpan.FromMilliseconds(200),
+            };
+        });
+        builder.Services.AddSingleton(new RecordingReconciler(identity, log));
+        builder.Services.AddController<Server, RecordingReconciler>(c => c.WithWorkers(2));
+        var app = builder.Build();
+        app.MapOperatorEndpoints();
+        await app.StartAsync();
+        return app;
+    }
+
+    [Fact]
+    public async Task Two_hosts_share_a_lease_only_the_leader_reconciles_and_endpoints_report_health_and_metrics()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        using var client = cluster.NewClient();
+        for (var i = 0; i < 5; i++)
+        {
+            await client.CreateAsync(TestCluster.NewServer("a", $"vm{i}"));
+        }
+
+        var log = new ReconcileLog();
+        var first = await StartHostAsync(cluster.Server.Endpoint, "first", log);
+        await TestCluster.EventuallyAsync(() => log.Entries().Count >= 5, "first host reconciled everything");
+        var second = await StartHostAsync(cluster.Server.Endpoint, "second", log);
+        using var http = new HttpClient { BaseAddress = new Uri(second.Urls.First()) };
+        await TestCluster.EventuallyAsync(async () => (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK, "second host ready (caches synced)");
+        Assert.Equal("ok", await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)));
+
+        await client.CreateAsync(TestCluster.NewServer("a", "while-first-leads"));
+        await TestCluster.EventuallyAsync(() => log.Entries().Any(e => e.Request == "a/while-first-leads"), "new server reconciled");
+        Assert.All(log.Entries(), e => Assert.Equal("first", e.Host));
+
+        // The leader stops (a rolling update): it releases the lease, the other host takes over and reconciles the whole cache.
+        await first.StopAsync();
+        await TestCluster.EventuallyAsync(() => log.Entries().Count(e => e.Host == "second") >= 6, "second host took over");
+        var entries = log.Entries();
+        var lastOfFirst = entries.Where(e => e.Host == "first").Max(e => e.Sequence);
+        var firstOfSecond = entries.Where(e => e.Host == "second").Min(e => e.Sequence);
+        Assert.True(lastOfFirst < firstOfSecond, "the two hosts reconciled at the same time");
+
+        using var firstHttp = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("# TYPE controller_runtime_reconcile_total counter", metrics, StringComparison.Ordinal);
+        Assert.Contains("leader_election_master_status{name=\"operator\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("workqueue_depth{name=\"server\"}", metrics, StringComparison.Ordinal);
+
+        await second.StopAsync();
+        await first.DisposeAsync();
+        await second.DisposeAsync();
+    }
+}
