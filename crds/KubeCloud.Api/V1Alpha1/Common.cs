@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json.Serialization;
 using KubeCloud.Api.Schema;
 using KubeCloud.Kube.Models;
+using KubeCloud.Kube.Models.Serialization;
 
 namespace KubeCloud.Api.V1Alpha1;
 
@@ -154,7 +155,7 @@ public sealed class Condition
     [Format("date-time")]
     [JsonPropertyName("lastTransitionTime")]
     [Description("Last time the condition changed from one status to another.")]
-    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
+    [JsonConverter(typeof(KubeTimeJsonConverter))]
     public DateTimeOffset LastTransitionTime { get; set; }
 
     [Required]

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json.Serialization;
 using KubeCloud.Api.Schema;
 using KubeCloud.Kube.Models;
+using KubeCloud.Kube.Models.Serialization;
 
 namespace KubeCloud.Api.V1Alpha1;
 
@@ -177,6 +178,6 @@ public sealed class HypervisorStatus : KubeCloudStatus
     [Format("date-time")]
     [JsonPropertyName("lastHeartbeatTime")]
     [Description("Last time the node daemon reported; a stale heartbeat makes the hypervisor not Ready.")]
-    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
+    [JsonConverter(typeof(KubeTimeJsonConverter))]
     public DateTimeOffset? LastHeartbeatTime { get; set; }
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json.Serialization;
 using KubeCloud.Api.Schema;
 using KubeCloud.Kube.Models;
+using KubeCloud.Kube.Models.Serialization;
 
 namespace KubeCloud.Api.V1Alpha1;
 
@@ -223,6 +224,6 @@ public sealed class ImageNodeStatus
     [Format("date-time")]
     [JsonPropertyName("lastUsedTime")]
     [Description("Last time a server on this node used the cached image.")]
-    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
+    [JsonConverter(typeof(KubeTimeJsonConverter))]
     public DateTimeOffset? LastUsedTime { get; set; }
 }

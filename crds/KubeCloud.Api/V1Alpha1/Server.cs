@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json.Serialization;
 using KubeCloud.Api.Schema;
 using KubeCloud.Kube.Models;
+using KubeCloud.Kube.Models.Serialization;
 
 namespace KubeCloud.Api.V1Alpha1;
 
@@ -282,7 +283,7 @@ public sealed class ServerStatus : KubeCloudStatus
     [Format("date-time")]
     [JsonPropertyName("launchedAt")]
     [Description("When the server first became Active.")]
-    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
+    [JsonConverter(typeof(KubeTimeJsonConverter))]
     public DateTimeOffset? LaunchedAt { get; set; }
 
     [JsonPropertyName("observedRebootRequest")]
@@ -359,7 +360,7 @@ public sealed class ServerFault
     [Format("date-time")]
     [JsonPropertyName("time")]
     [Description("When the fault happened.")]
-    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
+    [JsonConverter(typeof(KubeTimeJsonConverter))]
     public DateTimeOffset? Time { get; set; }
 
     [JsonPropertyName("details")]

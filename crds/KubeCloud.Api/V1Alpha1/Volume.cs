@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json.Serialization;
 using KubeCloud.Api.Schema;
 using KubeCloud.Kube.Models;
+using KubeCloud.Kube.Models.Serialization;
 
 namespace KubeCloud.Api.V1Alpha1;
 
@@ -142,6 +143,6 @@ public sealed class VolumeAttachment
     [Format("date-time")]
     [JsonPropertyName("attachedAt")]
     [Description("When the attachment completed.")]
-    [JsonConverter(typeof(KubernetesTimeJsonConverter))]
+    [JsonConverter(typeof(KubeTimeJsonConverter))]
     public DateTimeOffset? AttachedAt { get; set; }
 }
