@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using KubeCloud.Kube.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -254,7 +255,7 @@ public sealed class FakeApiServer : IAsyncDisposable
             ListRequests++;
             var matching = CollectionLocked(path.Collection).Values
                 .Where(o => path.Namespace is null || o["metadata"]?["namespace"]?.GetValue<string>() == path.Namespace)
-                .Where(selector.Matches)
+                .Where(obj => selector.Matches(LabelsOf(obj)))
                 .ToList();
             var page = matching.Skip(offset).Take(limit).Select(o => (JsonNode)o.DeepClone()).ToArray();
             var more = offset + page.Length < matching.Count;
@@ -639,6 +640,9 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     private sealed record HistoryEntry(long Revision, string Collection, JsonObject Object, string Line);
 
+    private static Dictionary<string, string> LabelsOf(JsonObject obj) =>
+        (obj["metadata"]?["labels"] as JsonObject)?.ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "") ?? [];
+
     private sealed class Watcher(ResourcePath path, LabelSelector selector, HttpContext context)
     {
         public Channel<string> Lines { get; } = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -646,7 +650,7 @@ public sealed class FakeApiServer : IAsyncDisposable
         public bool Matches(string collection, JsonObject obj) =>
             collection == path.Collection
             && (path.Namespace is null || obj["metadata"]?["namespace"]?.GetValue<string>() == path.Namespace)
-            && selector.Matches(obj);
+            && selector.Matches(LabelsOf(obj));
 
         public void Drop(bool midEvent)
         {

@@ -203,7 +203,7 @@ public sealed class AdmissionWebhookDispatcher : IDisposable
         }
 
         // objectSelector: matched against the new or the old object's labels; never matches when both are absent.
-        var objectSelector = new LabelSelectorMatch(hook.ObjectSelector);
+        var objectSelector = LabelSelector.FromLabelSelector(hook.ObjectSelector);
         if (!objectSelector.IsEmpty
             && !(attributes.Object is not null && objectSelector.Matches(Labels(attributes.Object)))
             && !(attributes.OldObject is not null && objectSelector.Matches(Labels(attributes.OldObject))))
@@ -211,7 +211,7 @@ public sealed class AdmissionWebhookDispatcher : IDisposable
             return Invocation.Skip;
         }
 
-        var namespaceSelector = new LabelSelectorMatch(hook.NamespaceSelector);
+        var namespaceSelector = LabelSelector.FromLabelSelector(hook.NamespaceSelector);
         var isNamespaceObject = attributes.Resource is { Group: "", Resource: "namespaces" };
         if (!namespaceSelector.IsEmpty && (attributes.Namespace.Length > 0 || isNamespaceObject))
         {

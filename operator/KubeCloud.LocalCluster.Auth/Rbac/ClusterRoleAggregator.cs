@@ -75,7 +75,7 @@ public sealed class ClusterRoleAggregator
         var seen = new List<JsonNode?>();
         foreach (var selector in selectors)
         {
-            var match = new LabelSelectorMatch(selector);
+            var match = LabelSelector.FromLabelSelector(selector);
             foreach (var other in roles)
             {
                 if (other.Metadata!.Name == name || !match.Matches(other.Metadata.Labels))

@@ -58,7 +58,7 @@ public sealed class ReadHandler
 
     public Page List(ResourceType type, string ns, string? labelSelector, string? fieldSelector, long? limit, string? continueToken)
     {
-        var labels = LabelSelector.Parse(labelSelector);
+        var labels = LabelSelectorQuery.Parse(labelSelector);
         var fields = FieldSelector.Parse(fieldSelector);
         Func<StoredObject, bool>? filter = labels.IsEmpty && fields.IsEmpty ? null
             : item => (labels.IsEmpty || labels.Matches(item.Object.Labels())) && (fields.IsEmpty || fields.Matches(item.Object));

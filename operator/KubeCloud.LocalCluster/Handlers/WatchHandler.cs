@@ -26,7 +26,7 @@ public sealed class WatchHandler
 
     public async Task WatchAsync(ApiContext context, ResourceType type)
     {
-        var labels = LabelSelector.Parse(context.Query("labelSelector"));
+        var labels = LabelSelectorQuery.Parse(context.Query("labelSelector"));
         var fields = FieldSelector.Parse(context.Query("fieldSelector"));
         if (context.Info.Name.Length > 0)
         {

@@ -27,7 +27,7 @@ public sealed class LabelSelectorTests
     [InlineData("app=web,tier in (front),!missing,kubecloud.io/zone", true)]
     [InlineData("app=web,tier=back", false)]
     public void Matches_as_kube_labels_parse(string selector, bool expected) =>
-        Assert.Equal(expected, LabelSelector.Parse(selector).Matches(Labels));
+        Assert.Equal(expected, LabelSelectorQuery.Parse(selector).Matches(Labels));
 
     [Theory]
     [InlineData("app in x")]
@@ -35,7 +35,7 @@ public sealed class LabelSelectorTests
     [InlineData("a b=c")]
     public void Refuses_malformed_selectors_with_bad_request(string selector)
     {
-        var error = Assert.Throws<ApiException>(() => LabelSelector.Parse(selector));
+        var error = Assert.Throws<ApiException>(() => LabelSelectorQuery.Parse(selector));
         Assert.Equal(400, error.Code);
     }
 }

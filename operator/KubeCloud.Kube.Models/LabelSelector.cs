@@ -1,26 +1,43 @@
-using KubeCloud.LocalCluster.Http;
-
-namespace KubeCloud.LocalCluster.Selectors;
+namespace KubeCloud.Kube.Models;
 
 /// <summary>
-/// A label selector in the string form of kube's labels.Parse: <c>a=b</c>, <c>a==b</c>, <c>a!=b</c>,
-/// <c>a in (x,y)</c>, <c>a notin (x)</c>, <c>a</c> (exists), <c>!a</c> (does not exist), comma-joined.
+/// A label selector as apimachinery's labels.Selector: parsed from the string form of
+/// <c>labels.Parse</c> (<c>a=b</c>, <c>a==b</c>, <c>a!=b</c>, <c>a in (x,y)</c>, <c>a notin (x)</c>,
+/// <c>a</c>, <c>!a</c>, comma-joined) or built from a <see cref="V1LabelSelector"/> (matchLabels and
+/// matchExpressions In, NotIn, Exists, DoesNotExist). All requirements are ANDed; an empty selector
+/// matches everything.
 /// </summary>
 public sealed class LabelSelector
 {
-    private readonly List<Requirement> _requirements;
+    private readonly Requirement[] _requirements;
 
-    private LabelSelector(List<Requirement> requirements)
+    private LabelSelector(Requirement[] requirements)
     {
         _requirements = requirements;
     }
 
+    /// <summary>The selector that matches everything.</summary>
     public static LabelSelector Everything { get; } = new([]);
 
-    public bool IsEmpty => _requirements.Count == 0;
+    /// <summary>True when the selector has no requirements and so matches everything.</summary>
+    public bool IsEmpty => _requirements.Length == 0;
 
-    public bool Matches(IReadOnlyDictionary<string, string> labels) => _requirements.All(r => r.Matches(labels));
+    /// <summary>Whether an object with these labels is selected.</summary>
+    public bool Matches(IReadOnlyDictionary<string, string>? labels)
+    {
+        labels ??= new Dictionary<string, string>();
+        foreach (var requirement in _requirements)
+        {
+            if (!requirement.Matches(labels))
+            {
+                return false;
+            }
+        }
 
+        return true;
+    }
+
+    /// <summary>Parses the string form; throws <see cref="FormatException"/> with kube's message.</summary>
     public static LabelSelector Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -28,13 +45,32 @@ public sealed class LabelSelector
             return Everything;
         }
 
+        return new LabelSelector([.. SplitTerms(text).Select(term => ParseTerm(term.Trim(), text))]);
+    }
+
+    /// <summary>Builds a selector from a metav1.LabelSelector; an unknown operator is an <see cref="ArgumentException"/>.</summary>
+    public static LabelSelector FromLabelSelector(V1LabelSelector? selector)
+    {
         var requirements = new List<Requirement>();
-        foreach (var term in SplitTerms(text))
+        foreach (var (key, value) in selector?.MatchLabels ?? [])
         {
-            requirements.Add(ParseTerm(term.Trim(), text));
+            requirements.Add(new Requirement(key, Operator.Equals, [value]));
         }
 
-        return new LabelSelector(requirements);
+        foreach (var expression in selector?.MatchExpressions ?? [])
+        {
+            var op = expression.Operator switch
+            {
+                "In" => Operator.In,
+                "NotIn" => Operator.NotIn,
+                "Exists" => Operator.Exists,
+                "DoesNotExist" => Operator.DoesNotExist,
+                _ => throw new ArgumentException($"\"{expression.Operator}\" is not a valid label selector operator", nameof(selector)),
+            };
+            requirements.Add(new Requirement(expression.Key ?? "", op, [.. expression.Values ?? []]));
+        }
+
+        return requirements.Count == 0 ? Everything : new LabelSelector([.. requirements]);
     }
 
     private static IEnumerable<string> SplitTerms(string text)
@@ -93,8 +129,7 @@ public sealed class LabelSelector
                     throw Invalid(whole);
                 }
 
-                var set = values[1..^1].Split(',', StringSplitOptions.TrimEntries).ToArray();
-                return new Requirement(Key(term[..index].Trim(), whole), op, set);
+                return new Requirement(Key(term[..index].Trim(), whole), op, values[1..^1].Split(',', StringSplitOptions.TrimEntries));
             }
         }
 
@@ -111,7 +146,7 @@ public sealed class LabelSelector
         return key;
     }
 
-    private static ApiException Invalid(string text) => ApiException.BadRequest($"unable to parse requirement: found '{text}', expected: identifier");
+    private static FormatException Invalid(string text) => new($"unable to parse requirement: found '{text}', expected: identifier");
 
     private enum Operator
     {
