@@ -177,6 +177,12 @@ public sealed class LocalApiServer : IAsyncDisposable
     /// <summary>Drops the retained watch history: a watch from an earlier revision gets 410 Gone.</summary>
     public void CompactHistory() => _store.CompactHistory();
 
+    /// <summary>
+    /// How many watches of a resource are open (kube-apiserver's <c>apiserver_registered_watchers</c>); tests use it
+    /// to know that a client such as <c>kubectl wait</c> is already watching before they make the change it waits for.
+    /// </summary>
+    public int OpenWatches(string group, string resource) => _store.OpenWatches(group, resource);
+
     public async ValueTask DisposeAsync()
     {
         if (_snapshotTimer is not null)

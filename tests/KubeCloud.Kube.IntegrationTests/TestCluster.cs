@@ -74,8 +74,21 @@ public sealed class PartitionableHandler(HttpMessageHandler inner) : DelegatingH
 
     private volatile bool _partitioned;
 
+    private int _refused;
+
     public bool Partitioned { get => _partitioned; set => _partitioned = value; }
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _partitioned ? throw new HttpRequestException("partitioned") : base.SendAsync(request, cancellationToken);
+    /// <summary>How many requests the partition has refused so far.</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (_partitioned)
+        {
+            Interlocked.Increment(ref _refused);
+            throw new HttpRequestException("partitioned");
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
 }

@@ -180,8 +180,9 @@ public sealed class KubectlTests : IClassFixture<ServerFixture>
         // Status on the main resource is ignored; spec on /status is ignored.
         await KubectlOk(version, $"patch widget s -n {ns} --type=merge -p " + Arg("""{"status":{"conditions":[{"type":"Ready","status":"True"}]}}"""));
         Assert.Equal("", await KubectlOk(version, $"get widget s -n {ns} -o jsonpath={{.status}}"));
-        var wait = _fixture.KubectlAsync(version, $"wait --for=condition=Ready widget/s -n {ns} --timeout=20s");
-        await Task.Delay(300);
+        var watchers = _fixture.Server.OpenWatches("test.kubecloud.io", "widgets");
+        var wait = _fixture.KubectlAsync(version, $"wait --for=condition=Ready widget/s -n {ns} --timeout=60s");
+        await Eventually.TrueAsync(() => Task.FromResult(_fixture.Server.OpenWatches("test.kubecloud.io", "widgets") > watchers), "kubectl wait is watching", seconds: 60);
         var (code, body) = await _fixture.SendAsync(HttpMethod.Patch, $"/apis/test.kubecloud.io/v1/namespaces/{ns}/widgets/s/status",
             JsonNode.Parse("""{"spec":{"size":99},"status":{"conditions":[{"type":"Ready","status":"True","reason":"Done"}]}}"""), "application/merge-patch+json");
         Assert.True(code == System.Net.HttpStatusCode.OK, body.ToJsonString());
@@ -203,8 +204,9 @@ public sealed class KubectlTests : IClassFixture<ServerFixture>
         await KubectlOk(version, $"delete widget held -n {ns} --wait=false");
         var live = JsonNode.Parse(await KubectlOk(version, $"get widget held -n {ns} -o json"))!;
         Assert.NotNull(live["metadata"]!["deletionTimestamp"]);
-        var waiting = _fixture.KubectlAsync(version, $"wait --for=delete widget/held -n {ns} --timeout=20s");
-        await Task.Delay(300);
+        var watchers = _fixture.Server.OpenWatches("test.kubecloud.io", "widgets");
+        var waiting = _fixture.KubectlAsync(version, $"wait --for=delete widget/held -n {ns} --timeout=60s");
+        await Eventually.TrueAsync(() => Task.FromResult(_fixture.Server.OpenWatches("test.kubecloud.io", "widgets") > watchers), "kubectl wait is watching", seconds: 60);
         await KubectlOk(version, $"patch widget held -n {ns} --type=json -p " + Arg("""[{"op":"remove","path":"/metadata/finalizers"}]"""));
         (await waiting).EnsureSuccess();
         var gone = await _fixture.KubectlAsync(version, $"get widget held -n {ns}");

@@ -29,25 +29,39 @@ public sealed class WatchTests : IClassFixture<WatchTests.Fixture>
         _fixture.CreateAsync($"/api/v1/namespaces/{ns}/configmaps", "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"" + name + "\",\"labels\":" + labels + "},\"data\":{\"v\":\"0\"}}");
 
     /// <summary>Reads watch events until <paramref name="count"/> arrived or the stream ended.</summary>
-    private async Task<List<JsonObject>> WatchAsync(string path, int count, TimeSpan? timeout = null)
-    {
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
-        using var response = await _fixture.Http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
-        var events = new List<JsonObject>();
-        try
-        {
-            while (events.Count < count && await reader.ReadLineAsync(cancel.Token) is { } line)
-            {
-                events.Add(JsonNode.Parse(line)!.AsObject());
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+    private async Task<List<JsonObject>> WatchAsync(string path, int count, TimeSpan? timeout = null) =>
+        await await StartWatchAsync(path, count, timeout);
 
-        return events;
+    /// <summary>
+    /// Opens a watch and returns once the server has answered with its headers (it registers the watcher before
+    /// that), so changes made afterwards are certain to reach it; the returned task reads <paramref name="count"/> events.
+    /// </summary>
+    private async Task<Task<List<JsonObject>>> StartWatchAsync(string path, int count, TimeSpan? timeout = null)
+    {
+        var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        var response = await _fixture.Http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return ReadAsync();
+
+        async Task<List<JsonObject>> ReadAsync()
+        {
+            using var owned = cancel;
+            using var _ = response;
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
+            var events = new List<JsonObject>();
+            try
+            {
+                while (events.Count < count && await reader.ReadLineAsync(cancel.Token) is { } line)
+                {
+                    events.Add(JsonNode.Parse(line)!.AsObject());
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return events;
+        }
     }
 
     [Fact]
@@ -102,8 +116,7 @@ public sealed class WatchTests : IClassFixture<WatchTests.Fixture>
         var list = (await _fixture.SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/configmaps")).Body;
         Assert.Equal(61, list["items"]!.AsArray().Count);
         var rv = (string)list["metadata"]!["resourceVersion"]!;
-        var watch = WatchAsync($"/api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={rv}", 1);
-        await Task.Delay(100);
+        var watch = await StartWatchAsync($"/api/v1/namespaces/{ns}/configmaps?watch=true&resourceVersion={rv}", 1);
         await ConfigMapAsync(ns, "fresh");
         Assert.Equal("fresh", (string?)(await watch).Single()["object"]!["metadata"]!["name"]);
     }
@@ -126,8 +139,7 @@ public sealed class WatchTests : IClassFixture<WatchTests.Fixture>
         var ns = await NamespaceAsync("selected");
         await ConfigMapAsync(ns, "blue", """{"color":"blue"}""");
         await ConfigMapAsync(ns, "red", """{"color":"red"}""");
-        var watch = WatchAsync($"/api/v1/namespaces/{ns}/configmaps?watch=true&labelSelector=color%3Dblue", 3);
-        await Task.Delay(200);
+        var watch = await StartWatchAsync($"/api/v1/namespaces/{ns}/configmaps?watch=true&labelSelector=color%3Dblue", 3);
         await ConfigMapAsync(ns, "blue2", """{"color":"blue"}""");
         await ConfigMapAsync(ns, "red2", """{"color":"red"}""");
         // Relabelling an object out of the selection is a DELETED event for this watcher.

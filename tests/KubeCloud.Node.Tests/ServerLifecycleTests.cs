@@ -147,7 +147,8 @@ public sealed class ServerLifecycleTests(VmFixture vm, ITestOutputHelper output)
 
     internal static int LastTick(string text)
     {
-        var matches = System.Text.RegularExpressions.Regex.Matches(text, @"KC-TICK (\d+)");
+        // Only whole lines: a guest paused in the middle of writing "KC-TICK 12" must not read as tick 1.
+        var matches = System.Text.RegularExpressions.Regex.Matches(text, @"KC-TICK (\d+)\r?\n");
         return matches.Count == 0 ? 0 : int.Parse(matches[^1].Groups[1].Value);
     }
 

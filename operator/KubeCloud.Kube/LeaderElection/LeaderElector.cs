@@ -40,6 +40,9 @@ public sealed class LeaderElector
 
     public bool IsLeader => _isLeader;
 
+    /// <summary>The holder of the lease as this candidate last read it (client-go's <c>GetLeader</c>); null before the first read.</summary>
+    public string? ObservedHolder => Volatile.Read(ref _observedHolder);
+
     /// <summary>
     /// Campaigns until <paramref name="cancellationToken"/> fires. Each time it becomes leader it runs
     /// <paramref name="lead"/> with a token that is cancelled when leadership is lost or on shutdown, and waits for it to

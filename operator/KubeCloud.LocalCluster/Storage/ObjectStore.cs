@@ -222,6 +222,15 @@ public sealed class ObjectStore
         }
     }
 
+    /// <summary>How many watches of <paramref name="resource"/> (plural, in <paramref name="group"/>; "" for the core group) are open.</summary>
+    public int OpenWatches(string group, string resource)
+    {
+        lock (_gate)
+        {
+            return _watchers.Count(w => w.Resource == new GroupResource(group, resource));
+        }
+    }
+
     public void Unsubscribe(Watcher watcher)
     {
         lock (_gate)

@@ -195,7 +195,7 @@ public sealed class LocalClusterTests
 
         // Cut the informer off; its watch ends by timeout within a second and cannot be re-opened.
         handler.Partitioned = true;
-        await Task.Delay(1500);
+        await TestCluster.EventuallyAsync(() => handler.Refused > 0, "the informer's watch ended and its re-watch was refused");
         await client.DeleteAsync<Server>("goes", "default");
         await client.CreateAsync(NewServer("default", "new"));
         cluster.Server.CompactHistory();
@@ -223,9 +223,9 @@ public sealed class LocalClusterTests
         {
             LeaseName = "operator",
             LeaseNamespace = "default",
-            LeaseDuration = TimeSpan.FromMilliseconds(1500),
-            RenewDeadline = TimeSpan.FromMilliseconds(1000),
-            RetryPeriod = TimeSpan.FromMilliseconds(200),
+            LeaseDuration = TimeSpan.FromMilliseconds(4000),
+            RenewDeadline = TimeSpan.FromMilliseconds(3000),
+            RetryPeriod = TimeSpan.FromMilliseconds(250),
         };
         var leading = 0;
         var overlaps = 0;
@@ -262,7 +262,7 @@ public sealed class LocalClusterTests
         var b = new LeaderElector(clientB, options with { Identity = "b" });
         var runB = b.RunAsync(Lead("b"), stop.Token);
         handlerA.Partitioned = true;
-        await TestCluster.EventuallyAsync(() => b.IsLeader, "b takes over", TimeSpan.FromSeconds(5));
+        await TestCluster.EventuallyAsync(() => b.IsLeader, "b takes over", TimeSpan.FromSeconds(30));
         Assert.False(a.IsLeader);
         await stop.CancelAsync();
         await Task.WhenAll(runA, runB).WaitAsync(TestCluster.Timeout);
