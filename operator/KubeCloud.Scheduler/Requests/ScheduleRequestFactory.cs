@@ -18,7 +18,8 @@ public static class ScheduleRequestFactory
     /// server of the same namespace runs on (or null): it resolves group members and the
     /// sameHost/differentHost hints (the allocation ledger's <c>NodeOf</c> does). Throws
     /// <see cref="JsonQueryException"/> for a malformed query hint and <see cref="ArgumentException"/>
-    /// for a malformed buildNearHostIP.
+    /// for a malformed buildNearHostIP. A flavor smaller than the image's minMemory or minDisk is
+    /// refused first, with a <see cref="FlavorTooSmallException"/> (see <see cref="CheckImageMinimums"/>).
     /// </summary>
     public static ScheduleRequest Create(Server server, Flavor flavor, Image? image, ServerGroup? group, Func<string, string?> nodeOfServer)
     {
@@ -29,6 +30,7 @@ public static class ScheduleRequestFactory
         var name = server.Metadata.Name ?? throw new ArgumentException("a Server needs metadata.name", nameof(server));
         var hints = server.Spec.SchedulerHints;
         var bootFromVolume = server.Spec.ImageRef is null;
+        CheckImageMinimums(flavor, image, bootFromVolume);
 
         var request = new ScheduleRequest
         {
@@ -56,6 +58,40 @@ public static class ScheduleRequestFactory
         }
 
         return request;
+    }
+
+    /// <summary>
+    /// nova's API checks of a flavor against the image (compute/api.py, before any scheduling):
+    /// memory below the image's minMemory is FlavorMemoryTooSmall; a root disk below its minDisk is
+    /// FlavorDiskSmallerThanMinDisk. As in nova the disk check is skipped when the flavor's root disk
+    /// is 0 (the root disk then takes the image's minDisk) and when booting from a volume.
+    /// Throws <see cref="FlavorTooSmallException"/> naming both values.
+    /// </summary>
+    public static void CheckImageMinimums(Flavor flavor, Image? image, bool bootFromVolume)
+    {
+        ArgumentNullException.ThrowIfNull(flavor);
+        if (image is null)
+        {
+            return;
+        }
+
+        var spec = flavor.Spec;
+        var flavorName = flavor.Metadata.Name ?? "(unnamed)";
+        var imageName = $"{image.Metadata.Namespace}/{image.Metadata.Name}";
+        if (image.Spec.MinMemory is { } minMemory && spec.Memory.CompareTo(minMemory) < 0)
+        {
+            throw new FlavorTooSmallException(
+                FlavorTooSmallReason.FlavorMemoryTooSmall,
+                $"Flavor's memory is too small for requested image (FlavorMemoryTooSmall): flavor '{flavorName}' has spec.memory {spec.Memory} ({spec.Memory.ToMebibytes()} MiB), image '{imageName}' needs spec.minMemory {minMemory} ({minMemory.ToMebibytes()} MiB).");
+        }
+
+        var root = spec.RootDisk;
+        if (!bootFromVolume && !root.IsZero && image.Spec.MinDisk is { } minDisk && root.CompareTo(minDisk) < 0)
+        {
+            throw new FlavorTooSmallException(
+                FlavorTooSmallReason.FlavorDiskSmallerThanMinDisk,
+                $"Flavor's disk is smaller than the minimum size specified in image metadata (FlavorDiskSmallerThanMinDisk): flavor '{flavorName}' has spec.rootDisk {root} ({root.ToMebibytes()} MiB), image '{imageName}' needs spec.minDisk {minDisk} ({minDisk.ToMebibytes()} MiB).");
+        }
     }
 
     /// <summary>vCPUs, memory and disk as nova counts them: root (or the image's minDisk when root is 0; nothing when booting from a volume) + ephemeral + swap.</summary>
