@@ -31,6 +31,7 @@ public sealed class FilterScheduler
     private readonly Random _random;
     private readonly int _subsetSize;
     private readonly int _reportedTopHosts;
+    private readonly bool _allowResizeToSameHost;
 
     /// <summary>A scheduler with the configured filters and weighers; <paramref name="random"/> seeds the subset choice.</summary>
     public FilterScheduler(SchedulerOptions options, Random? random = null)
@@ -50,6 +51,7 @@ public sealed class FilterScheduler
         _random = random ?? new Random();
         _subsetSize = Math.Max(1, options.HostSubsetSize);
         _reportedTopHosts = Math.Max(1, options.ReportedTopHosts);
+        _allowResizeToSameHost = options.AllowResizeToSameHost;
     }
 
     public IReadOnlyList<IHostFilter> Filters => _filters;
@@ -185,8 +187,31 @@ public sealed class FilterScheduler
             survivors[i] = i;
         }
 
-        var all = new FilterStep[_filters.Length];
+        var ignoreSource = request.ResizeSourceNode is not null && !_allowResizeToSameHost;
+        var all = new FilterStep[_filters.Length + (ignoreSource ? 1 : 0)];
         var stepCount = 0;
+        if (ignoreSource)
+        {
+            var source = request.ResizeSourceNode;
+            // nova: without allow_resize_to_same_host the source joins ignore_hosts, which the host
+            // manager strips before the filters run.
+            var before = count;
+            count = 0;
+            for (var i = 0; i < before; i++)
+            {
+                if (table[i].Name != source)
+                {
+                    survivors[count++] = i;
+                }
+            }
+
+            all[stepCount++] = new FilterStep(ScheduleResult.IgnoreHostsStep, before, count, false, $"host is the server's current node {source} (allowResizeToSameHost is false)");
+            if (count == 0)
+            {
+                steps = all[..stepCount];
+                return 0;
+            }
+        }
         foreach (var configured in _filters)
         {
             var before = count;
@@ -278,14 +303,14 @@ public sealed class FilterScheduler
 
             // Claim: the chosen host first, then the rest in weight order.
             var attempts = 0;
-            if (TryClaim(inventory, key, request, chosen, ref attempts) is { } won)
+            if (TryClaim(inventory, request, chosen, ref attempts) is { } won)
             {
                 return new ScheduleResult(key, total, steps, chosen, reported, won, attempts, null);
             }
 
             for (var i = 0; i < filled; i++)
             {
-                if (i != pick && TryClaim(inventory, key, request, HostAt(top[i]), ref attempts) is { } next)
+                if (i != pick && TryClaim(inventory, request, HostAt(top[i]), ref attempts) is { } next)
                 {
                     return new ScheduleResult(key, total, steps, HostAt(top[i]), reported, next, attempts, null);
                 }
@@ -304,7 +329,7 @@ public sealed class FilterScheduler
                 Array.Sort(order, (a, b) => keys[b] != keys[a] ? keys[b].CompareTo(keys[a]) : a.CompareTo(b));
                 foreach (var i in order[filled..])
                 {
-                    if (TryClaim(inventory, key, request, HostAt(i), ref attempts) is { } late)
+                    if (TryClaim(inventory, request, HostAt(i), ref attempts) is { } late)
                     {
                         return new ScheduleResult(key, total, steps, HostAt(i), reported, late, attempts, null);
                     }
@@ -348,10 +373,12 @@ public sealed class FilterScheduler
         }
     }
 
-    private static ClaimOutcome? TryClaim(HostInventory inventory, string key, ScheduleRequest request, HostState host, ref int attempts)
+    private static ClaimOutcome? TryClaim(HostInventory inventory, ScheduleRequest request, HostState host, ref int attempts)
     {
         attempts++;
-        var outcome = inventory.Ledger.TryClaim(key, host, request.Resources);
+        var outcome = request.ResizeSourceNode is null
+            ? inventory.Ledger.TryClaim(request.Server, host, request.Resources)
+            : inventory.Ledger.TryClaimResize(request.Server, host, request.Resources);
         inventory.Consume(outcome.Host);
         return outcome.Succeeded ? outcome : null;
     }

@@ -28,6 +28,9 @@ public sealed class ScheduleResult
     /// <summary>Prefix of every no-valid-host fault, as nova words it.</summary>
     public const string NoValidHost = "No valid host was found.";
 
+    /// <summary>The step that leaves a resizing server's current node out (nova's ignore_hosts), reported like a filter.</summary>
+    public const string IgnoreHostsStep = "IgnoreHosts";
+
     internal ScheduleResult(
         string serverKey,
         int hostCount,

@@ -130,7 +130,7 @@ static void Run(int hostCount, int serverCount, int seed, SchedulerOptions optio
             placed++;
             workload.Placed(request, result.HostName!);
             sampleSuccess ??= i > 100 ? result.Explain() : null;
-            inFlight.Enqueue(request.ServerKey);
+            inFlight.Enqueue(request.Uid);
         }
         else
         {
@@ -141,9 +141,9 @@ static void Run(int hostCount, int serverCount, int seed, SchedulerOptions optio
         // Builds finish: the node daemon reports them done a few hundred decisions later.
         while (inFlight.Count > hostCount * 2)
         {
-            var key = inFlight.Dequeue();
-            ledger.MarkBuilt(key);
-            inventory.Consume(ledger.NodeOf(key)!);
+            var uid = inFlight.Dequeue();
+            ledger.MarkBuilt(uid);
+            inventory.Consume(ledger.AllocationOf(uid)!.Host);
         }
     }
 
@@ -220,7 +220,7 @@ internal sealed class Workload(Random random, AllocationLedger ledger)
     public ScheduleRequest Next(int i)
     {
         var ns = $"tenant-{random.Next(20):D2}";
-        var server = new Server { Metadata = new() { Name = $"vm-{i:D6}", Namespace = ns } };
+        var server = new Server { Metadata = new() { Name = $"vm-{i:D6}", Namespace = ns, Uid = $"{i:D8}-0000-4000-8000-000000000000" } };
         server.Spec.ImageRef = new NamespacedObjectReference { Name = "debian" };
         var hints = new SchedulerHints();
         var roll = random.Next(100);

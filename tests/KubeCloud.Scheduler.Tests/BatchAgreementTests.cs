@@ -174,7 +174,7 @@ public sealed class BatchAgreementTests
             var n = 0;
             foreach (var request in requests)
             {
-                scheduler.Schedule(inventory, request with { Name = $"vm{n++}" });
+                scheduler.Schedule(inventory, request with { Name = $"vm{n}", Uid = $"uid-{n++}" });
             }
 
             var table = inventory.Table;

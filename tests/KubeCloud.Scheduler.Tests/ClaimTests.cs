@@ -13,6 +13,8 @@ public sealed class ClaimTests
 {
     private static readonly ResourceAmounts OneCpu = new(1, 1024, 0);
 
+    private static ServerRef Vm(string name, string ns = "demo") => new(RequestBuilder.UidOf(ns, name), ns, name);
+
     [Fact]
     public void Concurrent_claims_on_one_host_never_overcommit_it()
     {
@@ -21,7 +23,7 @@ public sealed class ClaimTests
         var won = 0;
         Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
         {
-            if (ledger.TryClaim($"demo/vm{i}", host, OneCpu).Status == ClaimStatus.Claimed)
+            if (ledger.TryClaim(Vm($"vm{i}"), host, OneCpu).Status == ClaimStatus.Claimed)
             {
                 Interlocked.Increment(ref won);
             }
@@ -64,33 +66,33 @@ public sealed class ClaimTests
     {
         var ledger = new AllocationLedger();
         HostState host = Host("h1");
-        Assert.Equal(ClaimStatus.Claimed, ledger.TryClaim("demo/vm1", host, OneCpu).Status);
-        var again = ledger.TryClaim("demo/vm1", host, OneCpu);
+        Assert.Equal(ClaimStatus.Claimed, ledger.TryClaim(Vm("vm1"), host, OneCpu).Status);
+        var again = ledger.TryClaim(Vm("vm1"), host, OneCpu);
         Assert.Equal(ClaimStatus.AlreadyClaimed, again.Status);
         Assert.True(again.Succeeded);
         Assert.Equal(new HostUsage(1, 1024, 0, 1, 1), ledger.UsageOf("h1"));
-        Assert.Equal(ClaimStatus.ClaimedElsewhere, ledger.TryClaim("demo/vm1", Host("h2"), OneCpu).Status);
+        Assert.Equal(ClaimStatus.ClaimedElsewhere, ledger.TryClaim(Vm("vm1"), Host("h2"), OneCpu).Status);
     }
 
     [Fact]
     public void Release_gives_the_resources_back()
     {
         var ledger = new AllocationLedger();
-        ledger.TryClaim("demo/vm1", Host("h1"), OneCpu);
-        ledger.TryClaim("demo/vm2", Host("h1"), OneCpu);
-        Assert.True(ledger.Release("demo/vm1"));
-        Assert.False(ledger.Release("demo/vm1"));
+        ledger.TryClaim(Vm("vm1"), Host("h1"), OneCpu);
+        ledger.TryClaim(Vm("vm2"), Host("h1"), OneCpu);
+        Assert.True(ledger.Release(Vm("vm1").Uid));
+        Assert.False(ledger.Release(Vm("vm1").Uid));
         Assert.Equal(new HostUsage(1, 1024, 0, 1, 1), ledger.UsageOf("h1"));
-        Assert.Null(ledger.NodeOf("demo/vm1"));
-        Assert.Equal("h1", ledger.NodeOf("demo/vm2"));
+        Assert.Null(ledger.NodeOf("demo", "vm1"));
+        Assert.Equal("h1", ledger.NodeOf("demo", "vm2"));
     }
 
     [Fact]
     public void Mark_built_ends_the_io_op_but_keeps_the_claim()
     {
         var ledger = new AllocationLedger();
-        ledger.TryClaim("demo/vm1", Host("h1"), OneCpu);
-        Assert.True(ledger.MarkBuilt("demo/vm1"));
+        ledger.TryClaim(Vm("vm1"), Host("h1"), OneCpu);
+        Assert.True(ledger.MarkBuilt(Vm("vm1").Uid));
         Assert.Equal(new HostUsage(1, 1024, 0, 1, 0), ledger.UsageOf("h1"));
     }
 
@@ -106,7 +108,7 @@ public sealed class ClaimTests
         // Another decision fills "big" behind this inventory's back; the state it holds is stale.
         for (var i = 0; i < 4; i++)
         {
-            ledger.TryClaim($"other/vm{i}", stale, OneCpu);
+            ledger.TryClaim(Vm($"vm{i}", "other"), stale, OneCpu);
         }
 
         var result = new FilterScheduler(options).Schedule(inventory, Request().WithResources(1, 1024));
@@ -136,7 +138,7 @@ public sealed class ClaimTests
         var small = ApiObjects.Flavor("m1.small", vcpus: 1, memory: "2Gi", rootDisk: "20Gi");
         var large = ApiObjects.Flavor("m1.large", vcpus: 4, memory: "8Gi", rootDisk: "80Gi");
         var ledger = new AllocationLedger();
-        ledger.TryClaim("demo/stale", Host("h9"), OneCpu);
+        ledger.TryClaim(Vm("stale"), Host("h9"), OneCpu);
 
         ledger.Rebuild(
         [

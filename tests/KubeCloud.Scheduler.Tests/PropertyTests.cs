@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using KubeCloud.Api;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Scheduler.Claims;
 using KubeCloud.Scheduler.Configuration;
@@ -52,16 +53,81 @@ public sealed class PropertyTests
             var n = 0;
             foreach (var request in requests)
             {
-                scheduler.Schedule(inventory, request with { Name = $"vm{n++}" });
+                scheduler.Schedule(inventory, request with { Name = $"vm{n}", Uid = $"uid-{n++}" });
             }
 
-            return inventory.Hosts.All(h =>
+            return WithinLimits(inventory);
+        }).Check(Runs);
+    }
+
+    [Fact]
+    public void Resizes_never_exceed_capacity_and_the_ledger_rebuilds_from_what_the_servers_record()
+    {
+        // Each op: which placed server, its new size, whether the resize may stay on its node, and what follows (0 nothing, 1 confirm, 2 revert, 3 delete, 4 build done).
+        var ops = Gen.Zip(Gen.Zip(Gen.Choose(0, 1000), RequestGen), Gen.Zip(Gen.Elements(false, true), Gen.Choose(0, 4))).ListOf();
+        var cases = Gen.Zip(Gen.Zip(Gen.NonEmptyListOf(HostGen), Gen.NonEmptyListOf(RequestGen)), ops).ToArbitrary();
+        Prop.ForAll(cases, input =>
+        {
+            var ((hosts, requests), resizes) = input;
+            var options = SchedulerOptions.Default with { EnabledFilters = [.. FilterRegistry.Names] };
+            var ledger = new AllocationLedger();
+            var inventory = new HostInventory(options, ledger);
+            inventory.Load(Distinct(hosts));
+            var schedulers = new[] { false, true }.Select(same => new FilterScheduler(options with { HostSubsetSize = 2, AllowResizeToSameHost = same }, new Random(1))).ToArray();
+            var placed = new List<ScheduleRequest>();
+            var n = 0;
+            foreach (var request in requests)
             {
-                var used = inventory.Ledger.UsageOf(h.Name);
-                // A host with nothing claimed is fine even if its reserve exceeds its size.
-                return used.Instances == 0
-                    || (used.Vcpus <= h.VcpuLimit && used.MemoryMb <= h.MemoryLimitMb && used.DiskMb <= h.DiskLimitMb);
-            });
+                var named = request with { Name = $"vm{n}", Uid = $"uid-{n++}" };
+                if (schedulers[0].Schedule(inventory, named).Succeeded)
+                {
+                    placed.Add(named);
+                }
+            }
+
+            foreach (var ((pick, size), (sameHost, then)) in resizes)
+            {
+                if (placed.Count == 0)
+                {
+                    break;
+                }
+
+                var server = placed[pick % placed.Count];
+                if (ledger.AllocationOf(server.Uid) is { } current && ledger.ResizeSourceOf(server.Uid) is null)
+                {
+                    var resize = server with { Resources = size.Resources, ResizeSourceNode = current.Host };
+                    var result = schedulers[sameHost ? 1 : 0].Schedule(inventory, resize);
+                    if (result.Succeeded && !sameHost && result.HostName == current.Host)
+                    {
+                        return false;
+                    }
+                }
+
+                _ = then switch
+                {
+                    1 => ledger.ConfirmResize(server.Uid),
+                    2 => ledger.RevertResize(server.Uid),
+                    3 => ledger.Release(server.Uid),
+                    4 => ledger.MarkBuilt(server.Uid),
+                    _ => false,
+                };
+                foreach (var host in inventory.Hosts)
+                {
+                    inventory.Consume(host.Name);
+                }
+
+                if (!WithinLimits(inventory))
+                {
+                    return false;
+                }
+            }
+
+            // The ledger holds exactly what the Servers' status would record.
+            var rebuilt = new AllocationLedger();
+            rebuilt.Rebuild(placed.Select(r => AsServer(r, ledger)).Where(s => s is not null)!);
+            return WithinLimits(inventory)
+                && inventory.Hosts.All(h => ledger.UsageOf(h.Name) == rebuilt.UsageOf(h.Name))
+                && placed.All(r => ledger.AllocationOf(r.Uid) == rebuilt.AllocationOf(r.Uid) && ledger.ResizeSourceOf(r.Uid) == rebuilt.ResizeSourceOf(r.Uid));
         }).Check(Runs);
     }
 
@@ -105,6 +171,37 @@ public sealed class PropertyTests
                 ? scheduler.PassesAll(result.Host!, request, out _)
                 : !states.Any(h => scheduler.PassesAll(h, request, out _));
         }).Check(Runs);
+    }
+
+    private static bool WithinLimits(HostInventory inventory) => inventory.Hosts.All(h =>
+    {
+        var used = inventory.Ledger.UsageOf(h.Name);
+        // A host with nothing claimed is fine even if its reserve exceeds its size.
+        return used.Instances == 0
+            || (used.Vcpus <= h.VcpuLimit && used.MemoryMb <= h.MemoryLimitMb && used.DiskMb <= h.DiskLimitMb);
+    });
+
+    /// <summary>The Server the operator would have written for the request's claims (status.node, flavor, resize, phase, taskState), or null when it holds none.</summary>
+    private static Server? AsServer(ScheduleRequest request, AllocationLedger ledger)
+    {
+        if (ledger.AllocationOf(request.Uid) is not { } current)
+        {
+            return null;
+        }
+
+        static FlavorSnapshot Snapshot(ResourceAmounts r) => new() { Name = "f", Vcpus = r.Vcpus, Memory = Quantity.Parse($"{r.MemoryMb}Mi"), RootDisk = Quantity.Parse($"{r.DiskMb}Mi") };
+        var source = ledger.ResizeSourceOf(request.Uid);
+        var server = new Server { Metadata = new() { Name = request.Name, Namespace = request.Namespace, Uid = request.Uid } };
+        server.Spec.ImageRef = new NamespacedObjectReference { Name = "debian" };
+        server.Status = new ServerStatus
+        {
+            Node = current.Host,
+            Flavor = Snapshot(current.Resources),
+            Phase = current.InFlight && source is null ? ServerPhase.Building : ServerPhase.Active,
+            TaskState = current.InFlight && source is not null ? ServerTaskState.Resizing : null,
+            Resize = source is null ? null : new ServerResize { SourceNode = source.Host, OldFlavor = Snapshot(source.Resources) },
+        };
+        return server;
     }
 
     private static HostState Make(int vcpus, int memoryGb, int diskGb, double cpuRatio, double ramRatio, double diskRatio, long reservedMb, string zone, bool disabled, bool ready, string ssd)

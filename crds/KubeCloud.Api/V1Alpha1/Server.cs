@@ -262,6 +262,10 @@ public sealed class ServerStatus : KubeCloudStatus
     [Description("The flavor the server was built with, copied at scheduling time so accounting holds if the Flavor changes or goes.")]
     public FlavorSnapshot? Flavor { get; set; }
 
+    [JsonPropertyName("resize")]
+    [Description("Set while a resize waits to be confirmed or reverted (nova's migration): where the server ran and the flavor it had before. node and flavor already describe the new placement. The scheduler holds resources for both until the resize is confirmed (the old are released) or reverted (the new are released, and node and flavor go back to these).")]
+    public ServerResize? Resize { get; set; }
+
     [JsonPropertyName("addresses")]
     [Description("Addresses of the server's interfaces.")]
     public List<ServerAddress>? Addresses { get; set; }
@@ -320,6 +324,21 @@ public sealed class FlavorSnapshot
     [JsonPropertyName("swap")]
     [Description("Swap disk size.")]
     public Quantity Swap { get; set; }
+}
+
+/// <summary>The placement a server had before a resize that is not yet confirmed or reverted.</summary>
+public sealed class ServerResize
+{
+    [Required]
+    [Length(Max = 253)]
+    [JsonPropertyName("sourceNode")]
+    [Description("The node the server ran on before the resize; resources for oldFlavor stay claimed there until the resize is confirmed or reverted. Equal to node for a resize on the same node.")]
+    public string SourceNode { get; set; } = string.Empty;
+
+    [Required]
+    [JsonPropertyName("oldFlavor")]
+    [Description("The flavor the server had before the resize (what a revert goes back to).")]
+    public FlavorSnapshot OldFlavor { get; set; } = new();
 }
 
 /// <summary>An address of a server interface.</summary>

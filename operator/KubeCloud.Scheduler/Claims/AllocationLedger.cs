@@ -9,12 +9,14 @@ public enum ClaimStatus
 {
     /// <summary>The resources are now held for the server on the host.</summary>
     Claimed,
-    /// <summary>The server already held a claim on this host; nothing changed (idempotent).</summary>
+    /// <summary>The server already held this claim on this host; nothing changed (idempotent).</summary>
     AlreadyClaimed,
     /// <summary>The host no longer has room (another decision got there first).</summary>
     InsufficientCapacity,
-    /// <summary>The server holds a claim on another host; release it first.</summary>
+    /// <summary>The server holds a claim (or a resize claim) on another host; release or finish it first.</summary>
     ClaimedElsewhere,
+    /// <summary>A resize was asked for a server that holds no claim to resize from.</summary>
+    NotPlaced,
 }
 
 /// <summary>The result of <see cref="AllocationLedger.TryClaim"/>, with the host's usage after it.</summary>
@@ -23,21 +25,46 @@ public readonly record struct ClaimOutcome(ClaimStatus Status, string Host, Host
     public bool Succeeded => Status is ClaimStatus.Claimed or ClaimStatus.AlreadyClaimed;
 }
 
-/// <summary>One server's claim on a host.</summary>
-public sealed record Allocation(string ServerKey, string Host, ResourceAmounts Resources, bool InFlight);
+/// <summary>Which of a server's claims an allocation is.</summary>
+public enum AllocationRole
+{
+    /// <summary>The server's own claim: its current flavor on its current node (during a resize, the new ones).</summary>
+    Server,
+    /// <summary>During a resize, the old flavor held on the source node until confirm or revert (nova's migration allocation).</summary>
+    ResizeSource,
+}
+
+/// <summary>The server a claim is for: claims are keyed by <see cref="Uid"/>, so a server deleted and recreated under the same name never inherits one.</summary>
+public readonly record struct ServerRef(string Uid, string Namespace, string Name)
+{
+    /// <summary>"namespace/name", for messages and name lookups.</summary>
+    public string Key => Namespace + "/" + Name;
+}
+
+/// <summary>One claim of a server on a host.</summary>
+public sealed record Allocation(string ServerUid, string ServerKey, string Host, ResourceAmounts Resources, bool InFlight, AllocationRole Role = AllocationRole.Server);
 
 /// <summary>
 /// The operator's in-memory record of what every server holds on every host (nova's claims; the
-/// usage half of placement). Thread-safe: a claim re-checks the host's room under the ledger's lock,
-/// so concurrent decisions never overcommit a host. Claims are keyed by server ("namespace/name"),
-/// so claiming twice is harmless; they are released when a build fails or the server goes, and the
-/// whole ledger can be rebuilt from the Servers' status.node and status.flavor on start.
+/// usage half of placement). Thread-safe: every operation runs under the ledger's lock, and a claim
+/// re-checks the host's room there, so concurrent decisions never overcommit a host. Claims are keyed
+/// by the Server's metadata.uid, so claiming twice is harmless and a server recreated under an old
+/// name starts clean; they are released when a build fails or the server goes, and the whole ledger
+/// can be rebuilt from the Servers' status (node, flavor, resize) on start.
 /// </summary>
+/// <remarks>
+/// A resize (nova's migration allocations) holds two claims until it is finished: the new flavor on
+/// the target (<see cref="AllocationRole.Server"/>) and the old flavor on the source
+/// (<see cref="AllocationRole.ResizeSource"/>). <see cref="ConfirmResize"/> releases the old,
+/// <see cref="RevertResize"/> the new. A resize on the same host counts both amounts there but one
+/// instance.
+/// </remarks>
 public sealed class AllocationLedger
 {
     private readonly Lock _lock = new();
     private Dictionary<string, HostUsage> _usage = new(StringComparer.Ordinal);
-    private Dictionary<string, Allocation> _claims = new(StringComparer.Ordinal);
+    private Dictionary<string, ServerClaims> _claims = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _uidByName = new(StringComparer.Ordinal);
 
     /// <summary>How many servers hold claims.</summary>
     public int Count
@@ -56,70 +83,157 @@ public sealed class AllocationLedger
     /// host's limits ((total - reserved) * ratio), checked against the ledger's usage, not the
     /// possibly stale <paramref name="host"/> state.
     /// </summary>
-    public ClaimOutcome TryClaim(string serverKey, HostState host, ResourceAmounts resources)
+    public ClaimOutcome TryClaim(ServerRef server, HostState host, ResourceAmounts resources)
     {
-        ArgumentException.ThrowIfNullOrEmpty(serverKey);
+        ArgumentException.ThrowIfNullOrEmpty(server.Uid);
         ArgumentNullException.ThrowIfNull(host);
         lock (_lock)
         {
-            var usage = _usage.GetValueOrDefault(host.Name);
-            if (_claims.TryGetValue(serverKey, out var existing))
+            if (_claims.TryGetValue(server.Uid, out var existing))
             {
-                return existing.Host == host.Name
-                    ? new ClaimOutcome(ClaimStatus.AlreadyClaimed, host.Name, usage)
-                    : new ClaimOutcome(ClaimStatus.ClaimedElsewhere, existing.Host, _usage.GetValueOrDefault(existing.Host));
+                var current = existing.Current;
+                return current.Host == host.Name && existing.Source is null
+                    ? new ClaimOutcome(ClaimStatus.AlreadyClaimed, host.Name, _usage.GetValueOrDefault(host.Name))
+                    : new ClaimOutcome(ClaimStatus.ClaimedElsewhere, current.Host, _usage.GetValueOrDefault(current.Host));
             }
 
-            if (usage.Vcpus + (long)resources.Vcpus > host.VcpuLimit
-                || usage.MemoryMb + resources.MemoryMb > host.MemoryLimitMb
-                || usage.DiskMb + resources.DiskMb > host.DiskLimitMb)
+            if (!Fits(host, resources, out var usage))
             {
                 return new ClaimOutcome(ClaimStatus.InsufficientCapacity, host.Name, usage);
             }
 
-            usage = usage.Add(resources, inFlight: true);
-            _usage[host.Name] = usage;
-            _claims[serverKey] = new Allocation(serverKey, host.Name, resources, InFlight: true);
-            return new ClaimOutcome(ClaimStatus.Claimed, host.Name, usage);
+            var allocation = new Allocation(server.Uid, server.Key, host.Name, resources, InFlight: true);
+            _claims[server.Uid] = new ServerClaims(allocation, null);
+            _uidByName[server.Key] = server.Uid;
+            return new ClaimOutcome(ClaimStatus.Claimed, host.Name, Apply(allocation, instances: 1, sign: 1));
         }
     }
 
-    /// <summary>Gives the server's resources back (build failed, server deleted). False when it held none.</summary>
-    public bool Release(string serverKey)
+    /// <summary>
+    /// Starts a resize: holds <paramref name="resources"/> (the new flavor) on the host beside the
+    /// server's current claim, which stays as the resize source until <see cref="ConfirmResize"/> or
+    /// <see cref="RevertResize"/>. On the server's own host both count against its room (nova with
+    /// allow_resize_to_same_host). Idempotent: asking again for the same host while the resize is
+    /// open changes nothing.
+    /// </summary>
+    public ClaimOutcome TryClaimResize(ServerRef server, HostState host, ResourceAmounts resources)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(server.Uid);
+        ArgumentNullException.ThrowIfNull(host);
+        lock (_lock)
+        {
+            if (!_claims.TryGetValue(server.Uid, out var existing))
+            {
+                return new ClaimOutcome(ClaimStatus.NotPlaced, host.Name, _usage.GetValueOrDefault(host.Name));
+            }
+
+            if (existing.Source is not null)
+            {
+                var target = existing.Current.Host;
+                return new ClaimOutcome(target == host.Name ? ClaimStatus.AlreadyClaimed : ClaimStatus.ClaimedElsewhere, target, _usage.GetValueOrDefault(target));
+            }
+
+            if (!Fits(host, resources, out var room))
+            {
+                return new ClaimOutcome(ClaimStatus.InsufficientCapacity, host.Name, room);
+            }
+
+            // A server is resized once built: its old claim is no longer an I/O op in flight.
+            var source = existing.Current with { Role = AllocationRole.ResizeSource, InFlight = false };
+            if (existing.Current.InFlight)
+            {
+                _usage[source.Host] = _usage[source.Host] with { InFlight = _usage[source.Host].InFlight - 1 };
+            }
+            var allocation = new Allocation(server.Uid, server.Key, host.Name, resources, InFlight: true);
+            _claims[server.Uid] = new ServerClaims(allocation, source);
+            _uidByName[server.Key] = server.Uid;
+            return new ClaimOutcome(ClaimStatus.Claimed, host.Name, Apply(allocation, instances: source.Host == host.Name ? 0 : 1, sign: 1));
+        }
+    }
+
+    /// <summary>The resize is confirmed: the old flavor's claim on the source is released. False when no resize was open.</summary>
+    public bool ConfirmResize(string serverUid)
     {
         lock (_lock)
         {
-            if (!_claims.Remove(serverKey, out var allocation))
+            if (!_claims.TryGetValue(serverUid, out var claims) || claims.Source is not { } source)
             {
                 return false;
             }
 
-            var usage = _usage[allocation.Host].Remove(allocation.Resources, allocation.InFlight);
-            if (usage.Instances == 0)
+            // On the same host the instance stays, now counted by the new claim.
+            Apply(source, instances: source.Host == claims.Current.Host ? 0 : 1, sign: -1);
+            _claims[serverUid] = claims with { Source = null };
+            return true;
+        }
+    }
+
+    /// <summary>The resize is reverted: the new flavor's claim is released and the old one is the server's again. False when no resize was open.</summary>
+    public bool RevertResize(string serverUid)
+    {
+        lock (_lock)
+        {
+            if (!_claims.TryGetValue(serverUid, out var claims) || claims.Source is not { } source)
             {
-                _usage.Remove(allocation.Host);
+                return false;
+            }
+
+            var current = claims.Current;
+            Apply(current, instances: source.Host == current.Host ? 0 : 1, sign: -1);
+            _claims[serverUid] = new ServerClaims(source with { Role = AllocationRole.Server }, null);
+            return true;
+        }
+    }
+
+    /// <summary>Gives all of the server's resources back (build failed, server deleted), both claims mid-resize. False when it held none.</summary>
+    public bool Release(string serverUid)
+    {
+        lock (_lock)
+        {
+            if (!_claims.Remove(serverUid, out var claims))
+            {
+                return false;
+            }
+
+            var current = claims.Current;
+            if (claims.Source is { } source)
+            {
+                Apply(source, instances: 1, sign: -1);
+                Apply(current, instances: source.Host == current.Host ? 0 : 1, sign: -1);
             }
             else
             {
-                _usage[allocation.Host] = usage;
+                Apply(current, instances: 1, sign: -1);
+            }
+
+            if (_uidByName.TryGetValue(current.ServerKey, out var uid) && uid == serverUid)
+            {
+                _uidByName.Remove(current.ServerKey);
             }
 
             return true;
         }
     }
 
-    /// <summary>The build finished: the claim stays, but no longer counts as an I/O op in flight.</summary>
-    public bool MarkBuilt(string serverKey)
+    /// <summary>The build (or resize) finished: the claims stay, but no longer count as an I/O op in flight.</summary>
+    public bool MarkBuilt(string serverUid)
     {
         lock (_lock)
         {
-            if (!_claims.TryGetValue(serverKey, out var allocation) || !allocation.InFlight)
+            if (!_claims.TryGetValue(serverUid, out var claims) || !(claims.Current.InFlight || claims.Source?.InFlight == true))
             {
                 return false;
             }
 
-            _claims[serverKey] = allocation with { InFlight = false };
-            _usage[allocation.Host] = _usage[allocation.Host] with { InFlight = _usage[allocation.Host].InFlight - 1 };
+            foreach (var allocation in (ReadOnlySpan<Allocation?>)[claims.Current, claims.Source])
+            {
+                if (allocation is { InFlight: true })
+                {
+                    _usage[allocation.Host] = _usage[allocation.Host] with { InFlight = _usage[allocation.Host].InFlight - 1 };
+                }
+            }
+
+            _claims[serverUid] = new ServerClaims(claims.Current with { InFlight = false }, claims.Source is { } s ? s with { InFlight = false } : null);
             return true;
         }
     }
@@ -133,70 +247,134 @@ public sealed class AllocationLedger
         }
     }
 
-    /// <summary>The node a server holds its claim on, or null.</summary>
-    public string? NodeOf(string serverKey)
+    /// <summary>
+    /// The node of the server that holds a claim under this name in the namespace, or null (during a
+    /// resize, the target). Group members and hints name servers, so they are looked up by name; the
+    /// name points at the server that claimed under it last.
+    /// </summary>
+    public string? NodeOf(string ns, string name)
     {
         lock (_lock)
         {
-            return _claims.TryGetValue(serverKey, out var allocation) ? allocation.Host : null;
+            return _uidByName.TryGetValue(ns + "/" + name, out var uid) && _claims.TryGetValue(uid, out var claims) ? claims.Current.Host : null;
         }
     }
 
-    /// <summary>The server's claim, or null.</summary>
-    public Allocation? AllocationOf(string serverKey)
+    /// <summary>The server's own claim (during a resize, the new one), or null.</summary>
+    public Allocation? AllocationOf(string serverUid)
     {
         lock (_lock)
         {
-            return _claims.GetValueOrDefault(serverKey);
+            return _claims.TryGetValue(serverUid, out var claims) ? claims.Current : null;
+        }
+    }
+
+    /// <summary>During a resize, the old flavor's claim on the source; otherwise null.</summary>
+    public Allocation? ResizeSourceOf(string serverUid)
+    {
+        lock (_lock)
+        {
+            return _claims.TryGetValue(serverUid, out var claims) ? claims.Source : null;
         }
     }
 
     /// <summary>A resolver of server name to node within one namespace, for <see cref="ScheduleRequestFactory.Create"/>.</summary>
-    public Func<string, string?> NodeResolver(string ns) => name => NodeOf(ns + "/" + name);
+    public Func<string, string?> NodeResolver(string ns) => name => NodeOf(ns, name);
 
-    /// <summary>Every claim, in no particular order.</summary>
+    /// <summary>Every claim (both of a server mid-resize), in no particular order.</summary>
     public IReadOnlyList<Allocation> Snapshot()
     {
         lock (_lock)
         {
-            return [.. _claims.Values];
+            var all = new List<Allocation>(_claims.Count);
+            foreach (var claims in _claims.Values)
+            {
+                all.Add(claims.Current);
+                if (claims.Source is { } source)
+                {
+                    all.Add(source);
+                }
+            }
+
+            return all;
         }
     }
 
     /// <summary>
-    /// Replaces the ledger with the claims of placed servers: those with status.node and
-    /// status.flavor. No capacity check: what runs, runs. Servers still Scheduling or Building count
-    /// as I/O ops in flight.
+    /// Replaces the ledger with the claims of placed servers: those with metadata.uid, status.node and
+    /// status.flavor, plus, for a server with status.resize, the old flavor on the source node. No
+    /// capacity check: what runs, runs. Servers still Scheduling or Building, or resizing, count as
+    /// I/O ops in flight.
     /// </summary>
     public void Rebuild(IEnumerable<Server> servers)
     {
         ArgumentNullException.ThrowIfNull(servers);
-        var usage = new Dictionary<string, HostUsage>(StringComparer.Ordinal);
-        var claims = new Dictionary<string, Allocation>(StringComparer.Ordinal);
+        var rebuilt = new AllocationLedger();
         foreach (var server in servers)
         {
             if (server.Status is not { Node: { Length: > 0 } node, Flavor: { } flavor } status
-                || server.Metadata.Name is not { } name)
+                || server.Metadata is not { Uid: { Length: > 0 } uid, Name: { } name }
+                || rebuilt._claims.ContainsKey(uid))
             {
                 continue;
             }
 
             var key = $"{server.Metadata.Namespace}/{name}";
-            if (claims.ContainsKey(key))
+            var bootFromVolume = server.Spec.ImageRef is null;
+            var inFlight = status.Phase is null or ServerPhase.Pending or ServerPhase.Scheduling or ServerPhase.Building
+                || status.TaskState == ServerTaskState.Resizing;
+            var current = new Allocation(uid, key, node, ScheduleRequestFactory.Resources(flavor, bootFromVolume), inFlight);
+            Allocation? source = null;
+            if (status.Resize is { SourceNode: { Length: > 0 } sourceNode, OldFlavor: { } oldFlavor })
             {
-                continue;
+                source = new Allocation(uid, key, sourceNode, ScheduleRequestFactory.Resources(oldFlavor, bootFromVolume), InFlight: false, AllocationRole.ResizeSource);
+                rebuilt.Apply(source, instances: 1, sign: 1);
             }
 
-            var resources = ScheduleRequestFactory.Resources(flavor, bootFromVolume: server.Spec.ImageRef is null);
-            var inFlight = status.Phase is null or ServerPhase.Pending or ServerPhase.Scheduling or ServerPhase.Building;
-            claims[key] = new Allocation(key, node, resources, inFlight);
-            usage[node] = usage.GetValueOrDefault(node).Add(resources, inFlight);
+            rebuilt.Apply(current, instances: source?.Host == node ? 0 : 1, sign: 1);
+            rebuilt._claims[uid] = new ServerClaims(current, source);
+            rebuilt._uidByName[key] = uid;
         }
 
         lock (_lock)
         {
-            _usage = usage;
-            _claims = claims;
+            _usage = rebuilt._usage;
+            _claims = rebuilt._claims;
+            _uidByName = rebuilt._uidByName;
         }
     }
+
+    private bool Fits(HostState host, in ResourceAmounts resources, out HostUsage usage)
+    {
+        usage = _usage.GetValueOrDefault(host.Name);
+        return usage.Vcpus + (long)resources.Vcpus <= host.VcpuLimit
+            && usage.MemoryMb + resources.MemoryMb <= host.MemoryLimitMb
+            && usage.DiskMb + resources.DiskMb <= host.DiskLimitMb;
+    }
+
+    /// <summary>Adds (sign 1) or removes (sign -1) one allocation on its host; returns the host's usage after.</summary>
+    private HostUsage Apply(Allocation allocation, int instances, int sign)
+    {
+        var before = _usage.GetValueOrDefault(allocation.Host);
+        var r = allocation.Resources;
+        var after = new HostUsage(
+            before.Vcpus + (sign * r.Vcpus),
+            before.MemoryMb + (sign * r.MemoryMb),
+            before.DiskMb + (sign * r.DiskMb),
+            before.Instances + (sign * instances),
+            before.InFlight + (allocation.InFlight ? sign : 0));
+        if (after == default)
+        {
+            _usage.Remove(allocation.Host);
+        }
+        else
+        {
+            _usage[allocation.Host] = after;
+        }
+
+        return after;
+    }
+
+    /// <summary>A server's claims: its own, and during a resize the old one on the source.</summary>
+    private sealed record ServerClaims(Allocation Current, Allocation? Source);
 }

@@ -130,7 +130,7 @@ public static class SchedulerConfigLoader
             "softAntiAffinityWeightMultiplier", "cpuAllocationRatio", "ramAllocationRatio", "diskAllocationRatio",
             "reservedHostMemoryMb", "reservedHostDiskMb", "reservedHostCpus", "maxInstancesPerHost", "maxIoOpsPerHost",
             "isolatedHosts", "isolatedImages", "restrictIsolatedHostsToIsolatedImages", "serviceDownTimeSeconds",
-            "defaultAvailabilityZone", "reportedTopHosts",
+            "defaultAvailabilityZone", "reportedTopHosts", "allowResizeToSameHost",
         ];
 
         public List<string>? EnabledFilters { get; set; }
@@ -179,6 +179,8 @@ public static class SchedulerConfigLoader
 
         public int? ReportedTopHosts { get; set; }
 
+        public bool? AllowResizeToSameHost { get; set; }
+
         public SchedulerOptions ToOptions()
         {
             var d = SchedulerOptions.Default;
@@ -207,6 +209,7 @@ public static class SchedulerConfigLoader
                 ServiceDownTimeSeconds = ServiceDownTimeSeconds ?? d.ServiceDownTimeSeconds,
                 DefaultAvailabilityZone = DefaultAvailabilityZone ?? d.DefaultAvailabilityZone,
                 ReportedTopHosts = ReportedTopHosts ?? d.ReportedTopHosts,
+                AllowResizeToSameHost = AllowResizeToSameHost ?? d.AllowResizeToSameHost,
             };
         }
     }

@@ -90,6 +90,12 @@ public sealed record SchedulerOptions
     /// <summary>Zone of hosts without the zone label (nova: default_availability_zone "nova").</summary>
     public string DefaultAvailabilityZone { get; init; } = "nova";
 
+    /// <summary>
+    /// A resize may land on the server's current node, which then holds both flavors until the resize
+    /// is confirmed or reverted (nova: allow_resize_to_same_host, default false: the node is left out).
+    /// </summary>
+    public bool AllowResizeToSameHost { get; init; }
+
     /// <summary>How many of the best hosts a success reports (for debug logs).</summary>
     public int ReportedTopHosts { get; init; } = 5;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Scheduler.Claims;
 using KubeCloud.Scheduler.Hosts;
 
 namespace KubeCloud.Scheduler.Requests;
@@ -21,8 +22,21 @@ public sealed record ScheduleRequest
     /// <summary>The Server's name.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The key the ledger files the claim under: "namespace/name".</summary>
+    /// <summary>The Server's metadata.uid: the key the ledger files its claims under.</summary>
+    public required string Uid { get; init; }
+
+    /// <summary>"namespace/name", for messages and name lookups.</summary>
     public string ServerKey => Namespace + "/" + Name;
+
+    /// <summary>The server as the ledger knows it.</summary>
+    public ServerRef Server => new(Uid, Namespace, Name);
+
+    /// <summary>
+    /// For a resize, the node the server runs on now: the claim is made beside the current one
+    /// (<see cref="AllocationLedger.TryClaimResize"/>), and unless allowResizeToSameHost the node is
+    /// left out of the candidates. Null for a new server.
+    /// </summary>
+    public string? ResizeSourceNode { get; init; }
 
     /// <summary>Resources to claim: vCPUs, memory and disk (root + ephemeral + swap) in MiB.</summary>
     public ResourceAmounts Resources { get; init; }

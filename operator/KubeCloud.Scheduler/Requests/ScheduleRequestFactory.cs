@@ -28,6 +28,7 @@ public static class ScheduleRequestFactory
         ArgumentNullException.ThrowIfNull(nodeOfServer);
         var ns = server.Metadata.Namespace ?? throw new ArgumentException("a Server needs metadata.namespace", nameof(server));
         var name = server.Metadata.Name ?? throw new ArgumentException("a Server needs metadata.name", nameof(server));
+        var uid = string.IsNullOrEmpty(server.Metadata.Uid) ? throw new ArgumentException("a Server needs metadata.uid: claims are keyed by it", nameof(server)) : server.Metadata.Uid;
         var hints = server.Spec.SchedulerHints;
         var bootFromVolume = server.Spec.ImageRef is null;
         CheckImageMinimums(flavor, image, bootFromVolume);
@@ -36,6 +37,7 @@ public static class ScheduleRequestFactory
         {
             Namespace = ns,
             Name = name,
+            Uid = uid,
             Resources = Resources(flavor.Spec, image?.Spec, bootFromVolume),
             FlavorName = flavor.Metadata.Name ?? string.Empty,
             ImageKey = image is null ? null : $"{image.Metadata.Namespace ?? ns}/{image.Metadata.Name}",
@@ -58,6 +60,29 @@ public static class ScheduleRequestFactory
         }
 
         return request;
+    }
+
+    /// <summary>
+    /// The request to resize a placed server to <paramref name="newFlavor"/> (nova's resize): as
+    /// <see cref="Create"/>, sized by the new flavor (checked against the image's minimums too), with
+    /// <see cref="ScheduleRequest.ResizeSourceNode"/> set to the server's status.node, so the scheduler
+    /// claims beside the current claim. Throws <see cref="InvalidOperationException"/> when the server
+    /// is not placed or a resize is already open (status.resize).
+    /// </summary>
+    public static ScheduleRequest ForResize(Server server, Flavor newFlavor, Image? image, ServerGroup? group, Func<string, string?> nodeOfServer)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        if (server.Status is not { Node: { Length: > 0 } node } status)
+        {
+            throw new InvalidOperationException($"server {server.Metadata.Namespace}/{server.Metadata.Name} has no status.node: only a placed server can be resized");
+        }
+
+        if (status.Resize is not null)
+        {
+            throw new InvalidOperationException($"server {server.Metadata.Namespace}/{server.Metadata.Name} has a resize waiting to be confirmed or reverted (status.resize from {status.Resize.SourceNode})");
+        }
+
+        return Create(server, newFlavor, image, group, nodeOfServer) with { ResizeSourceNode = node, TriedNodes = new HashSet<string>(StringComparer.Ordinal) };
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ internal static class ApiObjects
 
     public static Server Server(string name, string ns = "demo", string? node = null, Flavor? flavor = null, ServerPhase? phase = ServerPhase.Active)
     {
-        var server = new Server { Metadata = new() { Name = name, Namespace = ns } };
+        var server = new Server { Metadata = new() { Name = name, Namespace = ns, Uid = RequestBuilder.UidOf(ns, name) } };
         server.Spec.ImageRef = new NamespacedObjectReference { Name = "cirros" };
         server.Spec.FlavorRef = new LocalObjectReference { Name = flavor?.Metadata.Name ?? "m1.small" };
         if (node is not null)

@@ -12,9 +12,16 @@ public sealed class RequestBuilder
     private readonly Dictionary<string, string> _extraSpecs = [];
 
     private RequestBuilder(string ns, string name) =>
-        _request = new ScheduleRequest { Namespace = ns, Name = name, Resources = new ResourceAmounts(1, 512, 0), FlavorName = "m1.test" };
+        _request = new ScheduleRequest { Namespace = ns, Name = name, Uid = UidOf(ns, name), Resources = new ResourceAmounts(1, 512, 0), FlavorName = "m1.test" };
 
     public static RequestBuilder Request(string name = "vm1", string ns = "demo") => new(ns, name);
+
+    /// <summary>The uid the builders give a server: one per namespace and name.</summary>
+    public static string UidOf(string ns, string name) => $"uid-{ns}-{name}";
+
+    public RequestBuilder WithUid(string uid) => With(r => r with { Uid = uid });
+
+    public RequestBuilder ResizingFrom(string node) => With(r => r with { ResizeSourceNode = node });
 
     public RequestBuilder WithResources(int vcpus, long memoryMb, long diskMb = 0) => With(r => r with { Resources = new ResourceAmounts(vcpus, memoryMb, diskMb) });
 
