@@ -35,11 +35,14 @@ public sealed class FilterScheduler
 
     /// <summary>A scheduler with the configured filters and weighers; <paramref name="random"/> seeds the subset choice.</summary>
     public FilterScheduler(SchedulerOptions options, Random? random = null)
-        : this(options, FilterRegistry.CreateEnabled(options), WeigherRegistry.CreateEnabled(options), random)
+        : this(options, FilterRegistry.CreateEnabled(options), WeigherRegistry.CreateAll(options), random)
     {
     }
 
-    /// <summary>A scheduler with explicit filters and weighers (tests, custom pipelines).</summary>
+    /// <summary>
+    /// A scheduler with explicit filters and weighers (tests, custom pipelines). A weigher whose
+    /// multiplier is 0 runs only over tables where an aggregate label gives some host another one.
+    /// </summary>
     public FilterScheduler(SchedulerOptions options, IEnumerable<IHostFilter> filters, IEnumerable<IHostWeigher> weighers, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -47,7 +50,7 @@ public sealed class FilterScheduler
         ArgumentNullException.ThrowIfNull(weighers);
         options.Validate();
         _filters = [.. filters];
-        _weighers = [.. weighers.Where(w => w.Multiplier != 0)];
+        _weighers = [.. weighers];
         _random = random ?? new Random();
         _subsetSize = Math.Max(1, options.HostSubsetSize);
         _reportedTopHosts = Math.Max(1, options.ReportedTopHosts);
@@ -100,7 +103,7 @@ public sealed class FilterScheduler
     private ScheduleResult Run(HostTable table, ScheduleRequest request, HostInventory? inventory)
     {
         var total = table.Count;
-        var weighers = PrepareWeighers(request, out var weigherCount);
+        var weighers = PrepareWeighers(table, request, out var weigherCount);
         var survivors = ArrayPool<int>.Shared.Rent(Math.Max(total, 1));
         var scratch = ArrayPool<int>.Shared.Rent(Math.Max(total, 1));
         double[]? raw = null;
@@ -156,13 +159,13 @@ public sealed class FilterScheduler
         }
     }
 
-    private IHostWeigher?[] PrepareWeighers(ScheduleRequest request, out int weigherCount)
+    private IHostWeigher?[] PrepareWeighers(HostTable table, ScheduleRequest request, out int weigherCount)
     {
         var weighers = _weigherScratch is { } scratch && scratch.Length >= _weighers.Length ? scratch : _weigherScratch = new IHostWeigher?[_weighers.Length];
         weigherCount = 0;
         foreach (var weigher in _weighers)
         {
-            if (weigher.AppliesTo(request))
+            if ((weigher.Multiplier != 0 || (weigher.MultiplierKey is { } key && !table.MultiplierOverrides(key).IsEmpty)) && weigher.AppliesTo(request))
             {
                 weighers[weigherCount++] = weigher;
             }
@@ -254,7 +257,7 @@ public sealed class FilterScheduler
         var weights = ArrayPool<double>.Shared.Rent(count);
         try
         {
-            Normalise(count, weighers, weigherCount, raw, count, weights);
+            Normalise(table, survivors, count, weighers, weigherCount, raw, weights);
 
             // Keep the best K in order, stable: among equal weights the earlier host wins, as
             // Python's stable sort does in nova.
@@ -345,13 +348,16 @@ public sealed class FilterScheduler
         }
     }
 
-    /// <summary>nova/weights.py: each weigher's raw values to 0..1 by min/max (all equal gives 0), times its multiplier, summed.</summary>
-    private static void Normalise(int count, IHostWeigher?[] weighers, int weigherCount, double[] raw, int stride, double[] weights)
+    /// <summary>
+    /// nova/weights.py: each weigher's raw values to 0..1 by min/max (all equal gives 0), times the
+    /// weigher's multiplier for the host (its aggregate label's, else the configured one), summed.
+    /// </summary>
+    private static void Normalise(HostTable table, int[] survivors, int count, IHostWeigher?[] weighers, int weigherCount, double[] raw, double[] weights)
     {
         Array.Clear(weights, 0, count);
         for (var w = 0; w < weigherCount; w++)
         {
-            var values = raw.AsSpan(w * stride, count);
+            var values = raw.AsSpan(w * count, count);
             var min = double.PositiveInfinity;
             var max = double.NegativeInfinity;
             foreach (var value in values)
@@ -365,10 +371,25 @@ public sealed class FilterScheduler
                 continue;
             }
 
-            var scale = weighers[w]!.Multiplier / (max - min);
+            var weigher = weighers[w]!;
+            var overrides = weigher.MultiplierKey is { } key ? table.MultiplierOverrides(key) : default;
+            if (overrides.IsEmpty)
+            {
+                var scale = weigher.Multiplier / (max - min);
+                for (var i = 0; i < count; i++)
+                {
+                    weights[i] += (values[i] - min) * scale;
+                }
+
+                continue;
+            }
+
+            var range = max - min;
+            var configured = weigher.Multiplier;
             for (var i = 0; i < count; i++)
             {
-                weights[i] += (values[i] - min) * scale;
+                var multiplier = overrides[survivors[i]];
+                weights[i] += (values[i] - min) / range * (double.IsNaN(multiplier) ? configured : multiplier);
             }
         }
     }

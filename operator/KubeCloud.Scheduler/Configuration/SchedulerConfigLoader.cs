@@ -19,6 +19,15 @@ namespace KubeCloud.Scheduler.Configuration;
 /// </code>
 /// Settings left out keep nova's defaults. Unknown settings and unknown filter names are refused
 /// with a <see cref="SchedulerConfigException"/> that names them.
+/// <para>
+/// The weigher multipliers here are the defaults; as nova reads <c>ram_weight_multiplier</c> and the
+/// others from host aggregate metadata, a node (Hypervisor) label overrides one for that host:
+/// <c>kubecloud.io/ram-weight-multiplier: "neg1.0"</c> (-1.0; a label value cannot start with '-'),
+/// <c>kubecloud.io/cpu-weight-multiplier</c>, <c>disk-</c>, <c>io-ops-</c>, <c>num-instances-</c>,
+/// <c>soft-affinity-</c>, <c>soft-anti-affinity-weight-multiplier</c>; with one label per aggregate
+/// (<c>kubecloud.io/ram-weight-multiplier.gpu-pool</c>) the smallest value wins. See
+/// <see cref="Hosts.WeightMultiplierLabels"/> and the scheduler README.
+/// </para>
 /// </summary>
 public static class SchedulerConfigLoader
 {

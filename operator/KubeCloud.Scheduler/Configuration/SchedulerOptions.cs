@@ -35,6 +35,11 @@ public sealed record SchedulerOptions
     /// <summary>Pick at random among this many best hosts (nova: host_subset_size, default 1).</summary>
     public int HostSubsetSize { get; init; } = 1;
 
+    /// <summary>
+    /// RAMWeigher's multiplier (nova: ram_weight_multiplier 1.0). This and the other weigher
+    /// multipliers are defaults a host's aggregate label overrides, e.g. kubecloud.io/ram-weight-multiplier
+    /// (<see cref="Hosts.WeightMultiplierLabels"/>).
+    /// </summary>
     public double RamWeightMultiplier { get; init; } = 1.0;
 
     public double CpuWeightMultiplier { get; init; } = 1.0;

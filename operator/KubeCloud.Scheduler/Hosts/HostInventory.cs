@@ -19,6 +19,7 @@ public sealed class HostInventory
     private readonly Lock _lock = new();
     private volatile HostTable _table = HostTable.Create([]);
     private int[] _reportedIoOps = [];
+    private IReadOnlyList<string> _warnings = [];
 
     public HostInventory(SchedulerOptions options, AllocationLedger ledger, TimeProvider? time = null)
     {
@@ -34,6 +35,13 @@ public sealed class HostInventory
 
     /// <summary>The current host states. The list is a snapshot of slots that later claims replace.</summary>
     public IReadOnlyList<HostState> Hosts => _table.States;
+
+    /// <summary>
+    /// What was wrong with the hosts' labels at the last refresh (for example a weigher multiplier
+    /// label that is not a number, which is then ignored as nova ignores it), one sentence each naming
+    /// the host and label: the operator logs them and records them as events on the Hypervisors.
+    /// </summary>
+    public IReadOnlyList<string> Warnings => _warnings;
 
     /// <summary>The current hosts in columns, as the scheduler reads them.</summary>
     public HostTable Table => _table;
@@ -114,8 +122,10 @@ public sealed class HostInventory
     private void Publish(List<HostState> hosts, List<int> reported)
     {
         var table = HostTable.Create(hosts);
+        var warnings = hosts.SelectMany(h => h.Warnings).ToArray();
         lock (_lock)
         {
+            _warnings = warnings;
             _reportedIoOps = [.. reported];
             _table = table;
         }

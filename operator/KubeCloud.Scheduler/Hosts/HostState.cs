@@ -17,6 +17,7 @@ public sealed record HostState
 {
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
     private static readonly IReadOnlySet<string> NoFeatures = new HashSet<string>();
+    private static readonly IReadOnlyDictionary<string, double> NoMultipliers = new Dictionary<string, double>();
 
     /// <summary>The host (node and Hypervisor) name.</summary>
     public required string Name { get; init; }
@@ -26,6 +27,16 @@ public sealed record HostState
 
     /// <summary>The node's labels, which stand for host aggregate metadata.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = NoLabels;
+
+    /// <summary>
+    /// Weigher multipliers the host's aggregate labels set, by nova's key (<c>ram_weight_multiplier</c>),
+    /// the smallest where several aggregates set one (<see cref="WeightMultiplierLabels"/>); weighers
+    /// without an entry use the configured multiplier.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> WeightMultipliers { get; init; } = NoMultipliers;
+
+    /// <summary>What was wrong with the host's labels (a multiplier that is not a number), for logs and events.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>kvm or qemu, when the node daemon has reported it.</summary>
     public HypervisorType? HypervisorType { get; init; }

@@ -33,6 +33,8 @@ public static class HostStateFactory
         var labels = hypervisor.Metadata.Labels ?? new Dictionary<string, string>();
         var capacity = status?.Capacity;
         var cpu = status?.Cpu;
+        var warnings = new List<string>();
+        var multipliers = WeightMultiplierLabels.Read(name, labels, warnings);
 
         return new HostState
         {
@@ -60,6 +62,8 @@ public static class HostStateFactory
             DisabledReason = spec.DisabledReason,
             Ready = IsReady(status, now, options.ServiceDownTimeSeconds),
             TenantAllowList = TenantAllowList(labels),
+            WeightMultipliers = multipliers,
+            Warnings = warnings,
             Isolated = options.IsolatedHosts.Contains(name, StringComparer.Ordinal),
             UsedVcpus = usage.Vcpus,
             UsedMemoryMb = usage.MemoryMb,

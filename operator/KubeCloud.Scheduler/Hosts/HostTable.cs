@@ -63,6 +63,7 @@ public sealed class HostTable
     private readonly int[] _numIoOps;
     private readonly ConcurrentDictionary<string, ValueColumn> _labelColumns = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ValueColumn> _attributeColumns = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, double[]> _multiplierColumns = new(StringComparer.Ordinal);
 
     private HostTable(HostState[] states)
     {
@@ -289,6 +290,35 @@ public sealed class HostTable
         }
 
         return _attributeColumns.GetOrAdd(attribute.Name, static (_, arg) => ValueColumn.Build(arg.States, arg.Attribute), (States: _states, Attribute: attribute));
+    }
+
+    /// <summary>
+    /// The per-host weigher multipliers that aggregate labels set for nova's <paramref name="key"/>
+    /// (<see cref="HostState.WeightMultipliers"/>): NaN where a host has none. Empty when no host has
+    /// one, which is the common case and lets the pipeline scale the weigher's weights at once.
+    /// </summary>
+    public ReadOnlySpan<double> MultiplierOverrides(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _multiplierColumns.GetOrAdd(key, static (k, states) =>
+        {
+            double[]? column = null;
+            for (var i = 0; i < states.Length; i++)
+            {
+                if (states[i].WeightMultipliers.TryGetValue(k, out var value))
+                {
+                    if (column is null)
+                    {
+                        column = new double[states.Length];
+                        Array.Fill(column, double.NaN);
+                    }
+
+                    column[i] = value;
+                }
+            }
+
+            return column ?? [];
+        }, _states);
     }
 
     /// <summary>Sets a host's new state; only its usage may differ from the old one (a claim consumed it).</summary>

@@ -10,6 +10,8 @@ public sealed class CPUWeigher(double multiplier) : IHostWeigher
 
     public string Name => WeigherName;
 
+    public string MultiplierKey => "cpu_weight_multiplier";
+
     public double Multiplier => multiplier;
 
     public double Weigh(HostState host, ScheduleRequest request) => host.FreeVcpus;

@@ -10,6 +10,8 @@ public sealed class DiskWeigher(double multiplier) : IHostWeigher
 
     public string Name => WeigherName;
 
+    public string MultiplierKey => "disk_weight_multiplier";
+
     public double Multiplier => multiplier;
 
     public double Weigh(HostState host, ScheduleRequest request) => host.FreeDiskMb;

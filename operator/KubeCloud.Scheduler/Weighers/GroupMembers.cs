@@ -7,7 +7,7 @@ namespace KubeCloud.Scheduler.Weighers;
 /// <summary>The soft group weighers' batch form: members per host, looked up once per member node, not once per host.</summary>
 internal static class GroupMembers
 {
-    public static void Weigh(HostTable hosts, ReadOnlySpan<int> indexes, Span<double> raw, ScheduleRequest request, ServerGroupPolicy policy)
+    public static void Weigh(HostTable hosts, ReadOnlySpan<int> indexes, Span<double> raw, ScheduleRequest request, ServerGroupPolicy policy, int sign)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         raw[..indexes.Length].Clear();
@@ -20,7 +20,7 @@ internal static class GroupMembers
         {
             for (var k = 0; k < indexes.Length; k++)
             {
-                raw[k] = request.GroupMembersPerNode.GetValueOrDefault(hosts[indexes[k]].Name);
+                raw[k] = sign * request.GroupMembersPerNode.GetValueOrDefault(hosts[indexes[k]].Name);
             }
 
             return;
@@ -32,7 +32,7 @@ internal static class GroupMembers
             var at = indexes.BinarySearch(hosts.IndexOf(node));
             if (at >= 0)
             {
-                raw[at] = members;
+                raw[at] = sign * members;
             }
         }
     }

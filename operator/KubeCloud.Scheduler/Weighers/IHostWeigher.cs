@@ -18,6 +18,20 @@ public interface IHostWeigher
     /// </summary>
     double Multiplier { get; }
 
+    /// <summary>
+    /// nova's aggregate metadata key that overrides <see cref="Multiplier"/> per host (for example
+    /// <c>ram_weight_multiplier</c>, read from the label <c>kubecloud.io/ram-weight-multiplier</c>), or
+    /// null when the weigher has none.
+    /// </summary>
+    string? MultiplierKey => null;
+
+    /// <summary>nova's weight_multiplier(host_state): the host's aggregate value, else <see cref="Multiplier"/>.</summary>
+    double MultiplierFor(HostState host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return MultiplierKey is { } key && host.WeightMultipliers.TryGetValue(key, out var value) ? value : Multiplier;
+    }
+
     /// <summary>Once per request: false when every host would weigh the same, so the pipeline skips it.</summary>
     bool AppliesTo(ScheduleRequest request) => true;
 

@@ -10,6 +10,8 @@ public sealed class IoOpsWeigher(double multiplier) : IHostWeigher
 
     public string Name => WeigherName;
 
+    public string MultiplierKey => "io_ops_weight_multiplier";
+
     public double Multiplier => multiplier;
 
     public double Weigh(HostState host, ScheduleRequest request) => host.NumIoOps;

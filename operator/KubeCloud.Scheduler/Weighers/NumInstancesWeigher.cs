@@ -10,6 +10,8 @@ public sealed class NumInstancesWeigher(double multiplier) : IHostWeigher
 
     public string Name => WeigherName;
 
+    public string MultiplierKey => "num_instances_weight_multiplier";
+
     public double Multiplier => multiplier;
 
     public double Weigh(HostState host, ScheduleRequest request) => host.NumInstances;

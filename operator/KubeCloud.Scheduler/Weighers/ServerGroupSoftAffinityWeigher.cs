@@ -11,6 +11,8 @@ public sealed class ServerGroupSoftAffinityWeigher(double multiplier) : IHostWei
 
     public string Name => WeigherName;
 
+    public string MultiplierKey => "soft_affinity_weight_multiplier";
+
     public double Multiplier => multiplier;
 
     public bool AppliesTo(ScheduleRequest request) =>
@@ -20,5 +22,5 @@ public sealed class ServerGroupSoftAffinityWeigher(double multiplier) : IHostWei
         request.GroupPolicy == ServerGroupPolicy.SoftAffinity ? request.GroupMembersPerNode.GetValueOrDefault(host.Name) : 0;
 
     public void WeighHosts(HostTable hosts, ReadOnlySpan<int> indexes, Span<double> raw, ScheduleRequest request) =>
-        GroupMembers.Weigh(hosts, indexes, raw, request, ServerGroupPolicy.SoftAffinity);
+        GroupMembers.Weigh(hosts, indexes, raw, request, ServerGroupPolicy.SoftAffinity, sign: 1);
 }

@@ -21,7 +21,10 @@ public static class WeigherRegistry
         ];
     }
 
-    /// <summary>The weighers that count: those with a multiplier other than 0.</summary>
+    /// <summary>
+    /// The weighers with a configured multiplier other than 0. (The scheduler itself keeps every
+    /// weigher, since an aggregate label can give a weigher configured at 0 a multiplier on some hosts.)
+    /// </summary>
     public static IHostWeigher[] CreateEnabled(SchedulerOptions options) =>
         [.. CreateAll(options).Where(w => w.Multiplier != 0)];
 }

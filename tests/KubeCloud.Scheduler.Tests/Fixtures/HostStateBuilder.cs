@@ -49,7 +49,18 @@ public sealed class HostStateBuilder
     public HostStateBuilder NotReady() => With(s => s with { Ready = false });
 
     public HostStateBuilder WithLabel(string key, string value) =>
-        With(s => s with { Labels = new Dictionary<string, string>(s.Labels) { [key] = value }, TenantAllowList = HostStateFactory.TenantAllowList(new Dictionary<string, string>(s.Labels) { [key] = value }) });
+        With(s =>
+        {
+            var labels = new Dictionary<string, string>(s.Labels) { [key] = value };
+            var warnings = new List<string>();
+            return s with
+            {
+                Labels = labels,
+                TenantAllowList = HostStateFactory.TenantAllowList(labels),
+                WeightMultipliers = WeightMultiplierLabels.Read(s.Name, labels, warnings),
+                Warnings = warnings,
+            };
+        });
 
     public HostStateBuilder WithCpu(string? model = null, string? vendor = null, CpuArchitecture? architecture = CpuArchitecture.X8664, params string[] features) =>
         With(s => s with { CpuModel = model, CpuVendor = vendor, CpuArchitecture = architecture, CpuFeatures = new HashSet<string>(features) });

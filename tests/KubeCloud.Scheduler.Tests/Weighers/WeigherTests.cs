@@ -27,7 +27,7 @@ public sealed class WeigherTests
         new WeigherCase("IoOpsWeigher: io ops", new IoOpsWeigher(-1), Host().WithIoOps(3), Request(), 3),
         new WeigherCase("soft affinity: members on host", new ServerGroupSoftAffinityWeigher(1), Host("h1"), Request().InGroup(ServerGroupPolicy.SoftAffinity, new() { ["h1"] = 2 }), 2),
         new WeigherCase("soft affinity: other policy weighs 0", new ServerGroupSoftAffinityWeigher(1), Host("h1"), Request().InGroup(ServerGroupPolicy.SoftAntiAffinity, new() { ["h1"] = 2 }), 0),
-        new WeigherCase("soft anti-affinity: members on host", new ServerGroupSoftAntiAffinityWeigher(1), Host("h1"), Request().InGroup(ServerGroupPolicy.SoftAntiAffinity, new() { ["h1"] = 3 }), 3),
+        new WeigherCase("soft anti-affinity: minus the members on host", new ServerGroupSoftAntiAffinityWeigher(1), Host("h1"), Request().InGroup(ServerGroupPolicy.SoftAntiAffinity, new() { ["h1"] = 3 }), -3),
         new WeigherCase("soft anti-affinity: no group", new ServerGroupSoftAntiAffinityWeigher(1), Host("h1"), Request(), 0),
     };
 
@@ -42,8 +42,8 @@ public sealed class WeigherTests
     }
 
     [Fact]
-    public void Soft_anti_affinity_negates_its_multiplier_as_nova_does() =>
-        Assert.Equal(-2.0, new ServerGroupSoftAntiAffinityWeigher(2.0).Multiplier);
+    public void Soft_anti_affinity_negates_its_raw_weight_not_its_multiplier_as_nova_does() =>
+        Assert.Equal(2.0, new ServerGroupSoftAntiAffinityWeigher(2.0).Multiplier);
 
     [Theory]
     [InlineData("spread: most free RAM wins", 1.0, "big")]
