@@ -25,6 +25,16 @@ public sealed class BatchAgreementTests
 
     private static readonly string[] Nodes = [.. Enumerable.Range(0, 12).Select(i => $"h{i}")];
 
+    /// <summary>Aggregate multiplier labels: none mostly, one or several aggregates, bad values.</summary>
+    private static readonly Gen<(string Label, string Value)[]> MultiplierLabelGen = Gen.Elements<(string, string)[]>(
+        [], [], [],
+        [("kubecloud.io/ram-weight-multiplier", "neg1.0")],
+        [("kubecloud.io/ram-weight-multiplier", "2"), ("kubecloud.io/ram-weight-multiplier.b", "0.5")],
+        [("kubecloud.io/cpu-weight-multiplier", "abc"), ("kubecloud.io/disk-weight-multiplier", "0.25")],
+        [("kubecloud.io/num-instances-weight-multiplier", "3"), ("kubecloud.io/io-ops-weight-multiplier", "0")],
+        [("kubecloud.io/soft-anti-affinity-weight-multiplier", "4"), ("kubecloud.io/soft-affinity-weight-multiplier", "neg2")],
+        [("kubecloud.io/ram-weight-multiplier", "1.5"), ("kubecloud.io/ram-weight-multiplier.x", "1e9")]);
+
     private static readonly Gen<HostState> HostGen =
         from vcpus in Gen.Choose(1, 64)
         from usedVcpus in Gen.Choose(0, 80)
@@ -50,9 +60,10 @@ public sealed class BatchAgreementTests
         from maxInstances in Gen.Choose(1, 10)
         from ioOps in Gen.Choose(0, 8)
         from maxIoOps in Gen.Choose(1, 8)
+        from multipliers in MultiplierLabelGen
         select MakeHost(
             (vcpus, usedVcpus, cpuRatio), (memoryGb, usedMemoryGb, reservedMb, ramRatio), (diskGb, usedDiskGb), zone, health,
-            (ssd, tier, tenant), isolated, (architecture, hypervisor, features), (ip, ipv6), (instances, maxInstances, ioOps, maxIoOps));
+            (ssd, tier, tenant), isolated, (architecture, hypervisor, features), (ip, ipv6), (instances, maxInstances, ioOps, maxIoOps), multipliers);
 
     private static readonly Gen<string[]> NodeSet = Gen.Elements(Nodes).ArrayOf().Select(a => a.Distinct().ToArray());
 
@@ -132,6 +143,11 @@ public sealed class BatchAgreementTests
                 var raw = new double[indexes.Length];
                 weigher.WeighHosts(table, indexes, raw, request);
                 Assert.Equal(expected, raw);
+
+                // The table's multiplier column agrees with the weigher's per-host multiplier.
+                var overrides = table.MultiplierOverrides(weigher.MultiplierKey!).ToArray();
+                var batch = indexes.Select(i => overrides.Length == 0 || double.IsNaN(overrides[i]) ? weigher.Multiplier : overrides[i]);
+                Assert.Equal(indexes.Select(i => weigher.MultiplierFor(states[i])), batch);
             }
         }).Check(Runs);
     }
@@ -157,6 +173,50 @@ public sealed class BatchAgreementTests
             {
                 Assert.True(scheduler.PassesAll(result.Host!, request, out var failed), $"chose {result.HostName}, which {failed} refuses");
             }
+        }).Check(Runs);
+    }
+
+    [Fact]
+    public void The_pipelines_weights_are_novas_per_host_weights_with_aggregate_multipliers()
+    {
+        var options = SchedulerOptions.Default with
+        {
+            EnabledFilters = [.. FilterRegistry.Names],
+            NumInstancesWeightMultiplier = 0,
+            ReportedTopHosts = 1000,
+        };
+        var scheduler = new FilterScheduler(options);
+        var cases = Gen.Zip(Gen.NonEmptyListOf(HostGen), RequestGen).ToArbitrary();
+        Prop.ForAll(cases, input =>
+        {
+            var (hosts, request) = input;
+            var states = Name(hosts);
+            var result = scheduler.Select(states, request);
+            if (!result.Succeeded)
+            {
+                return;
+            }
+
+            // nova's weights.py host by host: normalise each weigher's raw values over the survivors, times weight_multiplier(host).
+            var survivors = states.Where(h => scheduler.PassesAll(h, request, out _)).ToArray();
+            var expected = survivors.ToDictionary(h => h.Name, _ => 0.0);
+            foreach (var weigher in WeigherRegistry.CreateAll(options).Where(w => w.AppliesTo(request)))
+            {
+                var raw = survivors.Select(h => weigher.Weigh(h, request)).ToArray();
+                var (min, max) = (raw.Min(), raw.Max());
+                for (var i = 0; i < survivors.Length && max > min; i++)
+                {
+                    expected[survivors[i].Name] += weigher.MultiplierFor(survivors[i]) * ((raw[i] - min) / (max - min));
+                }
+            }
+
+            Assert.Equal(survivors.Length, result.TopHosts.Count);
+            foreach (var (host, weight) in result.TopHosts)
+            {
+                Assert.True(Math.Abs(expected[host] - weight) < 1e-9, $"{host}: pipeline {weight}, per host {expected[host]}");
+            }
+
+            Assert.True(expected[result.HostName!] >= expected.Values.Max() - 1e-9, $"chose {result.HostName} ({expected[result.HostName!]}), best is {expected.Values.Max()}");
         }).Check(Runs);
     }
 
@@ -257,7 +317,8 @@ public sealed class BatchAgreementTests
         bool isolated,
         (CpuArchitecture? Architecture, HypervisorType? Hypervisor, string[] Features) cpuInfo,
         (int Number, bool V6) ip,
-        (int Instances, int MaxInstances, int IoOps, int MaxIoOps) load)
+        (int Instances, int MaxInstances, int IoOps, int MaxIoOps) load,
+        (string Label, string Value)[] multipliers)
     {
         var host = Host("h").InZone(zone)
             .WithVcpus(cpu.Total, used: cpu.Used, ratio: cpu.Ratio)
@@ -275,6 +336,11 @@ public sealed class BatchAgreementTests
         if (labels.Tier != "-")
         {
             host.WithLabel("tier", labels.Tier);
+        }
+
+        foreach (var (label, value) in multipliers)
+        {
+            host.WithLabel(label, value);
         }
 
         if (labels.Tenant != "-")
