@@ -102,9 +102,10 @@ public sealed class AllocationLedger
                 return new ClaimOutcome(ClaimStatus.InsufficientCapacity, host.Name, usage);
             }
 
-            var allocation = new Allocation(server.Uid, server.Key, host.Name, resources, InFlight: true);
+            var key = server.Key;
+            var allocation = new Allocation(server.Uid, key, host.Name, resources, InFlight: true);
             _claims[server.Uid] = new ServerClaims(allocation, null);
-            _uidByName[server.Key] = server.Uid;
+            _uidByName[key] = server.Uid;
             return new ClaimOutcome(ClaimStatus.Claimed, host.Name, Apply(allocation, instances: 1, sign: 1));
         }
     }
@@ -144,9 +145,8 @@ public sealed class AllocationLedger
             {
                 _usage[source.Host] = _usage[source.Host] with { InFlight = _usage[source.Host].InFlight - 1 };
             }
-            var allocation = new Allocation(server.Uid, server.Key, host.Name, resources, InFlight: true);
+            var allocation = new Allocation(server.Uid, source.ServerKey, host.Name, resources, InFlight: true);
             _claims[server.Uid] = new ServerClaims(allocation, source);
-            _uidByName[server.Key] = server.Uid;
             return new ClaimOutcome(ClaimStatus.Claimed, host.Name, Apply(allocation, instances: source.Host == host.Name ? 0 : 1, sign: 1));
         }
     }

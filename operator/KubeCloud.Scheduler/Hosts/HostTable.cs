@@ -120,6 +120,7 @@ public sealed class HostTable
         }
 
         HasDuplicateNames = _index.Count < n;
+        HasMultiplierLabels = states.Any(h => h.WeightMultipliers.Count > 0);
         _tenantLists = [.. distinctLists];
     }
 
@@ -131,6 +132,9 @@ public sealed class HostTable
 
     /// <summary>Some hosts share a name (only in hand-made lists): name lookups then go host by host.</summary>
     public bool HasDuplicateNames { get; }
+
+    /// <summary>Some host has an aggregate weigher multiplier label (else <see cref="MultiplierOverrides"/> is empty for every key).</summary>
+    public bool HasMultiplierLabels { get; }
 
     /// <summary>The state of the host at <paramref name="index"/>.</summary>
     public HostState this[int index] => _states[index];
@@ -300,6 +304,11 @@ public sealed class HostTable
     public ReadOnlySpan<double> MultiplierOverrides(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (!HasMultiplierLabels)
+        {
+            return [];
+        }
+
         return _multiplierColumns.GetOrAdd(key, static (k, states) =>
         {
             double[]? column = null;
