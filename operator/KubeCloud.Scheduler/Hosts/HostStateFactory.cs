@@ -34,7 +34,7 @@ public static class HostStateFactory
         var capacity = status?.Capacity;
         var cpu = status?.Cpu;
         var warnings = new List<string>();
-        var multipliers = WeightMultiplierLabels.Read(name, labels, warnings);
+        var multipliers = WeightMultiplierLabels.Read(name, labels.Concat(hypervisor.Metadata.Annotations ?? new Dictionary<string, string>()), warnings);
 
         return new HostState
         {

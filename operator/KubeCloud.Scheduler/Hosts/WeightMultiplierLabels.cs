@@ -11,9 +11,10 @@ namespace KubeCloud.Scheduler.Hosts;
 /// nova does, the smallest value wins. Hosts without the label use the scheduler configuration's value.
 /// </summary>
 /// <remarks>
-/// Values are decimal numbers (<c>2</c>, <c>0.5</c>). A Kubernetes label value must start with a letter
-/// or digit, so a negative number is written <c>neg1.0</c> for -1.0 (<c>-1.0</c> is read too, for labels
-/// that come from elsewhere). A value that is not such a number (or names no known multiplier) is
+/// Values are decimal numbers (<c>2</c>, <c>0.5</c>). The same keys are read from the Hypervisor's
+/// annotations, whose values Kubernetes does not restrict, so <c>-1.0</c> is written there as it is; a
+/// label value must start with a letter or digit, so in a label a negative number is written
+/// <c>neg1.0</c> for -1.0. Labels and annotations together are one set: the smallest value wins. A value that is not such a number (or names no known multiplier) is
 /// ignored with a warning; as in nova (validate_num_values raising ValueError), one bad value makes the
 /// host fall back to the configured multiplier for that weigher.
 /// </remarks>
@@ -45,7 +46,7 @@ public static partial class WeightMultiplierLabels
     /// The multipliers a host's labels set, by nova key (only the keys set); each problem is added to
     /// <paramref name="warnings"/> as a sentence naming the host, label and value.
     /// </summary>
-    public static IReadOnlyDictionary<string, double> Read(string host, IReadOnlyDictionary<string, string> labels, ICollection<string>? warnings)
+    public static IReadOnlyDictionary<string, double> Read(string host, IEnumerable<KeyValuePair<string, string>> labels, ICollection<string>? warnings)
     {
         ArgumentNullException.ThrowIfNull(labels);
         Dictionary<string, double>? values = null;

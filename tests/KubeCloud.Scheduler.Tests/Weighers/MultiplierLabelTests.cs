@@ -141,4 +141,21 @@ public sealed class MultiplierLabelTests
         Assert.Contains("host h2: label kubecloud.io/ram-weight-multiplier=\"-1,0\" is not a number", warning, StringComparison.Ordinal);
         Assert.Contains("using the configured ram_weight_multiplier", warning, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Hypervisor_annotations_take_negative_values_as_they_are_and_join_the_labels_smallest_wins()
+    {
+        var annotated = ApiObjects.Hypervisor("h1");
+        (annotated.Metadata.Annotations ??= [])[Ram] = "-1.0";
+        var both = ApiObjects.Hypervisor("h2");
+        both.Metadata.Labels![Ram + ".gpu-pool"] = "2";
+        (both.Metadata.Annotations ??= [])[Ram] = "0.5";
+        var inventory = new HostInventory(SchedulerOptions.Default, new AllocationLedger(), new ApiObjects.FixedTime(ApiObjects.Now));
+
+        inventory.Refresh([annotated, both]);
+
+        Assert.Equal(-1.0, ((IHostWeigher)new RAMWeigher(1.0)).MultiplierFor(inventory.Find("h1")!));
+        Assert.Equal(0.5, ((IHostWeigher)new RAMWeigher(1.0)).MultiplierFor(inventory.Find("h2")!));
+        Assert.Empty(inventory.Warnings);
+    }
 }
