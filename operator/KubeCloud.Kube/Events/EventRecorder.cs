@@ -15,7 +15,7 @@ namespace KubeCloud.Kube.Events;
 /// is queued before it returns (giving up on what is left after <see cref="FlushTimeout"/>, e.g. when the API server
 /// is unreachable).
 /// </summary>
-public sealed class EventRecorder : IEventRecorder, IAsyncDisposable
+public sealed class EventRecorder : IEventRecorder, IAsyncDisposable, IDisposable
 {
     public const int DefaultQueueCapacity = 1000;
 
@@ -100,6 +100,9 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable
 
         await flushed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Stops taking events without waiting: the queued ones are still written in the background.</summary>
+    public void Dispose() => _queue.Writer.TryComplete();
 
     /// <summary>Stops taking events and writes the queued ones.</summary>
     public async ValueTask DisposeAsync()
