@@ -107,6 +107,9 @@ public sealed class OperatorHostTests
         Assert.Contains("# TYPE controller_runtime_reconcile_total counter", metrics, StringComparison.Ordinal);
         Assert.Contains("leader_election_master_status{name=\"operator\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("workqueue_depth{name=\"server\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE rest_client_requests_total counter", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE rest_client_request_duration_seconds histogram", metrics, StringComparison.Ordinal);
+        Assert.Contains($"rest_client_requests_total{{code=\"200\",host=\"{cluster.Server.Endpoint.Authority}\",method=\"GET\"}}", metrics, StringComparison.Ordinal);
 
         await second.StopAsync();
         await first.DisposeAsync();

@@ -20,4 +20,11 @@ public sealed record InformerOptions
 
     /// <summary>Server-side timeout of each watch; the informer re-watches from its last version when it ends.</summary>
     public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// client-go's <c>resyncPeriod</c>: every period, once the cache has synced, each handler gets
+    /// <c>OnUpdate(obj, obj)</c> (the same instance twice) for every cached object, so a controller re-examines the
+    /// whole world even when nothing changed. Null or zero (the default) turns it off.
+    /// </summary>
+    public TimeSpan? ResyncPeriod { get; init; }
 }

@@ -46,6 +46,9 @@ public sealed class SharedInformer<T> : IInformer
     /// <summary>How many times the informer has listed (1 + relists after 410).</summary>
     public int ListCount { get; private set; }
 
+    /// <summary>How many resyncs (see <see cref="InformerOptions.ResyncPeriod"/>) it has delivered.</summary>
+    public int ResyncCount { get; private set; }
+
     /// <summary>How many watches it has opened.</summary>
     public int WatchCount { get; private set; }
 
@@ -87,6 +90,9 @@ public sealed class SharedInformer<T> : IInformer
         }
 
         var kind = ResourceInfo.Of<T>().Kind;
+        using var resync = _options.ResyncPeriod is { } period && period > TimeSpan.Zero
+            ? _time.CreateTimer(_ => Resync(), null, period, period)
+            : null;
         var needList = true;
         var backoff = _options.InitialBackoff;
         while (!cancellationToken.IsCancellationRequested)
@@ -232,6 +238,29 @@ public sealed class SharedInformer<T> : IInformer
             {
                 LastSyncResourceVersion = version;
             }
+        }
+    }
+
+    /// <summary>Delivers every cached object to every handler as an update to itself (nothing before the first sync).</summary>
+    private void Resync()
+    {
+        if (!HasSynced)
+        {
+            return;
+        }
+
+        lock (_dispatchGate)
+        {
+            var objects = _indexer.List();
+            foreach (var handler in _handlers)
+            {
+                foreach (var obj in objects)
+                {
+                    Notify(handler, h => h.OnUpdate(obj, obj));
+                }
+            }
+
+            ResyncCount++;
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -5,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using KubeCloud.Kube.Config;
 using KubeCloud.Kube.Models;
+using KubeCloud.Kube.Observability;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -17,12 +20,14 @@ namespace KubeCloud.Kube.Client;
 /// </summary>
 public sealed class KubeClient : IKubeClient, IDisposable
 {
+    private const string ErrorCode = "<error>";
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
     private readonly HttpClient _http;
     private readonly ICredentialProvider? _credentials;
     private readonly KubeClientOptions _options;
     private readonly TimeSpan _requestTimeout;
     private readonly ILogger _logger;
+    private readonly string _metricsHost;
 
     public KubeClient(KubeClientConfig config, KubeClientOptions? options = null)
         : this(config.CreateHandler(), config.Server, config.Credentials, options, config.RequestTimeout, config.Namespace)
@@ -48,6 +53,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
         _requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30);
         _logger = _options.Logger ?? NullLogger.Instance;
         DefaultNamespace = defaultNamespace;
+        _metricsHost = server.Authority;
     }
 
     public string DefaultNamespace { get; }
@@ -181,6 +187,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
             timeout?.CancelAfter(_requestTimeout);
             var token = timeout?.Token ?? cancellationToken;
             HttpResponseMessage response;
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 // HttpClient.DefaultRequestVersion does not apply to messages built by hand: ask for HTTP/2 here
@@ -203,10 +210,15 @@ public sealed class KubeClient : IKubeClient, IDisposable
 
                 response = await _http.SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
             }
+            catch (Exception) when (RecordAttempt(method, ErrorCode, started))
+            {
+                throw; // not reached: RecordAttempt returns false, so the clauses below decide.
+            }
             catch (HttpRequestException ex) when (attempt < retry.MaxAttempts && RetryPolicy.IsRetryableWithoutResponse(method) && !cancellationToken.IsCancellationRequested)
             {
                 var delay = retry.DelayFor(attempt, null);
                 _logger.LogDebug(ex, "{Method} {Path} failed without a response; retry {Attempt} in {Delay}", method, path, attempt, delay);
+                RecordRetry(method, ErrorCode);
                 await Task.Delay(delay, _options.Time, cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -215,6 +227,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
                 throw new TimeoutException($"{method} {path} took longer than {_requestTimeout}.", ex);
             }
 
+            var code = StatusCodeText((int)response.StatusCode);
+            RecordAttempt(method, code, started);
             if (response.IsSuccessStatusCode)
             {
                 return response;
@@ -237,6 +251,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
                 {
                     var delay = retry.DelayFor(attempt, retryAfter);
                     _logger.LogDebug("{Method} {Path} answered {Code}; retry {Attempt} in {Delay}", method, path, (int)response.StatusCode, attempt, delay);
+                    RecordRetry(method, code);
                     await Task.Delay(delay, _options.Time, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -245,6 +260,27 @@ public sealed class KubeClient : IKubeClient, IDisposable
             }
         }
     }
+
+    /// <summary>Counts one attempt in client-go's rest_client metrics; returns false (so it can run as an exception filter).</summary>
+    private bool RecordAttempt(HttpMethod method, string code, long started)
+    {
+        var verb = method.Method;
+        RuntimeMetrics.RestClientRequests.Add(1, new TagList { { "code", code }, { "method", verb }, { "host", _metricsHost } });
+        RuntimeMetrics.RestClientRequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList { { "verb", verb }, { "host", _metricsHost } });
+        return false;
+    }
+
+    private void RecordRetry(HttpMethod method, string code) =>
+        RuntimeMetrics.RestClientRetries.Add(1, new TagList { { "code", code }, { "verb", method.Method }, { "host", _metricsHost } });
+
+    private static string StatusCodeText(int code) => code switch
+    {
+        200 => "200",
+        201 => "201",
+        404 => "404",
+        409 => "409",
+        _ => code.ToString(CultureInfo.InvariantCulture),
+    };
 
     private static async Task<V1Status?> ReadStatusAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -23,7 +23,16 @@ public sealed class KubeClientConfig
     /// <summary>A client certificate with its private key.</summary>
     public X509Certificate2? ClientCertificate { get; init; }
 
+    /// <summary>
+    /// A client certificate that can change (an exec plugin's): presented at each TLS handshake instead of
+    /// <see cref="ClientCertificate"/> when it has one; the handler's connections are closed when it rotates.
+    /// </summary>
+    public IClientCertificateSource? ClientCertificateSource { get; init; }
+
     public ICredentialProvider? Credentials { get; init; }
+
+    /// <summary>The cluster's <c>proxy-url</c> (http:// or https://, CONNECT for https servers); null uses the environment's proxy settings.</summary>
+    public Uri? ProxyUrl { get; init; }
 
     /// <summary>The namespace of the context (or of the pod's service account), for callers that want a default.</summary>
     public string Namespace { get; init; } = "default";
@@ -62,6 +71,20 @@ public sealed class KubeClientConfig
         if (ClientCertificate is not null)
         {
             ssl.ClientCertificates = [ClientCertificate];
+        }
+
+        if (ClientCertificateSource is { } source)
+        {
+            var rotation = new ConnectionRotation();
+            handler.ConnectCallback = rotation.ConnectAsync;
+            source.Rotated += (_, _) => rotation.CloseAll();
+            ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => source.Current ?? ClientCertificate!;
+        }
+
+        if (ProxyUrl is not null)
+        {
+            handler.Proxy = new ClusterProxy(ProxyUrl);
+            handler.UseProxy = true;
         }
 
         if (TlsServerName is not null)

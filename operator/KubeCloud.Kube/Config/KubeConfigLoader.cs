@@ -109,23 +109,35 @@ public static class KubeConfigLoader
             throw new InvalidOperationException($"Cluster '{ctx.Cluster}' has no server.");
         }
 
+        var proxy = string.IsNullOrEmpty(cluster.ProxyUrl) ? null : ClusterProxy.Parse(cluster.ProxyUrl, ctx.Cluster ?? "");
+        var caPem = Pem(cluster.CertificateAuthorityData, cluster.CertificateAuthority);
+        var credentials = CredentialsOf(user, time, new ExecClusterInfo
+        {
+            Server = cluster.Server,
+            TlsServerName = cluster.TlsServerName,
+            InsecureSkipTlsVerify = cluster.InsecureSkipTlsVerify,
+            CertificateAuthorityData = caPem is null ? null : Encoding.UTF8.GetBytes(caPem),
+            ProxyUrl = cluster.ProxyUrl,
+        });
         return new KubeClientConfig
         {
             Server = new Uri(cluster.Server),
             Namespace = string.IsNullOrEmpty(ctx.Namespace) ? "default" : ctx.Namespace,
             InsecureSkipTlsVerify = cluster.InsecureSkipTlsVerify,
             TlsServerName = cluster.TlsServerName,
-            CertificateAuthorities = Pem(cluster.CertificateAuthorityData, cluster.CertificateAuthority) is { } caPem ? LoadCertificates(caPem) : null,
+            CertificateAuthorities = caPem is null ? null : LoadCertificates(caPem),
             ClientCertificate = LoadClientCertificate(user),
-            Credentials = CredentialsOf(user, time),
+            ClientCertificateSource = credentials as IClientCertificateSource,
+            Credentials = credentials,
+            ProxyUrl = proxy,
         };
     }
 
-    private static ICredentialProvider? CredentialsOf(UserConfig user, TimeProvider? time)
+    private static ICredentialProvider? CredentialsOf(UserConfig user, TimeProvider? time, ExecClusterInfo cluster)
     {
         if (user.Exec is { } exec)
         {
-            return new ExecCredentialProvider(exec, time: time);
+            return new ExecCredentialProvider(exec, time: time, cluster: cluster);
         }
 
         if (!string.IsNullOrEmpty(user.Token))
@@ -155,9 +167,7 @@ public static class KubeConfigLoader
             throw new InvalidOperationException("The kubeconfig user has a client certificate but no client key.");
         }
 
-        using var ephemeral = X509Certificate2.CreateFromPem(certPem, keyPem);
-        // Round-trip through PKCS#12 so that the key is usable by SslStream on every platform.
-        return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
+        return ClientCertificates.FromPem(certPem, keyPem);
     }
 
     private static X509Certificate2Collection LoadCertificates(string pem)

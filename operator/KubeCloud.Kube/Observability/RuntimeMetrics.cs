@@ -17,7 +17,23 @@ public static class RuntimeMetrics
     private static readonly double[] QueueBuckets =
         [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1, 10, 100, 1000];
 
+    private static readonly double[] RestClientBuckets =
+        [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
+
     public static Meter Meter { get; } = new(MeterName, "0.1");
+
+    /// <summary>client-go's <c>rest_client_requests_total{code,method,host}</c>: one per attempt; code <c>&lt;error&gt;</c> without a response.</summary>
+    public static Counter<long> RestClientRequests { get; } = Meter.CreateCounter<long>(
+        "rest_client_requests_total", description: "Number of HTTP requests, partitioned by status code, method, and host.");
+
+    /// <summary>client-go's <c>rest_client_request_duration_seconds{verb,host}</c>: per attempt, until the body is read (a watch: its headers).</summary>
+    public static Histogram<double> RestClientRequestDuration { get; } = Meter.CreateHistogram(
+        "rest_client_request_duration_seconds", unit: "s", description: "Request latency in seconds. Broken down by verb, and host.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RestClientBuckets });
+
+    /// <summary>client-go's <c>rest_client_request_retries_total{code,verb,host}</c>: one per attempt that is sent again.</summary>
+    public static Counter<long> RestClientRetries { get; } = Meter.CreateCounter<long>(
+        "rest_client_request_retries_total", description: "Number of request retries, partitioned by status code, verb, and host.");
 
     public static Counter<long> ReconcileTotal { get; } = Meter.CreateCounter<long>(
         "controller_runtime_reconcile_total", description: "Total number of reconciliations per controller and result.");

@@ -1,0 +1,48 @@
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Kube.Cache;
+using KubeCloud.Kube.Client;
+using KubeCloud.Kube.Config;
+
+namespace KubeCloud.Kube.IntegrationTests.LocalCluster;
+
+/// <summary>A kubeconfig <c>proxy-url</c>: the client reaches the local API server through an HTTP CONNECT proxy.</summary>
+public sealed class ProxyTests
+{
+    [Fact]
+    public async Task Requests_and_watches_go_through_the_proxy_url_of_the_kubeconfig()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        await using var proxy = new ConnectProxy();
+        var file = KubeConfigLoader.LoadMerged([cluster.Server.KubeconfigPath]);
+        foreach (var named in file.Clusters!)
+        {
+            named.Cluster.ProxyUrl = proxy.Url.ToString();
+        }
+
+        var config = KubeConfigLoader.Resolve(file);
+        Assert.Equal(proxy.Url, config.ProxyUrl);
+        using var client = new KubeClient(config);
+
+        var created = await client.CreateAsync(TestCluster.NewServer("default", "via-proxy"));
+        Assert.Equal("via-proxy", (await client.GetAsync<Server>("via-proxy", "default")).Metadata.Name);
+        var informer = new SharedInformer<Server>(client);
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+        await informer.WaitForCacheSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        await client.CreateAsync(TestCluster.NewServer("default", "watched"));
+        await TestCluster.EventuallyAsync(() => informer.Store.Get("default", "watched") is not null, "the watch through the proxy delivers the new server", TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        await run;
+
+        // Every connection was a tunnel to the API server (HTTP/2 multiplexes the requests over few of them).
+        Assert.NotEmpty(proxy.Targets);
+        Assert.All(proxy.Targets, t => Assert.Equal($"127.0.0.1:{cluster.Server.Endpoint.Port}", t));
+        Assert.NotNull(created.Metadata.Uid);
+
+        // Without proxy-url the same server is reached directly.
+        var tunnels = proxy.Targets.Count;
+        using var direct = cluster.NewClient();
+        await direct.GetAsync<Server>("via-proxy", "default");
+        Assert.Equal(tunnels, proxy.Targets.Count);
+    }
+}
