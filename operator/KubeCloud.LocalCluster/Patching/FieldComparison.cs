@@ -103,7 +103,7 @@ public sealed class FieldComparison
                 }
 
                 var afterValue = after is not null && after.TryGetPropertyValue(key, out var found) ? found : null;
-                Compare(value, afterValue, FieldSet.ChildSchema(schema, path, key), FieldSet.Child(path, "f:" + key));
+                Compare(value, afterValue, FieldSet.ChildSchema(schema, path, key), FieldSet.Child(path, FieldSet.Field(key)));
             }
         }
 
@@ -113,7 +113,7 @@ public sealed class FieldComparison
             {
                 if ((before is null || !before.ContainsKey(key)) && !(isMetadata && key == "managedFields"))
                 {
-                    Compare(null, value, FieldSet.ChildSchema(schema, path, key), FieldSet.Child(path, "f:" + key));
+                    Compare(null, value, FieldSet.ChildSchema(schema, path, key), FieldSet.Child(path, FieldSet.Field(key)));
                 }
             }
         }
@@ -123,7 +123,7 @@ public sealed class FieldComparison
     {
         var old = Items(before, schema, path);
         var now = Items(after, schema, path);
-        var keyed = schema.MergeKeys.Count > 0;
+        var keyed = schema.ListMapKeys.Count > 0;
         foreach (var (element, item) in old)
         {
             now.TryGetValue(element, out var newItem);

@@ -71,7 +71,7 @@ public sealed class FieldSet
                         continue;
                     }
 
-                    var child = Child(path, "f:" + key);
+                    var child = Child(path, Field(key));
                     Collect(value, ChildSchema(schema, path, key), child, paths);
                     if (value is null or JsonObject { Count: 0 } || !schema.Declares(key))
                     {
@@ -109,7 +109,7 @@ public sealed class FieldSet
         {
             if (key != "managedFields")
             {
-                var child = "f:metadata/f:" + key;
+                var child = "f:metadata/" + Field(key);
                 Collect(value, schema.Property(key), child, paths);
                 if (value is null or JsonObject { Count: 0 })
                 {
@@ -119,6 +119,27 @@ public sealed class FieldSet
         }
     }
 
+    /// <summary>
+    /// The element of a field: <c>f:</c> and its name, a slash in the name written <c>~1</c> (and a tilde
+    /// <c>~0</c>) so that paths split at slashes (<c>f:kubectl.kubernetes.io~1last-applied-configuration</c>).
+    /// </summary>
+    public static string Field(string name) =>
+        "f:" + (name.Contains('~', StringComparison.Ordinal) || name.Contains('/', StringComparison.Ordinal)
+            ? name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)
+            : name);
+
+    /// <summary>The field name of an <c>f:</c> element.</summary>
+    public static string FieldName(string element) =>
+        element.Contains('~', StringComparison.Ordinal) ? element[2..].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal) : element[2..];
+
+    /// <summary>An element as FieldsV1 writes it (field names unescaped).</summary>
+    private static string Unescaped(string element) =>
+        element.StartsWith("f:", StringComparison.Ordinal) ? "f:" + FieldName(element) : element;
+
+    /// <summary>An element of FieldsV1 as a path holds it.</summary>
+    private static string Escaped(string key) =>
+        key.StartsWith("f:", StringComparison.Ordinal) ? Field(key[2..]) : key;
+
     internal static string Child(string path, string element) => path.Length == 0 ? element : $"{path}/{element}";
 
     internal static PatchSchema ChildSchema(PatchSchema schema, string path, string key) =>
@@ -127,7 +148,7 @@ public sealed class FieldSet
     /// <summary>The path element of a list item: <c>k:{...}</c> by its keys in an associative list, <c>v:...</c> by its value in a set.</summary>
     internal static string ItemElement(JsonNode? item, PatchSchema listSchema)
     {
-        var keys = listSchema.MergeKeys;
+        var keys = listSchema.ListMapKeys;
         return item is JsonObject element && keys.Count > 0
             ? "k:" + KeyOf(element, keys)
             : "v:" + (item?.ToJsonString(Serialization.JsonText.Options) ?? "null");
@@ -138,7 +159,10 @@ public sealed class FieldSet
         var key = new JsonObject();
         foreach (var name in keys.OrderBy(k => k, StringComparer.Ordinal))
         {
-            key[name] = element[name]?.DeepClone();
+            if (element[name] is { } value)
+            {
+                key[name] = value.DeepClone();
+            }
         }
 
         return key.ToJsonString(Serialization.JsonText.Options);
@@ -154,8 +178,9 @@ public sealed class FieldSet
         foreach (var path in Paths.OrderBy(p => p, StringComparer.Ordinal))
         {
             var node = root;
-            foreach (var segment in Split(path))
+            foreach (var element in Split(path))
             {
+                var segment = Unescaped(element);
                 if (node[segment] is not JsonObject child)
                 {
                     child = [];
@@ -180,7 +205,7 @@ public sealed class FieldSet
 
         foreach (var (key, child) in children)
         {
-            MarkMembers(child!, Child(path, key));
+            MarkMembers(child!, Child(path, Escaped(key)));
         }
     }
 
@@ -197,7 +222,7 @@ public sealed class FieldSet
                     continue;
                 }
 
-                var path = Child(prefix, key);
+                var path = Child(prefix, Escaped(key));
                 if (value is JsonObject { Count: > 0 } children)
                 {
                     Walk(children, path);
@@ -228,7 +253,7 @@ public sealed class FieldSet
             switch (segment[..2])
             {
                 case "f:":
-                    text.Append('.').Append(body);
+                    text.Append('.').Append(FieldName(segment));
                     break;
                 case "k:" when JsonNode.Parse(body) is JsonObject key:
                     text.Append('[').AppendJoin(',', key.Select(k => $"{k.Key}={k.Value?.ToJsonString(Serialization.JsonText.Options) ?? "null"}")).Append(']');
@@ -323,7 +348,7 @@ public sealed class FieldSet
         switch (parent)
         {
             case JsonObject obj when last.StartsWith("f:", StringComparison.Ordinal):
-                return obj.Remove(last[2..]);
+                return obj.Remove(FieldName(last));
             case JsonArray array when Step(array, last) is { } element:
                 return array.Remove(element);
             default:
@@ -335,7 +360,7 @@ public sealed class FieldSet
     {
         if (segment.StartsWith("f:", StringComparison.Ordinal))
         {
-            return node is JsonObject obj ? obj[segment[2..]] : null;
+            return node is JsonObject obj ? obj[FieldName(segment)] : null;
         }
 
         if (node is not JsonArray array)

@@ -60,6 +60,10 @@ public sealed class PatchSchema
         }
     }
 
+    /// <summary>The keys server-side apply identifies an item by (<c>k:{...}</c>): list-map-keys when declared (ports: containerPort and protocol), else the patch merge key.</summary>
+    public IReadOnlyList<string> ListMapKeys =>
+        (_field ?? _schema)?["x-kubernetes-list-map-keys"] is JsonArray keys ? keys.Select(k => (string?)k ?? "").ToList() : MergeKeys;
+
     public PatchSchema Property(string name)
     {
         if (_schema?["properties"]?[name] is JsonObject property)

@@ -113,4 +113,23 @@ public sealed class FieldManagementTests
             "Apply failed with 3 conflicts: conflicts with \"ctrl\" with subresource \"status\" using apps/v1:\n- .status.replicas\nconflicts with \"other\":\n- .metadata.finalizers[=\"a\"]\n- .spec.template.spec.containers[name=\"web\"].image",
             many.Status.Message);
     }
+
+    [Fact]
+    public void Field_names_with_slashes_and_list_map_keys_round_trip_through_fields_v1()
+    {
+        var obj = Json("""
+            {"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}"}},
+             "spec":{"template":{"spec":{"containers":[{"name":"web","ports":[{"containerPort":80,"protocol":"TCP"}]}]}}}}
+            """);
+        var set = FieldSet.Of(obj, Deployment);
+        const string Annotation = "f:metadata/f:annotations/f:kubectl.kubernetes.io~1last-applied-configuration";
+        Assert.Contains(Annotation, set.Paths);
+        Assert.Contains(Containers + "/" + Web + "/f:ports/k:{\"containerPort\":80,\"protocol\":\"TCP\"}", set.Paths);
+        var fields = set.ToFieldsV1();
+        Assert.NotNull(fields["f:metadata"]!["f:annotations"]!["f:kubectl.kubernetes.io/last-applied-configuration"]);
+        Assert.True(set.Paths.SetEquals(FieldSet.FromFieldsV1(fields).Paths));
+        Assert.Equal(".metadata.annotations.kubectl.kubernetes.io/last-applied-configuration", FieldSet.Describe(Annotation));
+        Assert.True(FieldSet.Remove(obj, Annotation));
+        Assert.Empty(obj["metadata"]!["annotations"]!.AsObject());
+    }
 }
