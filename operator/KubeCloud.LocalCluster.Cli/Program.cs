@@ -1,40 +1,55 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using KubeCloud.LocalCluster;
+using KubeCloud.LocalCluster.Cli;
 
 // kubecloud-apiserver [--port N] [--data-dir DIR] [--token-file FILE] [--crds DIR] [--kubeconfig FILE]
+const string Usage = "usage: kubecloud-apiserver [--port N] [--data-dir DIR] [--token-file FILE] [--crds DIR|FILE] [--kubeconfig FILE]";
 var options = new LocalApiServerOptions();
-for (var i = 0; i < args.Length; i++)
+try
 {
-    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-    switch (args[i])
+    for (var i = 0; i < args.Length; i++)
     {
-        case "--port":
-            options.Port = int.Parse(Value());
-            break;
-        case "--data-dir":
-            options.DataDirectory = Value();
-            break;
-        case "--token-file":
-            options.TokenFile = Value();
-            break;
-        case "--crds":
-            var directory = Value();
-            foreach (var file in Directory.GetFiles(directory, "*.yaml").Concat(Directory.GetFiles(directory, "*.yml")).Order(StringComparer.Ordinal))
-            {
-                options.CrdFiles.Add(file);
-            }
+        var flag = args[i];
+        string Value() => i + 1 < args.Length ? args[++i] : throw new StartupException($"{flag} needs a value (try --help)");
+        switch (flag)
+        {
+            case "--port":
+                var port = Value();
+                options.Port = int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number <= 65535
+                    ? number
+                    : throw new StartupException($"--port {port}: not a port number (0-65535)");
+                break;
+            case "--data-dir":
+                options.DataDirectory = Value();
+                break;
+            case "--token-file":
+                options.TokenFile = Value();
+                StartupException.CheckTokenFile(options.TokenFile);
+                break;
+            case "--crds":
+                foreach (var file in StartupException.CrdFiles(Value()))
+                {
+                    options.CrdFiles.Add(file);
+                }
 
-            break;
-        case "--kubeconfig":
-            options.KubeconfigPath = Value();
-            break;
-        case "-h" or "--help":
-            Console.WriteLine("usage: kubecloud-apiserver [--port N] [--data-dir DIR] [--token-file FILE] [--crds DIR] [--kubeconfig FILE]");
-            return 0;
-        default:
-            Console.Error.WriteLine($"unknown argument {args[i]} (try --help)");
-            return 2;
+                break;
+            case "--kubeconfig":
+                options.KubeconfigPath = Value();
+                break;
+            case "-h" or "--help":
+                Console.WriteLine(Usage);
+                return 0;
+            default:
+                Console.Error.WriteLine($"unknown argument {flag} (try --help)");
+                return 2;
+        }
     }
+}
+catch (StartupException failure)
+{
+    Console.Error.WriteLine($"kubecloud-apiserver: {failure.Message}");
+    return 1;
 }
 
 options.KubeconfigPath ??= Path.Combine(options.DataDirectory ?? Path.GetTempPath(), "kubecloud-apiserver.kubeconfig");
@@ -47,16 +62,29 @@ void Stop(PosixSignalContext signal)
 
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-await using var server = await LocalApiServer.StartAsync(options, stop.Token);
-Console.WriteLine($"kubecloud-apiserver serving on {server.Endpoint}");
-Console.WriteLine($"kubeconfig: {server.KubeconfigPath}");
-Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
+LocalApiServer server;
 try
 {
-    await Task.Delay(Timeout.Infinite, stop.Token);
+    server = await LocalApiServer.StartAsync(options, stop.Token);
 }
-catch (OperationCanceledException)
+catch (Exception e) when (StartupException.From(e, options) is { } failure)
 {
+    Console.Error.WriteLine($"kubecloud-apiserver: {failure.Message}");
+    return 1;
+}
+
+await using (server)
+{
+    Console.WriteLine($"kubecloud-apiserver serving on {server.Endpoint}");
+    Console.WriteLine($"kubeconfig: {server.KubeconfigPath}");
+    Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
+    try
+    {
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
+    catch (OperationCanceledException)
+    {
+    }
 }
 
 return 0;

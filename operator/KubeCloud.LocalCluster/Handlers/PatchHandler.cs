@@ -49,7 +49,7 @@ public sealed class PatchHandler
                 throw ApiException.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
             }
 
-            var applyOptions = context.WriteOptions("unknown");
+            var applyOptions = context.WriteOptions("unknown", tracksManagedFields: false);
             var (result, created) = _apply.Apply(type, ns, name, subresource, patch as JsonObject ?? throw ApiException.BadRequest("apply patch must be an object"), applyOptions, context.QueryFlag("force"));
             ResponseWriter.AddWarnings(context.Http, applyOptions.Warnings);
             await ObjectViews.WriteAsync(context, type, result, created ? 201 : 200);

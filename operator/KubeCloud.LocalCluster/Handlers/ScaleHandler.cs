@@ -48,7 +48,7 @@ public sealed class ScaleHandler
         var parent = current.Copy();
         Set(parent, specPath, replicas);
         parent.Metadata().Remove("resourceVersion");
-        var options = context.WriteOptions(context.UserAgentManager);
+        var options = context.WriteOptions(context.UserAgentManager, managedFieldsSubresource: "scale");
         var stored = _registry.Update(type, context.Namespace, context.Info.Name, "", parent, options, current.Revision);
         await ResponseWriter.WriteNodeAsync(context.Http, 200, Scale(stored, specPath, statusPath, selectorPath));
     }

@@ -51,7 +51,7 @@ public sealed class ApiContext
             ? throw ApiException.BadRequest($"Invalid dryRun value: {other}")
             : false;
 
-    public WriteOptions WriteOptions(string defaultManager)
+    public WriteOptions WriteOptions(string defaultManager, bool tracksManagedFields = true, string? managedFieldsSubresource = null)
     {
         var validation = Query("fieldValidation") is { Length: > 0 } v ? v : "Warn";
         if (validation is not ("Strict" or "Warn" or "Ignore"))
@@ -65,6 +65,8 @@ public sealed class ApiContext
             FieldValidation = validation,
             FieldManager = Query("fieldManager") is { Length: > 0 } manager ? manager : defaultManager,
             User = User,
+            TracksManagedFields = tracksManagedFields,
+            ManagedFieldsSubresource = managedFieldsSubresource,
         };
     }
 

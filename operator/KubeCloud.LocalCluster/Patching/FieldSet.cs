@@ -3,11 +3,26 @@ using System.Text.Json.Nodes;
 namespace KubeCloud.LocalCluster.Patching;
 
 /// <summary>
-/// The set of fields a manager owns, as paths of structured-merge-diff's elements
-/// (<c>f:spec/f:containers/k:{"name":"web"}/f:image</c>), and its FieldsV1 JSON form.
+/// A set of fields as structured-merge-diff keeps it for a manager: paths of elements
+/// (<c>f:spec/f:containers/k:{"name":"web"}/f:image</c>, <c>f:metadata/f:finalizers/v:"a"</c>), each
+/// one a member on its own (a parent is not implied by its children), and its FieldsV1 JSON form
+/// (<c>{}</c> for a member without children, <c>"."</c> marking a member that has children).
 /// </summary>
 public sealed class FieldSet
 {
+    /// <summary>What kube-apiserver never records as owned (its StripMetaManager): type meta and server-set metadata.</summary>
+    private static readonly string[] SystemFields =
+    [
+        "f:apiVersion", "f:kind", "f:metadata", "f:metadata/f:name", "f:metadata/f:namespace", "f:metadata/f:creationTimestamp",
+        "f:metadata/f:selfLink", "f:metadata/f:uid", "f:metadata/f:clusterName", "f:metadata/f:generation",
+        "f:metadata/f:managedFields", "f:metadata/f:resourceVersion",
+    ];
+
+    public FieldSet()
+        : this(new HashSet<string>(StringComparer.Ordinal))
+    {
+    }
+
     public FieldSet(HashSet<string> paths)
     {
         Paths = paths;
@@ -15,72 +30,128 @@ public sealed class FieldSet
 
     public HashSet<string> Paths { get; }
 
-    public IEnumerable<string> Leaves => Paths.Where(p => !Paths.Any(o => o.Length > p.Length && o.StartsWith(p + "/", StringComparison.Ordinal)));
+    public bool IsEmpty => Paths.Count == 0;
 
+    /// <summary>Removes type meta and server-set metadata (name, uid, resourceVersion, managedFields...); returns this set.</summary>
+    public FieldSet WithoutSystemFields()
+    {
+        foreach (var path in SystemFields)
+        {
+            Paths.Remove(path);
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// The fields an applied configuration sets (structured-merge-diff's ToFieldSet): scalars, items of
+    /// associative and set lists, atomic lists and maps as a whole, keys of maps, null and empty
+    /// objects; a struct's field is a member only through what it contains. System fields removed.
+    /// </summary>
     public static FieldSet Of(JsonObject obj, PatchSchema schema)
     {
         var paths = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (key, value) in obj)
-        {
-            if (key is "apiVersion" or "kind")
-            {
-                continue;
-            }
-
-            if (key == "metadata" && value is JsonObject metadata)
-            {
-                foreach (var field in new[] { "labels", "annotations", "finalizers", "ownerReferences" })
-                {
-                    if (metadata[field] is { } child)
-                    {
-                        var path = "f:metadata/f:" + field;
-                        paths.Add("f:metadata");
-                        paths.Add(path);
-                        Collect(child, schema.Property("metadata").Property(field), path, paths);
-                    }
-                }
-
-                continue;
-            }
-
-            paths.Add("f:" + key);
-            Collect(value, schema.Property(key), "f:" + key, paths);
-        }
-
-        return new FieldSet(paths);
+        Collect(obj, schema, "", paths);
+        return new FieldSet(paths).WithoutSystemFields();
     }
 
-    private static void Collect(JsonNode? node, PatchSchema schema, string prefix, HashSet<string> paths)
+    private static void Collect(JsonNode? node, PatchSchema schema, string path, HashSet<string> paths)
     {
         switch (node)
         {
+            case JsonObject when schema.IsAtomicMap && path.Length > 0:
+                paths.Add(path);
+                break;
             case JsonObject obj:
                 foreach (var (key, value) in obj)
                 {
-                    var path = $"{prefix}/f:{key}";
-                    paths.Add(path);
-                    Collect(value, schema.Property(key), path, paths);
+                    if (path.Length == 0 && key == "metadata" && value is JsonObject metadata)
+                    {
+                        CollectMetadata(metadata, paths);
+                        continue;
+                    }
+
+                    var child = Child(path, Field(key));
+                    Collect(value, ChildSchema(schema, path, key), child, paths);
+                    if (value is null or JsonObject { Count: 0 } || !schema.Declares(key))
+                    {
+                        paths.Add(child);
+                    }
                 }
 
                 break;
-            case JsonArray array when schema.MergesList:
-                var keys = schema.MergeKeys;
+            case JsonArray when !schema.MergesList:
+                paths.Add(path);
+                break;
+            case JsonArray array:
                 foreach (var item in array)
                 {
-                    if (item is JsonObject element && keys.Count > 0)
+                    var child = $"{path}/{ItemElement(item, schema)}";
+                    if (item is JsonObject && child.Contains("/k:", StringComparison.Ordinal))
                     {
-                        var path = $"{prefix}/k:{KeyOf(element, keys)}";
-                        paths.Add(path);
-                        Collect(element, schema.Items, path, paths);
+                        Collect(item, schema.Items, child, paths);
                     }
-                    else if (item is JsonValue)
-                    {
-                        paths.Add($"{prefix}/v:{item.ToJsonString(Serialization.JsonText.Options)}");
-                    }
+
+                    paths.Add(child);
                 }
 
                 break;
+            default:
+                paths.Add(path);
+                break;
         }
+    }
+
+    private static void CollectMetadata(JsonObject metadata, HashSet<string> paths)
+    {
+        var schema = PatchSchema.ObjectMeta;
+        foreach (var (key, value) in metadata)
+        {
+            if (key != "managedFields")
+            {
+                var child = "f:metadata/" + Field(key);
+                Collect(value, schema.Property(key), child, paths);
+                if (value is null or JsonObject { Count: 0 })
+                {
+                    paths.Add(child);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The element of a field: <c>f:</c> and its name, a slash in the name written <c>~1</c> (and a tilde
+    /// <c>~0</c>) so that paths split at slashes (<c>f:kubectl.kubernetes.io~1last-applied-configuration</c>).
+    /// </summary>
+    public static string Field(string name) =>
+        "f:" + (name.Contains('~', StringComparison.Ordinal) || name.Contains('/', StringComparison.Ordinal)
+            ? name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)
+            : name);
+
+    /// <summary>The field name of an <c>f:</c> element.</summary>
+    public static string FieldName(string element) =>
+        element.Contains('~', StringComparison.Ordinal) ? element[2..].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal) : element[2..];
+
+    /// <summary>An element as FieldsV1 writes it (field names unescaped).</summary>
+    private static string Unescaped(string element) =>
+        element.StartsWith("f:", StringComparison.Ordinal) ? "f:" + FieldName(element) : element;
+
+    /// <summary>An element of FieldsV1 as a path holds it.</summary>
+    private static string Escaped(string key) =>
+        key.StartsWith("f:", StringComparison.Ordinal) ? Field(key[2..]) : key;
+
+    internal static string Child(string path, string element) => path.Length == 0 ? element : $"{path}/{element}";
+
+    internal static PatchSchema ChildSchema(PatchSchema schema, string path, string key) =>
+        path.Length == 0 ? schema.TopLevelProperty(key) : schema.Property(key);
+
+    /// <summary>The path element of a list item: <c>k:{...}</c> by its keys in an associative list, <c>v:...</c> by its value in a set.</summary>
+    internal static string ItemElement(JsonNode? item, PatchSchema listSchema)
+    {
+        var keys = listSchema.ListMapKeys;
+        return item is JsonObject element && keys.Count > 0
+            ? "k:" + KeyOf(element, keys)
+            : "v:" + (item?.ToJsonString(Serialization.JsonText.Options) ?? "null");
     }
 
     public static string KeyOf(JsonObject element, IReadOnlyList<string> keys)
@@ -88,11 +159,18 @@ public sealed class FieldSet
         var key = new JsonObject();
         foreach (var name in keys.OrderBy(k => k, StringComparer.Ordinal))
         {
-            key[name] = element[name]?.DeepClone();
+            if (element[name] is { } value)
+            {
+                key[name] = value.DeepClone();
+            }
         }
 
         return key.ToJsonString(Serialization.JsonText.Options);
     }
+
+    /// <summary>True when the set holds the path or anything below it.</summary>
+    public bool Covers(string path) =>
+        Paths.Contains(path) || Paths.Any(p => p.Length > path.Length && p[path.Length] == '/' && p.StartsWith(path, StringComparison.Ordinal));
 
     public JsonObject ToFieldsV1()
     {
@@ -100,8 +178,9 @@ public sealed class FieldSet
         foreach (var path in Paths.OrderBy(p => p, StringComparer.Ordinal))
         {
             var node = root;
-            foreach (var segment in Split(path))
+            foreach (var element in Split(path))
             {
+                var segment = Unescaped(element);
                 if (node[segment] is not JsonObject child)
                 {
                     child = [];
@@ -112,49 +191,83 @@ public sealed class FieldSet
             }
         }
 
-        MarkSelf(root, true);
+        MarkMembers(root, "");
         return root;
     }
 
-    private static void MarkSelf(JsonObject node, bool isRoot)
+    private void MarkMembers(JsonObject node, string path)
     {
-        var children = node.Where(p => p.Key != ".").Select(p => p.Value).OfType<JsonObject>().ToList();
-        if (!isRoot && children.Count > 0 && !node.ContainsKey("."))
+        var children = node.Select(p => (p.Key, Node: p.Value as JsonObject)).Where(p => p.Node is not null).ToList();
+        if (path.Length > 0 && children.Count > 0 && Paths.Contains(path))
         {
             node["."] = new JsonObject();
         }
 
-        foreach (var child in children)
+        foreach (var (key, child) in children)
         {
-            MarkSelf(child, false);
+            MarkMembers(child!, Child(path, Escaped(key)));
         }
     }
 
     public static FieldSet FromFieldsV1(JsonNode? fields)
     {
         var paths = new HashSet<string>(StringComparer.Ordinal);
-        void Walk(JsonNode? node, string prefix)
+        void Walk(JsonObject obj, string prefix)
         {
-            if (node is not JsonObject obj)
-            {
-                return;
-            }
-
             foreach (var (key, value) in obj)
             {
                 if (key == ".")
                 {
+                    paths.Add(prefix);
                     continue;
                 }
 
-                var path = prefix.Length == 0 ? key : $"{prefix}/{key}";
-                paths.Add(path);
-                Walk(value, path);
+                var path = Child(prefix, Escaped(key));
+                if (value is JsonObject { Count: > 0 } children)
+                {
+                    Walk(children, path);
+                }
+                else
+                {
+                    paths.Add(path);
+                }
             }
         }
 
-        Walk(fields, "");
+        if (fields is JsonObject root)
+        {
+            Walk(root, "");
+        }
+
+        paths.Remove("");
         return new FieldSet(paths);
+    }
+
+    /// <summary>A path as kube prints it in conflicts: <c>.spec.containers[name="web"].image</c>, <c>.metadata.finalizers[="a"]</c>.</summary>
+    public static string Describe(string path)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var segment in Split(path))
+        {
+            var body = segment[2..];
+            switch (segment[..2])
+            {
+                case "f:":
+                    text.Append('.').Append(FieldName(segment));
+                    break;
+                case "k:" when JsonNode.Parse(body) is JsonObject key:
+                    text.Append('[').AppendJoin(',', key.Select(k => $"{k.Key}={k.Value?.ToJsonString(Serialization.JsonText.Options) ?? "null"}")).Append(']');
+                    break;
+                case "v:":
+                    text.Append("[=").Append(body).Append(']');
+                    break;
+                default:
+                    text.Append('[').Append(body).Append(']');
+                    break;
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary>Splits a path at the slashes between elements (not inside k:{...} or v:"..." values).</summary>
@@ -235,7 +348,7 @@ public sealed class FieldSet
         switch (parent)
         {
             case JsonObject obj when last.StartsWith("f:", StringComparison.Ordinal):
-                return obj.Remove(last[2..]);
+                return obj.Remove(FieldName(last));
             case JsonArray array when Step(array, last) is { } element:
                 return array.Remove(element);
             default:
@@ -247,7 +360,7 @@ public sealed class FieldSet
     {
         if (segment.StartsWith("f:", StringComparison.Ordinal))
         {
-            return node is JsonObject obj ? obj[segment[2..]] : null;
+            return node is JsonObject obj ? obj[FieldName(segment)] : null;
         }
 
         if (node is not JsonArray array)

@@ -26,6 +26,18 @@ public sealed class PatchSchema
 
     public static PatchSchema ForSchema(JsonObject? schema) => new(schema, null);
 
+    /// <summary>metav1.ObjectMeta, which every kind's metadata is (also a CRD's, whose schema only says <c>type: object</c>).</summary>
+    public static PatchSchema ObjectMeta { get; } = ForDefinition("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+
+    /// <summary><c>x-kubernetes-map-type: atomic</c> (a LabelSelector, for one): the object is one value, owned as a whole.</summary>
+    public bool IsAtomicMap => (string?)_field?["x-kubernetes-map-type"] == "atomic" || (string?)_schema?["x-kubernetes-map-type"] == "atomic";
+
+    /// <summary>The field is a declared property of a struct (not a key of a map or of an object of unknown shape).</summary>
+    public bool Declares(string name) => _schema?["properties"]?[name] is JsonObject;
+
+    /// <summary>The child schema of a top-level field: metadata is always ObjectMeta.</summary>
+    public PatchSchema TopLevelProperty(string name) => name == "metadata" ? ObjectMeta : Property(name);
+
     public string Strategy => (string?)_field?["x-kubernetes-patch-strategy"] ?? "";
 
     public bool MergesList => Strategy.Split(',').Contains("merge") || ListType == "set" || ListType == "map";
@@ -47,6 +59,10 @@ public sealed class PatchSchema
             return (_field ?? _schema)?["x-kubernetes-list-map-keys"] is JsonArray keys ? keys.Select(k => (string?)k ?? "").ToList() : [];
         }
     }
+
+    /// <summary>The keys server-side apply identifies an item by (<c>k:{...}</c>): list-map-keys when declared (ports: containerPort and protocol), else the patch merge key.</summary>
+    public IReadOnlyList<string> ListMapKeys =>
+        (_field ?? _schema)?["x-kubernetes-list-map-keys"] is JsonArray keys ? keys.Select(k => (string?)k ?? "").ToList() : MergeKeys;
 
     public PatchSchema Property(string name)
     {

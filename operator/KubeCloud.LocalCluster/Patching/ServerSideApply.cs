@@ -6,13 +6,21 @@ using KubeCloud.LocalCluster.Storage;
 namespace KubeCloud.LocalCluster.Patching;
 
 /// <summary>
-/// Server-side apply (<c>application/apply-patch+yaml</c>): creates the object or merges the applied
-/// configuration into it, records the manager's fields in metadata.managedFields, removes fields the
-/// manager applied before and no longer applies (unless another manager owns them), and answers
-/// 409 Conflict when another manager owns a field with a different value, unless forced.
+/// Server-side apply (<c>application/apply-patch+yaml</c>) as kube-apiserver's field manager does it:
+/// creates the object or merges the applied configuration into it, removes fields the manager applied
+/// before and no longer applies (unless another manager owns them), and records in
+/// metadata.managedFields that the manager owns exactly what it applied. A field another manager
+/// owns (an applier or any update) whose value the apply changes is a 409 Conflict naming manager and
+/// field, unless forced (the field then changes hands); the same value is shared ownership. kubectl's
+/// own apply (manager <c>kubectl</c>) may take fields its client-side apply set and nobody changed
+/// since (the last-applied annotation), and keeps that annotation in step, as kube does for the
+/// migration from client-side apply.
 /// </summary>
 public sealed class ServerSideApply
 {
+    public const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+    private const string KubectlManager = "kubectl";
+
     private readonly ObjectRegistry _registry;
 
     public ServerSideApply(ObjectRegistry registry)
@@ -27,7 +35,8 @@ public sealed class ServerSideApply
     {
         var schema = SchemaOf(type);
         config.Metadata().Remove("managedFields");
-        var applied = FieldSet.Of(config, schema);
+        var applied = OwnableFields(type, subresource, FieldSet.Of(config, schema));
+        var manager = options.FieldManager;
         for (var attempt = 0; ; attempt++)
         {
             var current = _registry.Store.Get(type.GroupResource, ns, name);
@@ -40,7 +49,7 @@ public sealed class ServerSideApply
 
                 var created = config.DeepClone().AsObject();
                 created.Metadata()["name"] = name;
-                created.Metadata()["managedFields"] = new JsonArray(Entry(options.FieldManager, type, applied, subresource));
+                created.Metadata()["managedFields"] = new JsonArray(new FieldManagerEntry(manager, ManagedFields.Apply, type.ApiVersion, "", ObjectMetadata.Now(), applied).ToJson());
                 try
                 {
                     return (_registry.Create(type, ns, created, options), true);
@@ -52,60 +61,42 @@ public sealed class ServerSideApply
             }
 
             var live = current.Copy();
-            var entries = live.Metadata()["managedFields"] as JsonArray ?? [];
-            var others = entries.OfType<JsonObject>()
-                .Where(e => !((string?)e["manager"] == options.FieldManager && (string?)e["operation"] == "Apply"))
-                .Select(e => (Entry: e, Fields: FieldSet.FromFieldsV1(e["fieldsV1"])))
-                .ToList();
-            var previous = entries.OfType<JsonObject>()
-                .Where(e => (string?)e["manager"] == options.FieldManager && (string?)e["operation"] == "Apply")
-                .Select(e => FieldSet.FromFieldsV1(e["fieldsV1"]))
-                .FirstOrDefault() ?? new FieldSet([]);
-
-            var conflicts = new List<(string Manager, string Path)>();
-            foreach (var leaf in applied.Leaves)
+            var managed = ManagedFields.Parse(live.Metadata()["managedFields"]);
+            var own = managed.Find(manager, ManagedFields.Apply, type.ApiVersion, subresource);
+            var others = managed.Entries.Where(e => e != own).ToList();
+            var merged = Merge(live, config, schema, own?.Fields ?? new FieldSet(), applied, others);
+            var change = FieldComparison.Of(live, merged, schema);
+            OwnableFields(type, subresource, change.Added);
+            OwnableFields(type, subresource, change.Modified);
+            OwnableFields(type, subresource, change.Removed);
+            var changed = change.Changed;
+            var conflicts = others.SelectMany(o => o.Fields.Paths.Where(changed.Contains).Select(path => (Manager: o, Path: path))).ToList();
+            if (conflicts.Count > 0 && !force && !(manager == KubectlManager && AllowedByLastApplied(live, schema, conflicts.Select(c => c.Path))))
             {
-                foreach (var (entry, fields) in others)
-                {
-                    if (fields.Paths.Contains(leaf) && !JsonNode.DeepEquals(FieldSet.Resolve(live, leaf), FieldSet.Resolve(config, leaf)))
-                    {
-                        conflicts.Add(((string?)entry["manager"] ?? "", leaf));
-                        if (force)
-                        {
-                            fields.Paths.Remove(leaf);
-                        }
-                    }
-                }
+                throw Conflict(conflicts);
             }
 
-            if (conflicts.Count > 0 && !force)
+            foreach (var other in others)
             {
-                throw Conflict(type, name, conflicts);
+                other.Fields.Paths.ExceptWith(changed);
+                other.Fields.Paths.ExceptWith(change.Removed.Paths);
             }
 
-            var merged = Patching.StrategicMergePatch.Apply(live, config, schema);
-            var ownedByOthers = others.SelectMany(o => o.Fields.Paths).ToHashSet(StringComparer.Ordinal);
-            foreach (var path in previous.Paths.Except(applied.Paths).OrderByDescending(p => p.Length))
+            if (own is null)
             {
-                if (!ownedByOthers.Contains(path) && !ownedByOthers.Any(o => o.StartsWith(path + "/", StringComparison.Ordinal)))
-                {
-                    FieldSet.Remove(merged, path);
-                }
+                own = new FieldManagerEntry(manager, ManagedFields.Apply, type.ApiVersion, subresource, null, applied);
+                managed.Entries.Add(own);
             }
 
-            var newEntries = new JsonArray();
-            foreach (var (entry, fields) in others)
+            own.Fields = applied;
+            own.Time = ObjectMetadata.Now();
+            managed.DropEmpty();
+            managed.WriteTo(merged);
+            if (manager == KubectlManager)
             {
-                if (fields.Paths.Count > 0)
-                {
-                    var copy = entry.DeepClone().AsObject();
-                    copy["fieldsV1"] = fields.ToFieldsV1();
-                    newEntries.Add(copy);
-                }
+                KeepLastAppliedInStep(merged, config);
             }
 
-            newEntries.Add(Entry(options.FieldManager, type, applied, subresource));
-            merged.Metadata()["managedFields"] = newEntries;
             merged.Metadata()["resourceVersion"] = current.Revision.ToString();
             try
             {
@@ -117,45 +108,114 @@ public sealed class ServerSideApply
         }
     }
 
-    private static JsonObject Entry(string manager, ResourceType type, FieldSet fields, string subresource)
+    /// <summary>The applied configuration merged into the live object, less what this manager applied before and no longer applies (when nobody else owns it).</summary>
+    private static JsonObject Merge(JsonObject live, JsonObject config, PatchSchema schema, FieldSet previous, FieldSet applied, List<FieldManagerEntry> others)
     {
-        var entry = new JsonObject
+        var merged = StrategicMergePatch.Apply(live, config, schema);
+        foreach (var path in previous.Paths.Except(applied.Paths).OrderByDescending(p => p.Length))
         {
-            ["manager"] = manager,
-            ["operation"] = "Apply",
-            ["apiVersion"] = type.ApiVersion,
-            ["time"] = ObjectMetadata.Now(),
-            ["fieldsType"] = "FieldsV1",
-            ["fieldsV1"] = fields.ToFieldsV1(),
-        };
-        if (subresource.Length > 0)
-        {
-            entry["subresource"] = subresource;
+            if (!applied.Covers(path) && !others.Any(o => o.Fields.Covers(path)))
+            {
+                FieldSet.Remove(merged, path);
+            }
         }
 
-        return entry;
+        return merged;
     }
 
-    private static ApiException Conflict(ResourceType type, string name, List<(string Manager, string Path)> conflicts)
+    /// <summary>What an apply can own and change (kube's reset fields): a write to the object does not touch status when status is a subresource, a write to status touches only status.</summary>
+    private static FieldSet OwnableFields(ResourceType type, string subresource, FieldSet fields)
     {
+        fields.Paths.RemoveWhere(p => !Ownable(type, subresource, p));
+        return fields;
+    }
+
+    private static bool Ownable(ResourceType type, string subresource, string path)
+    {
+        var isStatus = path == "f:status" || path.StartsWith("f:status/", StringComparison.Ordinal);
+        return subresource == "status" ? isStatus : !isStatus || !type.HasSubresource("status");
+    }
+
+    /// <summary>
+    /// kube's lastAppliedManager: conflicts of kubectl's apply are allowed when every conflicting field
+    /// is in the client-side last-applied configuration and still has that value (nobody changed it since).
+    /// </summary>
+    private static bool AllowedByLastApplied(JsonObject live, PatchSchema schema, IEnumerable<string> conflicts)
+    {
+        if (live.Metadata()["annotations"]?[LastAppliedAnnotation] is not JsonValue value || !value.TryGetValue<string>(out var text) || text.Length == 0)
+        {
+            return false;
+        }
+
+        JsonObject? lastApplied;
+        try
+        {
+            lastApplied = JsonNode.Parse(text) as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+
+        if (lastApplied is null)
+        {
+            return false;
+        }
+
+        var allowed = FieldSet.Of(lastApplied, schema).Paths;
+        allowed.ExceptWith(FieldComparison.Of(lastApplied, live, schema).Modified.Paths);
+        return conflicts.All(allowed.Contains);
+    }
+
+    /// <summary>kube's lastAppliedUpdater: kubectl's server-side apply rewrites an existing last-applied annotation to what it applied.</summary>
+    private static void KeepLastAppliedInStep(JsonObject merged, JsonObject config)
+    {
+        if (merged.Metadata()["annotations"] is not JsonObject annotations || !annotations.ContainsKey(LastAppliedAnnotation))
+        {
+            return;
+        }
+
+        var lastApplied = config.DeepClone().AsObject();
+        if (lastApplied.Metadata()["annotations"] is JsonObject own)
+        {
+            own.Remove(LastAppliedAnnotation);
+            if (own.Count == 0)
+            {
+                lastApplied.Metadata().Remove("annotations");
+            }
+        }
+
+        annotations[LastAppliedAnnotation] = lastApplied.ToJsonString(Serialization.JsonText.Options);
+    }
+
+    /// <summary>kube-apiserver's apply conflict: <c>Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: .data.a</c>, one cause per field.</summary>
+    public static ApiException Conflict(IReadOnlyList<(FieldManagerEntry Manager, string Path)> conflicts)
+    {
+        conflicts = conflicts
+            .OrderBy(c => c.Manager.Manager, StringComparer.Ordinal)
+            .ThenBy(c => c.Manager.Operation, StringComparer.Ordinal)
+            .ThenBy(c => c.Manager.ApiVersion, StringComparer.Ordinal)
+            .ThenBy(c => c.Manager.Subresource, StringComparer.Ordinal)
+            .ThenBy(c => c.Path, StringComparer.Ordinal)
+            .ToList();
         var causes = conflicts.Select(c => new Kube.Models.V1StatusCause
         {
             Reason = "FieldManagerConflict",
-            Message = $"conflict with \"{c.Manager}\"",
-            Field = "." + string.Join('.', FieldSet.Split(c.Path).Select(s => s.StartsWith("f:", StringComparison.Ordinal) ? s[2..] : $"[{s[2..]}]")).Replace(".[", "[", StringComparison.Ordinal),
+            Message = $"conflict with {c.Manager.Describe()}",
+            Field = FieldSet.Describe(c.Path),
         }).ToList();
-        var lines = string.Join("\n", causes.Select(c => $"- {c.Message}: {c.Field}"));
-        var message = conflicts.Count == 1
-            ? $"Apply failed with 1 conflict: {causes[0].Message}: {causes[0].Field}"
-            : $"Apply failed with {conflicts.Count} conflicts: {string.Join("\n", causes.Select(c => $"{c.Message}: {c.Field}"))}";
-        _ = lines;
-        var status = ApiException.Failure(409, "Conflict", message, new Kube.Models.V1StatusDetails
+        string message;
+        if (conflicts.Count == 1)
         {
-            Name = name,
-            Group = type.Group.Length == 0 ? null : type.Group,
-            Kind = type.Plural,
-            Causes = causes,
-        });
-        return new ApiException(status);
+            message = $"Apply failed with 1 conflict: {causes[0].Message}: {causes[0].Field}";
+        }
+        else
+        {
+            var lines = conflicts.GroupBy(c => c.Manager.Describe(), StringComparer.Ordinal)
+                .SelectMany(g => g.Select(c => $"- {FieldSet.Describe(c.Path)}").Prepend($"conflicts with {g.Key}:"));
+            message = $"Apply failed with {conflicts.Count} conflicts: {string.Join("\n", lines)}";
+        }
+
+        return new ApiException(ApiException.Failure(409, "Conflict", message, new Kube.Models.V1StatusDetails { Causes = causes }));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using KubeCloud.LocalCluster.Http;
+using KubeCloud.LocalCluster.Patching;
 using KubeCloud.LocalCluster.Resources;
 using KubeCloud.LocalCluster.Validation;
 
@@ -84,6 +85,7 @@ public sealed class ObjectRegistry
         obj = _admission.Mutate("CREATE", type, "", obj, null, options);
         _validation.Validate(type, obj, null, options);
         _admission.Validate("CREATE", type, "", obj, null, options);
+        RecordUpdate(type, null, obj, obj.Metadata()["managedFields"], "", options);
         if (options.DryRun)
         {
             metadata["resourceVersion"] = "";
@@ -130,6 +132,7 @@ public sealed class ObjectRegistry
         }
 
         var old = current.Object;
+        var requestedManagedFields = obj.Metadata()["managedFields"];
         JsonObject updated;
         if (subresource == "status")
         {
@@ -143,7 +146,7 @@ public sealed class ObjectRegistry
                 updated.Remove("status");
             }
 
-            if (obj.Metadata()["managedFields"] is { } managed)
+            if (!options.TracksManagedFields && obj.Metadata()["managedFields"] is { } managed)
             {
                 updated.Metadata()["managedFields"] = managed.DeepClone();
             }
@@ -192,6 +195,7 @@ public sealed class ObjectRegistry
         updated = _admission.Mutate("UPDATE", type, subresource, updated, old, options);
         _validation.Validate(type, updated, old, options);
         _admission.Validate("UPDATE", type, subresource, updated, old, options);
+        RecordUpdate(type, old, updated, requestedManagedFields, subresource, options);
         metadata = updated.Metadata();
         metadata["resourceVersion"] = current.Revision.ToString();
         if (Unchanged(old, updated))
@@ -313,6 +317,22 @@ public sealed class ObjectRegistry
             {
             }
         }
+    }
+
+    /// <summary>kube's field manager for non-apply writes: the writer's manager takes the fields the write added or changed (see <see cref="ManagedFields"/>).</summary>
+    private static void RecordUpdate(ResourceType type, JsonObject? old, JsonObject updated, JsonNode? requested, string subresource, WriteOptions options)
+    {
+        if (!options.TracksManagedFields)
+        {
+            return;
+        }
+
+        var managed = old is null
+            ? ManagedFields.ForUpdate(requested, null, false)
+            : ManagedFields.ForUpdate(requested, old.Metadata()["managedFields"], subresource.Length > 0);
+        var change = FieldComparison.Of(old ?? [], updated, ServerSideApply.SchemaOf(type));
+        managed.RecordUpdate(change, options.FieldManager, type.ApiVersion, options.ManagedFieldsSubresource ?? subresource);
+        managed.WriteTo(updated);
     }
 
     private static bool HasGeneration(ResourceType type) => type.DefinitionName is { } definition &&

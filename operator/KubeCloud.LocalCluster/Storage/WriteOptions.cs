@@ -11,6 +11,12 @@ public sealed class WriteOptions
 
     public List<string> Warnings { get; } = [];
 
+    /// <summary>Record the write in metadata.managedFields as an <c>Update</c> by <see cref="FieldManager"/> (server-side apply records its own).</summary>
+    public bool TracksManagedFields { get; init; } = true;
+
+    /// <summary>The subresource the managedFields entry names when it is not the one written (the scale subresource writes the object).</summary>
+    public string? ManagedFieldsSubresource { get; init; }
+
     /// <summary>The client making the write; null for the server's own writes (no admission).</summary>
     public Auth.UserInfo? User { get; init; }
 

@@ -69,7 +69,7 @@ public sealed class PatchTests
     public void Field_sets_round_trip_through_fields_v1()
     {
         var set = FieldSet.Of(Json("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","labels":{"a":"1"}},"data":{"k":"v"}}"""), PatchSchema.ForDefinition("io.k8s.api.core.v1.ConfigMap"));
-        Assert.Equal(["f:data/f:k", "f:metadata/f:labels/f:a"], set.Leaves.Order(StringComparer.Ordinal));
+        Assert.Equal(["f:data/f:k", "f:metadata/f:labels/f:a"], set.Paths.Order(StringComparer.Ordinal));
         var back = FieldSet.FromFieldsV1(set.ToFieldsV1());
         Assert.True(set.Paths.SetEquals(back.Paths));
         var keyed = FieldSet.Of(Json(Live), Deployment);

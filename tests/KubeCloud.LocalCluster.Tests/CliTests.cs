@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using KubeCloud.LocalCluster.Tests.Support;
+
+namespace KubeCloud.LocalCluster.Tests;
+
+/// <summary>kubecloud-apiserver (the built dll, run with dotnet exec) refuses a bad start with one line and exit code 1.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _home = Directory.CreateTempSubdirectory("kubecloud-cli-tests-").FullName;
+
+    /// <summary>The CLI built next to this test assembly's configuration (bin/&lt;Configuration&gt;/&lt;tfm&gt;).</summary>
+    private static string CliDll
+    {
+        get
+        {
+            var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var path = Path.Combine(KubeClients.RepositoryRoot, "operator", "KubeCloud.LocalCluster.Cli", "bin", tfm.Parent!.Name, tfm.Name, "kubecloud-apiserver.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build tests/KubeCloud.LocalCluster.Tests (it builds the CLI)", path);
+        }
+    }
+
+    private Task<CommandResult> RunAsync(string arguments) =>
+        new ClientProcess(Path.Combine(_home, "unused.kubeconfig"), _home)
+            .RunAsync("dotnet", $"exec {CliDll} --kubeconfig {Path.Combine(_home, "kubeconfig")} {arguments}", timeout: TimeSpan.FromSeconds(120));
+
+    private static void FailsWithOneLine(CommandResult result, string expected)
+    {
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("kubecloud-apiserver: " + expected, result.Stderr.TrimEnd('\n'));
+        Assert.DoesNotContain("   at ", result.Stderr + result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_taken_port_is_one_line_and_exit_code_1()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        FailsWithOneLine(await RunAsync($"--port {port}"), $"port {port} on 127.0.0.1 is already in use");
+    }
+
+    [Fact]
+    public async Task A_missing_token_file_is_one_line()
+    {
+        var path = Path.Combine(_home, "no-such-tokens.csv");
+        var result = await RunAsync($"--port 0 --token-file {path}");
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"kubecloud-apiserver: cannot read token file {path}: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_malformed_token_file_is_one_line_naming_the_file()
+    {
+        var path = Path.Combine(_home, "tokens.csv");
+        await File.WriteAllTextAsync(path, "just-a-token\n");
+        var result = await RunAsync($"--port 0 --token-file {path}");
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"kubecloud-apiserver: token file {path}: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_missing_crds_path_is_one_line()
+    {
+        var path = Path.Combine(_home, "no-such-crds");
+        FailsWithOneLine(await RunAsync($"--port 0 --crds {path}"), $"--crds {path}: no such file or directory");
+    }
+
+    [Fact]
+    public async Task A_bad_port_value_is_one_line()
+    {
+        FailsWithOneLine(await RunAsync("--port http"), "--port http: not a port number (0-65535)");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_home, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
