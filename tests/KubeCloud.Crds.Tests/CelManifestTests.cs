@@ -1,5 +1,6 @@
 using KubeCloud.Crds.Validation;
 using KubeCloud.Crds.Yaml;
+using KubeCloud.Testing;
 
 namespace KubeCloud.Crds.Tests;
 
@@ -135,7 +136,7 @@ public sealed class CelManifestTests
     [Fact]
     public void Every_example_passes_its_rules()
     {
-        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "examples"), "*.yaml"))
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "examples"), "*.yaml"))
         {
             foreach (var manifest in YamlJsonReader.ReadAll(File.ReadAllText(file)))
             {

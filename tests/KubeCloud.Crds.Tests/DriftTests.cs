@@ -1,5 +1,6 @@
 using KubeCloud.Crds.Generation;
 using KubeCloud.Crds.Yaml;
+using KubeCloud.Testing;
 
 namespace KubeCloud.Crds.Tests;
 
@@ -12,7 +13,7 @@ public sealed class DriftTests
     [MemberData(nameof(Folders))]
     public void Checked_in_crds_match_the_api_types(string folder)
     {
-        var directory = Path.Combine(Repository.Root, folder);
+        var directory = Path.Combine(RepositoryRoot.Path, folder);
         var problems = new List<string>();
         foreach (var file in GeneratedCrds.Files)
         {

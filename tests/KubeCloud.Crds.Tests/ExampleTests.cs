@@ -1,13 +1,14 @@
 using System.Text.Json.Nodes;
 using KubeCloud.Crds.Validation;
 using KubeCloud.Crds.Yaml;
+using KubeCloud.Testing;
 
 namespace KubeCloud.Crds.Tests;
 
 /// <summary>Every manifest in examples/ is accepted by the generated CRDs.</summary>
 public sealed class ExampleTests
 {
-    private static readonly string ExamplesFolder = Path.Combine(Repository.Root, "examples");
+    private static readonly string ExamplesFolder = Path.Combine(RepositoryRoot.Path, "examples");
 
     public static TheoryData<string> ExampleFiles =>
         [.. Directory.GetFiles(ExamplesFolder, "*.yaml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];

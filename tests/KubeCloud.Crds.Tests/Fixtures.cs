@@ -5,25 +5,6 @@ using KubeCloud.Crds.Yaml;
 
 namespace KubeCloud.Crds.Tests;
 
-/// <summary>The repository this test runs in: the nearest folder upwards holding KubeCloud.sln.</summary>
-internal static class Repository
-{
-    public static string Root { get; } = Find();
-
-    private static string Find()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "KubeCloud.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no KubeCloud.sln above {AppContext.BaseDirectory}");
-    }
-}
-
 /// <summary>The CRDs generated in memory from the API types, with a validator per kind.</summary>
 internal static class GeneratedCrds
 {

@@ -14,12 +14,7 @@ internal static class LocalClusterIngest
 {
     public static async Task RunAsync(int count, Action<string, double, string, string> report)
     {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "KubeCloud.sln")))
-        {
-            root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-        }
-
+        var root = KubeCloud.Testing.RepositoryRoot.Path;
         var options = new LocalApiServerOptions();
         options.CrdFiles.Add(Path.Combine(root, "crds", "kubecloud.io_servers.yaml"));
         await using var server = await LocalApiServer.StartAsync(options);

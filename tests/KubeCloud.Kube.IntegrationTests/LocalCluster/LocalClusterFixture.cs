@@ -1,6 +1,7 @@
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Config;
 using KubeCloud.LocalCluster;
+using KubeCloud.Testing;
 
 namespace KubeCloud.Kube.IntegrationTests.LocalCluster;
 
@@ -20,7 +21,7 @@ public sealed class LocalClusterFixture : IAsyncDisposable
 
     public static async Task<LocalClusterFixture> StartAsync(TimeSpan? bookmarkInterval = null)
     {
-        var crds = Path.Combine(RepoRoot(), "crds");
+        var crds = Path.Combine(RepositoryRoot.Path, "crds");
         var options = new LocalApiServerOptions { WatchHistorySize = 10_000, BookmarkInterval = bookmarkInterval ?? TimeSpan.FromSeconds(1) };
         foreach (var kind in new[] { "servers", "ports", "networks", "flavors" })
         {
@@ -39,17 +40,4 @@ public sealed class LocalClusterFixture : IAsyncDisposable
     public PartitionableHandler NewPartitionableHandler() => new(Config.CreateHandler());
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "KubeCloud.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("KubeCloud.sln not found above the test directory.");
-    }
 }

@@ -6,7 +6,7 @@ namespace KubeCloud.LocalCluster.Tests.Support;
 /// </summary>
 public static class KubeClients
 {
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => KubeCloud.Testing.RepositoryRoot.Path;
 
     public static string Kubectl132 => Require("/usr/bin/kubectl");
 
@@ -21,17 +21,4 @@ public static class KubeClients
 
     private static string Require(string path) =>
         File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: run `bash tests/setup/kube-clients.sh` (CI runs it before the tests).", path);
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "KubeCloud.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("KubeCloud.sln not found above the test output folder");
-    }
 }
