@@ -111,7 +111,8 @@ public sealed class ServerLifecycleTests(VmFixture vm, ITestOutputHelper output)
 
             // graceful shutdown, then start again from cold.
             await log.WaitForAsync("KC-ACPI-ARMED", TimeSpan.FromSeconds(30), log.Text.LastIndexOf("KC-BOOT", StringComparison.Ordinal));
-            var outcome = await vm.Driver.ShutdownAsync(name, TimeSpan.FromSeconds(30));
+            // Generous: a TCG guest on a loaded 2-core machine can take long to act on the ACPI button.
+            var outcome = await vm.Driver.ShutdownAsync(name, TimeSpan.FromSeconds(120));
             Assert.Equal(ShutdownOutcome.Graceful, outcome);
             Assert.Equal(DomainState.Shutoff, vm.Driver.GetStatus(name).State);
             vm.Driver.Start(name);

@@ -12,10 +12,22 @@ namespace KubeCloud.Node.Tests;
 public sealed class VolumeAttachTests(VmFixture vm, ITestOutputHelper output)
 {
     [Fact]
-    public async Task Volume_exported_by_tgt_with_chap_is_attached_written_detached_and_read_by_another_guest()
+    public Task Volume_exported_by_tgt_with_chap_is_attached_written_detached_and_read_by_another_guest()
+        => AttachWriteDetachReadAsync(new FileVolumeStore(Path.Combine(vm.WorkDir, "volumes")));
+
+    [Fact]
+    public async Task Lvm_volume_exported_by_tgt_is_attached_written_detached_and_read_by_another_guest()
+    {
+        await using var group = await LvmVolumeGroup.CreateAsync(256L << 20);
+        using var lvm = new LvmVolumeStore(vm.Run, group.Options);
+        await AttachWriteDetachReadAsync(lvm);
+        Assert.Empty(await lvm.ListAsync());
+    }
+
+    private async Task AttachWriteDetachReadAsync(IVolumeBackingStore volumes)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
-        var store = new TgtTargetStore(vm.Run, Path.Combine(vm.WorkDir, "volumes"));
+        var store = new TgtTargetStore(vm.Run, volumes);
         var volume = new VolumeExport
         {
             VolumeId = "vol-" + id,
@@ -60,7 +72,7 @@ public sealed class VolumeAttachTests(VmFixture vm, ITestOutputHelper output)
             // Guests name disks in probe order, so the hot-plugged disk is found by its serial.
             var added = await writerLog.WaitForAsync($@"KC-BLOCK-ADDED (vd\w+) (\d+) serial={volume.VolumeId} ", TimeSpan.FromSeconds(60));
             var guestDevice = added.Groups[1].Value;
-            output.WriteLine($"iSCSI attach (libvirt call to guest seeing the disk): {watch.Elapsed.TotalSeconds:0.00} s");
+            output.WriteLine($"{volumes.Backend}: iSCSI attach (libvirt call to guest seeing the disk): {watch.Elapsed.TotalSeconds:0.00} s");
             Assert.Equal((64L << 20).ToString(), added.Groups[2].Value);
             await writerLog.WaitForAsync($"KC-WROTE {guestDevice}", TimeSpan.FromSeconds(30));
             Assert.Contains(volume.ChapUsername, vm.Driver.GetXml(writer));
@@ -84,7 +96,7 @@ public sealed class VolumeAttachTests(VmFixture vm, ITestOutputHelper output)
 
         Assert.DoesNotContain(await store.TargetsAsync(), t => t.Iqn == store.Iqn(volume.VolumeId));
         Assert.DoesNotContain(volume.ChapUsername, await store.AccountsAsync());
-        Assert.False(File.Exists(store.BackingPath(volume.VolumeId)));
+        Assert.Null(await volumes.FindAsync(volume.VolumeId));
         Assert.False(vm.Driver.SecretExists(secret));
     }
 
@@ -92,7 +104,8 @@ public sealed class VolumeAttachTests(VmFixture vm, ITestOutputHelper output)
     public async Task Export_that_tgt_refuses_fails_clearly_and_leaves_no_target_account_or_file()
     {
         var id = Guid.NewGuid().ToString("N")[..8];
-        var store = new TgtTargetStore(vm.Run, Path.Combine(vm.WorkDir, "volumes"));
+        var files = new FileVolumeStore(Path.Combine(vm.WorkDir, "volumes"));
+        var store = new TgtTargetStore(vm.Run, files);
         var volume = new VolumeExport
         {
             VolumeId = "vol-bad-" + id,
@@ -110,7 +123,7 @@ public sealed class VolumeAttachTests(VmFixture vm, ITestOutputHelper output)
 
         Assert.Equal(before, await store.TargetsAsync());
         Assert.DoesNotContain(volume.ChapUsername, await store.AccountsAsync());
-        Assert.False(File.Exists(store.BackingPath(volume.VolumeId)));
+        Assert.False(File.Exists(files.PathOf(volume.VolumeId)));
     }
 
     private async Task BootAsync(string name, string? userData)

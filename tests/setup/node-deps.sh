@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the node daemon's host side and its tests need:
 # libvirt (qemu driver) + QEMU (with its iSCSI initiator), qemu-img, tgt, dnsmasq,
-# iproute2, genisoimage, busybox-static, cpio and the tools to fetch a Debian kernel.
+# lvm2 + losetup (LVM volume backend), iproute2, genisoimage, busybox-static, cpio and the tools to fetch a Debian kernel.
 # Idempotent; must run as root. No systemd is assumed: daemons are started directly.
 #   sudo tests/setup/node-deps.sh            # install what is missing, start daemons
 #   tests/setup/node-deps.sh --check         # print what is missing, change nothing (exit 1 if any)
@@ -22,6 +22,8 @@ declare -A PACKAGES=(
   [qemu-utils]=/usr/bin/qemu-img
   [qemu-block-extra]=/usr/lib/x86_64-linux-gnu/qemu/block-iscsi.so
   [tgt]=/usr/sbin/tgtd
+  [lvm2]=/usr/sbin/lvcreate
+  [mount]=/usr/sbin/losetup
   [dnsmasq-base]=/usr/sbin/dnsmasq
   [iproute2]=/usr/sbin/bridge
   [genisoimage]=/usr/bin/genisoimage
@@ -78,15 +80,26 @@ set_conf dynamic_ownership 0
 set_conf remember_owner 0
 
 running() { pgrep -x "$1" >/dev/null 2>&1; }
+# Starts a daemon without the caller's open files beyond stdio: a daemon that inherits the fd of
+# `flock LOCK tests/setup/node-deps.sh` would hold that lock for as long as it runs.
+start_daemon() {
+  (
+    for fd in /proc/self/fd/*; do
+      n=${fd##*/}
+      if (( n > 2 )); then eval "exec $n>&-" 2>/dev/null || true; fi
+    done
+    exec "$@"
+  )
+}
 mkdir -p /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu
-running virtlogd || { log "starting virtlogd"; virtlogd -d; }
-running virtlockd || { command -v virtlockd >/dev/null && { log "starting virtlockd"; virtlockd -d; } || true; }
-running libvirtd || { log "starting libvirtd"; libvirtd -d; }
+running virtlogd || { log "starting virtlogd"; start_daemon virtlogd -d; }
+running virtlockd || { command -v virtlockd >/dev/null && { log "starting virtlockd"; start_daemon virtlockd -d; } || true; }
+running libvirtd || { log "starting libvirtd"; start_daemon libvirtd -d; }
 if ! running tgtd; then
   log "starting tgtd"
   mkdir -p /var/run/tgtd
   # tgtd daemonizes itself unless -f is given; iSNS off, listen on loopback only.
-  tgtd --iscsi portal=127.0.0.1:3260
+  start_daemon tgtd --iscsi portal=127.0.0.1:3260
 fi
 
 for _ in $(seq 1 100); do

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using KubeCloud.Node.Hypervisor;
+using KubeCloud.Node.Storage;
 
 namespace KubeCloud.Node.HostFacts;
 
@@ -16,7 +17,11 @@ public sealed record HostFactsReport(
     long DiskAvailableBytes,
     HypervisorType HypervisorType,
     string HypervisorReason,
-    IPAddress? TunnelIp);
+    IPAddress? TunnelIp)
+{
+    /// <summary>The volume backend's capacity (volume group or file system), when the node has the storage role.</summary>
+    public StorageCapacity? VolumeStorage { get; init; }
+}
 
 /// <summary>Reads host facts from /proc and statvfs; the hypervisor type comes from the KVM probe.</summary>
 public static partial class HostFactsReader
@@ -29,6 +34,14 @@ public static partial class HostFactsReader
         var (total, available) = ParseMemInfo(File.ReadAllText(meminfoPath));
         var (diskTotal, diskAvailable) = Disk(instancesDirectory);
         return new HostFactsReport(count, model, flags, total, available, diskTotal, diskAvailable, probe.Type, probe.Reason, tunnelIp);
+    }
+
+    /// <summary>As <see cref="Read"/>, plus the capacity of the node's volume backend.</summary>
+    public static async Task<HostFactsReport> ReadAsync(string instancesDirectory, HypervisorProbeResult probe, IPAddress? tunnelIp,
+        IVolumeBackingStore? volumes, CancellationToken cancellationToken = default)
+    {
+        var facts = Read(instancesDirectory, probe, tunnelIp);
+        return volumes is null ? facts : facts with { VolumeStorage = await volumes.CapacityAsync(cancellationToken) };
     }
 
     public static (int Count, string Model, IReadOnlyList<string> Flags) ParseCpuInfo(string cpuinfo)

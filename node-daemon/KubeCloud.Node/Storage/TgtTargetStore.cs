@@ -4,7 +4,7 @@ using KubeCloud.Node.Processes;
 
 namespace KubeCloud.Node.Storage;
 
-/// <summary>A volume to export: its backing file and CHAP credentials.</summary>
+/// <summary>A volume to export: its size and CHAP credentials (the backing store makes its file or LV).</summary>
 public sealed record VolumeExport
 {
     public required string VolumeId { get; init; }
@@ -36,19 +36,29 @@ public sealed class VolumeExportException : Exception
 }
 
 /// <summary>
-/// The storage node's volume backend (the Cinder LVM/iSCSI role): a sparse file per volume under
-/// <c>root</c>, each exported by the tgt daemon as its own iSCSI target with LUN 1, a CHAP
-/// account bound to the target and an initiator ACL.
+/// The storage node's volume export (the Cinder LVM/iSCSI role): each volume of an
+/// <see cref="IVolumeBackingStore"/> (sparse file or LV) exported by the tgt daemon as its own
+/// iSCSI target with LUN 1, a CHAP account bound to the target and an initiator ACL.
 /// </summary>
-public sealed partial class TgtTargetStore(ICommandRunner run, string root, string iqnPrefix = "iqn.2025-01.io.kubecloud")
+public sealed partial class TgtTargetStore(ICommandRunner run, IVolumeBackingStore volumes, string iqnPrefix = "iqn.2025-01.io.kubecloud")
 {
     public const int Lun = 1;
 
+    /// <summary>Sparse files under <paramref name="root"/>.</summary>
+    public TgtTargetStore(ICommandRunner run, string root, string iqnPrefix = "iqn.2025-01.io.kubecloud")
+        : this(run, new FileVolumeStore(root), iqnPrefix)
+    {
+    }
+
+    /// <summary>Where the volumes' data lives.</summary>
+    public IVolumeBackingStore Volumes => volumes;
+
     public string Iqn(string volumeId) => $"{iqnPrefix}:volume-{volumeId}";
 
-    public string BackingPath(string volumeId) => Path.Combine(root, volumeId + ".img");
-
-    /// <summary>Creates the backing file (if missing) and the target; returns the existing export when already there.</summary>
+    /// <summary>
+    /// Creates the volume in the backing store (if missing) and the target; returns the existing export
+    /// when already there. A volume that exists with another size is a <see cref="VolumeBackingException"/>.
+    /// </summary>
     public async Task<IscsiTarget> ExportAsync(VolumeExport volume, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(volume);
@@ -58,26 +68,15 @@ public sealed partial class TgtTargetStore(ICommandRunner run, string root, stri
             return existing;
         }
 
-        var path = BackingPath(volume.VolumeId);
-        var createdFile = false;
+        var creation = await volumes.CreateAsync(volume.VolumeId, volume.SizeBytes, cancellationToken);
+        var path = creation.Volume.Path;
+        var createdVolume = creation.Created ? volume.VolumeId : null;
         int? tid = null;
         var createdAccount = false;
         try
         {
-            Directory.CreateDirectory(root);
-            if (!File.Exists(path))
-            {
-                await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
-                {
-                    file.SetLength(volume.SizeBytes); // sparse
-                }
-
-                createdFile = true;
-            }
-
-            tid = (await TargetsAsync(cancellationToken)).Select(t => t.Tid).DefaultIfEmpty(0).Max() + 1;
+            tid = await NewTargetAsync(iqn, cancellationToken);
             var t = tid.Value.ToString(CultureInfo.InvariantCulture);
-            await Tgtadm(cancellationToken, "--op", "new", "--mode", "target", "--tid", t, "--targetname", iqn);
             await Tgtadm(cancellationToken, "--op", "new", "--mode", "logicalunit", "--tid", t, "--lun", Lun.ToString(CultureInfo.InvariantCulture),
                 "--bstype", volume.BackingStoreType, "--backing-store", path);
             if (!(await AccountsAsync(cancellationToken)).Contains(volume.ChapUsername))
@@ -96,17 +95,17 @@ public sealed partial class TgtTargetStore(ICommandRunner run, string root, stri
         }
         catch (CommandFailedException e)
         {
-            await RollbackAsync(tid, createdAccount ? volume.ChapUsername : null, createdFile ? path : null);
+            await RollbackAsync(tid, createdAccount ? volume.ChapUsername : null, createdVolume);
             throw new VolumeExportException($"exporting volume {volume.VolumeId} as {iqn} failed: {e.Message}", e);
         }
         catch
         {
-            await RollbackAsync(tid, createdAccount ? volume.ChapUsername : null, createdFile ? path : null);
+            await RollbackAsync(tid, createdAccount ? volume.ChapUsername : null, createdVolume);
             throw;
         }
     }
 
-    /// <summary>Removes the target and the CHAP account; deletes the backing file when <paramref name="deleteData"/>.</summary>
+    /// <summary>Removes the target and the CHAP account; deletes the volume (file or LV) when <paramref name="deleteData"/>.</summary>
     public async Task UnexportAsync(string volumeId, string? chapUsername, bool deleteData, CancellationToken cancellationToken = default)
     {
         var iqn = Iqn(volumeId);
@@ -122,7 +121,7 @@ public sealed partial class TgtTargetStore(ICommandRunner run, string root, stri
 
         if (deleteData)
         {
-            File.Delete(BackingPath(volumeId));
+            await volumes.DeleteAsync(volumeId, cancellationToken);
         }
     }
 
@@ -154,7 +153,7 @@ public sealed partial class TgtTargetStore(ICommandRunner run, string root, stri
         return result;
     }
 
-    private async Task RollbackAsync(int? tid, string? account, string? file)
+    private async Task RollbackAsync(int? tid, string? account, string? volumeId)
     {
         if (tid is { } t)
         {
@@ -166,9 +165,34 @@ public sealed partial class TgtTargetStore(ICommandRunner run, string root, stri
             await run.RunAsync("tgtadm", ["--lld", "iscsi", "--op", "delete", "--mode", "account", "--user", account]);
         }
 
-        if (file is not null)
+        if (volumeId is not null)
         {
-            File.Delete(file);
+            await volumes.DeleteAsync(volumeId);
+        }
+    }
+
+    /// <summary>
+    /// Creates the target with the next free tid. tgtd is shared (other stores, other processes):
+    /// when another export took the tid first, the next one is tried.
+    /// </summary>
+    private async Task<int> NewTargetAsync(string iqn, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var tid = (await TargetsAsync(cancellationToken)).Select(t => t.Tid).DefaultIfEmpty(0).Max() + 1;
+            var result = await run.RunAsync("tgtadm",
+                ["--lld", "iscsi", "--op", "new", "--mode", "target", "--tid", tid.ToString(CultureInfo.InvariantCulture), "--targetname", iqn], cancellationToken);
+            if (result.Succeeded)
+            {
+                return tid;
+            }
+
+            var tidTaken = result.StandardError.Contains("already exists", StringComparison.Ordinal)
+                && (await TargetsAsync(cancellationToken)).All(t => t.Iqn != iqn);
+            if (!tidTaken || attempt == 20)
+            {
+                throw new CommandFailedException(result);
+            }
         }
     }
 
