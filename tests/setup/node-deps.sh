@@ -78,15 +78,26 @@ set_conf dynamic_ownership 0
 set_conf remember_owner 0
 
 running() { pgrep -x "$1" >/dev/null 2>&1; }
+# Daemons must not inherit the caller's open files: a daemon holding the fd of a flock taken
+# around this script (or around a test run that calls it) keeps that lock forever.
+detached() {
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      [[ $fd -gt 2 ]] && eval "exec $fd>&-" 2>/dev/null
+    done
+    exec "$@"
+  )
+}
 mkdir -p /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu
-running virtlogd || { log "starting virtlogd"; virtlogd -d; }
-running virtlockd || { command -v virtlockd >/dev/null && { log "starting virtlockd"; virtlockd -d; } || true; }
-running libvirtd || { log "starting libvirtd"; libvirtd -d; }
+running virtlogd || { log "starting virtlogd"; detached virtlogd -d; }
+running virtlockd || { command -v virtlockd >/dev/null && { log "starting virtlockd"; detached virtlockd -d; } || true; }
+running libvirtd || { log "starting libvirtd"; detached libvirtd -d; }
 if ! running tgtd; then
   log "starting tgtd"
   mkdir -p /var/run/tgtd
   # tgtd daemonizes itself unless -f is given; iSNS off, listen on loopback only.
-  tgtd --iscsi portal=127.0.0.1:3260
+  detached tgtd --iscsi portal=127.0.0.1:3260
 fi
 
 for _ in $(seq 1 100); do
