@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Node.CloudInit;
 using KubeCloud.Node.Hypervisor;
 using KubeCloud.Node.Mapping;
 using KubeCloud.Node.Networking;
@@ -49,7 +50,10 @@ public sealed class NicHotPlugTests(VmFixture vm, ITestOutputHelper output)
         var bridges = new BridgeNetwork(vm.Run);
         var dhcp = new DnsmasqServer(vm.Run, Path.Combine(vm.WorkDir, "state-" + id));
         var nics = networks.Select((n, i) => ServerDomainMapper.ToNicSpec(new BoundPort(ports[i], n))).ToArray();
-        var spec = vm.GuestSpec(name) with { Nics = [nics[0]] };
+        // A seed spares the guest its wait for one (on both boots).
+        var seed = Path.Combine(vm.WorkDir, name + ".seed.iso");
+        await new NoCloudSeedBuilder(vm.Run).BuildAsync(new NoCloudSeed { InstanceId = name, Hostname = name }, seed);
+        var spec = vm.GuestSpec(name) with { Nics = [nics[0]], SeedIsoPath = seed };
         var log = new SerialLog(spec.SerialLogPath);
         var events = new List<DomainLifecycleEvent>();
         void OnEvent(object? sender, DomainLifecycleEvent e)
@@ -120,6 +124,7 @@ public sealed class NicHotPlugTests(VmFixture vm, ITestOutputHelper output)
         {
             vm.Driver.LifecycleEvent -= OnEvent;
             vm.RemoveDomain(name);
+            File.Delete(seed);
             foreach (var setup in setups)
             {
                 await dhcp.TeardownAsync(setup.Dhcp!);
