@@ -74,6 +74,15 @@ public sealed class DnsmasqArgumentTests
     }
 
     [Fact]
+    public void Host_routes_go_out_as_classless_routes_with_the_default_route()
+    {
+        var route = new DhcpRoute(IPNetwork.Parse("10.9.0.0/16"), IPAddress.Parse("10.20.30.254"));
+        Assert.Contains("--dhcp-option=option:classless-static-route,10.9.0.0/16,10.20.30.254,0.0.0.0/0,10.20.30.1", DnsmasqServer.Arguments(Plan with { Routes = [route] }, "/x"));
+        Assert.Contains("--dhcp-option=option:classless-static-route,10.9.0.0/16,10.20.30.254", DnsmasqServer.Arguments(Plan with { Routes = [route], Gateway = null }, "/x"));
+        Assert.DoesNotContain(DnsmasqServer.Arguments(Plan, "/x"), a => a.Contains("classless", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void No_gateway_sends_an_empty_router_option()
         => Assert.Contains("--dhcp-option=option:router", DnsmasqServer.Arguments(Plan with { Gateway = null }, "/x"));
 }

@@ -83,9 +83,16 @@ public static class ServerDomainMapper
             EphemeralDiskPath = flavor.EphemeralDisk.IsZero ? null : Path.Combine(dir, "disk.eph0"),
             SeedIsoPath = Path.Combine(dir, "seed.iso"),
             SerialLogPath = Path.Combine(dir, "console.log"),
-            Nics = [.. build.Ports.Select(p => new NicSpec(MacAddress(p.Port), DeviceNames.Bridge(NetworkId(p.Network)), DeviceNames.Tap(PortId(p.Port)), p.Network.Spec.Mtu > 0 ? p.Network.Spec.Mtu : null))],
+            Nics = [.. build.Ports.Select(ToNicSpec)],
             IscsiDisks = [.. build.Volumes.Select(ToIscsiDisk)],
         };
+    }
+
+    /// <summary>The NIC of one port: its MAC on the network's bridge through the port's tap; also what a hot-plug attaches.</summary>
+    public static NicSpec ToNicSpec(BoundPort bound)
+    {
+        ArgumentNullException.ThrowIfNull(bound);
+        return new NicSpec(MacAddress(bound.Port), DeviceNames.Bridge(NetworkId(bound.Network)), DeviceNames.Tap(PortId(bound.Port)), bound.Network.Spec.Mtu > 0 ? bound.Network.Spec.Mtu : null);
     }
 
     /// <summary>Root disk size from the flavor, in bytes.</summary>
@@ -156,8 +163,10 @@ public static class ServerDomainMapper
         };
     }
 
+    internal static string? TryMacAddress(Port port) => (port.Status?.MacAddress ?? port.Spec.MacAddress)?.ToLowerInvariant();
+
     private static string MacAddress(Port port)
-        => (port.Status?.MacAddress ?? port.Spec.MacAddress ?? throw new InvalidOperationException($"port {port.Metadata.Name} has no MAC address yet")).ToLowerInvariant();
+        => TryMacAddress(port) ?? throw new InvalidOperationException($"port {port.Metadata.Name} has no MAC address yet");
 
     private static (string Host, int Port) ParsePortal(string portal)
     {

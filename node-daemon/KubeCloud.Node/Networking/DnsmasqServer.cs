@@ -7,6 +7,9 @@ namespace KubeCloud.Node.Networking;
 /// <summary>A fixed DHCP assignment: this MAC gets this address.</summary>
 public sealed record DhcpHost(string MacAddress, IPAddress Address, string? Hostname = null);
 
+/// <summary>A static route handed out by DHCP (option 121, classless static routes).</summary>
+public sealed record DhcpRoute(IPNetwork Destination, IPAddress NextHop);
+
 /// <summary>DHCP for one network on one node: only the ports bound to this node.</summary>
 public sealed record DhcpPlan
 {
@@ -25,6 +28,9 @@ public sealed record DhcpPlan
     public int Mtu { get; init; } = 1450;
 
     public IReadOnlyList<DhcpHost> Hosts { get; init; } = [];
+
+    /// <summary>Extra routes (the subnet's host routes); with any, the default route via the gateway is sent in the same option, as RFC 3442 asks.</summary>
+    public IReadOnlyList<DhcpRoute> Routes { get; init; } = [];
 
     public TimeSpan LeaseTime { get; init; } = TimeSpan.FromHours(12);
 
@@ -73,6 +79,17 @@ public sealed class DnsmasqServer(ICommandRunner run, string stateRoot)
         if (plan.DnsServers.Count > 0)
         {
             args.Add("--dhcp-option=option:dns-server," + string.Join(',', plan.DnsServers));
+        }
+
+        if (plan.Routes.Count > 0)
+        {
+            var routes = plan.Routes.Select(r => $"{r.Destination},{r.NextHop}").ToList();
+            if (plan.Gateway is not null && !plan.Routes.Any(r => r.Destination.PrefixLength == 0))
+            {
+                routes.Add($"0.0.0.0/0,{plan.Gateway}");
+            }
+
+            args.Add("--dhcp-option=option:classless-static-route," + string.Join(',', routes));
         }
 
         foreach (var host in plan.Hosts.OrderBy(h => h.MacAddress.ToLowerInvariant(), StringComparer.Ordinal))

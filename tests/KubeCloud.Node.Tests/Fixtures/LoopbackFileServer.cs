@@ -40,7 +40,8 @@ public sealed class LoopbackFileServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close only: on Linux, Close after Stop looks the endpoint up again and re-binds its port
+        // to remove the prefixes, failing with "Address already in use" when another test took it.
         _listener.Close();
         try
         {

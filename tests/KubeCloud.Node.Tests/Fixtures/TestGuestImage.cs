@@ -106,8 +106,10 @@ public sealed class TestGuestImage
 
             Directory.Move(work, dir);
 
-            // Guests built from an older kernel or init script are not needed any more.
-            foreach (var stale in Directory.GetDirectories(CacheRoot, "guest-*").Where(d => d != dir && !d.Contains(".tmp-", StringComparison.Ordinal)))
+            // Guests built from an older kernel or init script are not needed any more; a day's
+            // grace, since test runs of other checkouts on the same machine may be using theirs.
+            foreach (var stale in Directory.GetDirectories(CacheRoot, "guest-*")
+                         .Where(d => d != dir && !d.Contains(".tmp-", StringComparison.Ordinal) && Directory.GetLastWriteTimeUtc(d) < DateTime.UtcNow.AddDays(-1)))
             {
                 Directory.Delete(stale, true);
             }
