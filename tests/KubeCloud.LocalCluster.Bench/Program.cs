@@ -6,8 +6,14 @@ using System.Text;
 using System.Text.Json.Nodes;
 using KubeCloud.LocalCluster;
 
-// dotnet run -c Release --project tests/KubeCloud.LocalCluster.Bench [-- --quick]
+// dotnet run -c Release --project tests/KubeCloud.LocalCluster.Bench [-- --quick] [--fields (managedFields of one write, in process)]
 var quick = args.Contains("--quick");
+if (args.Contains("--fields"))
+{
+    FieldOwnershipBench.Run(quick);
+    return 0;
+}
+
 var (creates, gets, lists, watchEvents, concurrency) = quick ? (500, 2000, 200, 200, 8) : (5000, 20000, 1000, 1000, 16);
 
 await using var server = await LocalApiServer.StartAsync(new LocalApiServerOptions { WatchHistorySize = 100_000 });

@@ -134,7 +134,7 @@ public sealed class FieldSet
 
     /// <summary>An element as FieldsV1 writes it (field names unescaped).</summary>
     private static string Unescaped(string element) =>
-        element.StartsWith("f:", StringComparison.Ordinal) ? "f:" + FieldName(element) : element;
+        element.StartsWith("f:", StringComparison.Ordinal) && element.Contains('~', StringComparison.Ordinal) ? "f:" + FieldName(element) : element;
 
     /// <summary>An element of FieldsV1 as a path holds it.</summary>
     private static string Escaped(string key) =>
@@ -172,41 +172,91 @@ public sealed class FieldSet
     public bool Covers(string path) =>
         Paths.Contains(path) || Paths.Any(p => p.Length > path.Length && p[path.Length] == '/' && p.StartsWith(path, StringComparison.Ordinal));
 
+    /// <summary>
+    /// The FieldsV1 JSON: elements in the order of the sorted paths, <c>"."</c> last in a member with
+    /// children. Each path's node is found from its parent path's (kept by path), not by splitting it.
+    /// </summary>
     public JsonObject ToFieldsV1()
     {
         var root = new JsonObject();
-        foreach (var path in Paths.OrderBy(p => p, StringComparer.Ordinal))
+        var sorted = Paths.ToArray();
+        Array.Sort(sorted, StringComparer.Ordinal);
+        var nodes = new Dictionary<string, JsonObject>(sorted.Length * 2, StringComparer.Ordinal);
+        foreach (var path in sorted)
         {
-            var node = root;
-            foreach (var element in Split(path))
-            {
-                var segment = Unescaped(element);
-                if (node[segment] is not JsonObject child)
-                {
-                    child = [];
-                    node[segment] = child;
-                }
+            NodeOf(path, root, nodes);
+        }
 
-                node = child;
+        foreach (var path in sorted)
+        {
+            if (path.Length > 0 && nodes[path] is { Count: > 0 } member)
+            {
+                member["."] = new JsonObject();
             }
         }
 
-        MarkMembers(root, "");
         return root;
     }
 
-    private void MarkMembers(JsonObject node, string path)
+    private static JsonObject NodeOf(string path, JsonObject root, Dictionary<string, JsonObject> nodes)
     {
-        var children = node.Select(p => (p.Key, Node: p.Value as JsonObject)).Where(p => p.Node is not null).ToList();
-        if (path.Length > 0 && children.Count > 0 && Paths.Contains(path))
+        if (nodes.TryGetValue(path, out var node))
         {
-            node["."] = new JsonObject();
+            return node;
         }
 
-        foreach (var (key, child) in children)
+        var separator = LastSeparator(path);
+        var parent = separator < 0 ? root : NodeOf(path[..separator], root, nodes);
+        var element = Unescaped(separator < 0 ? path : path[(separator + 1)..]);
+        if (parent[element] is not JsonObject child)
         {
-            MarkMembers(child!, Child(path, Escaped(key)));
+            child = [];
+            parent[element] = child;
         }
+
+        nodes[path] = child;
+        return child;
+    }
+
+    /// <summary>The index of the last slash between elements (as <see cref="Split"/> splits), or -1.</summary>
+    private static int LastSeparator(string path)
+    {
+        var last = -1;
+        var depth = 0;
+        var inString = false;
+        for (var i = 0; i < path.Length; i++)
+        {
+            var c = path[i];
+            if (inString)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    inString = false;
+                }
+            }
+            else if (c == '"')
+            {
+                inString = true;
+            }
+            else if (c is '{' or '[')
+            {
+                depth++;
+            }
+            else if (c is '}' or ']')
+            {
+                depth--;
+            }
+            else if (c == '/' && depth == 0)
+            {
+                last = i;
+            }
+        }
+
+        return last;
     }
 
     public static FieldSet FromFieldsV1(JsonNode? fields)

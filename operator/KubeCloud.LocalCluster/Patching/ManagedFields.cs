@@ -116,6 +116,21 @@ public sealed class ManagedFields
     public FieldManagerEntry? Find(string manager, string operation, string apiVersion, string subresource) =>
         Entries.FirstOrDefault(e => e.Is(manager, operation, apiVersion, subresource));
 
+    /// <summary>
+    /// Records a non-apply write (create when <paramref name="old"/> is null) in <paramref name="updated"/>'s
+    /// metadata.managedFields: the managed fields it starts from (<see cref="ForUpdate"/>), what it changed
+    /// against <paramref name="old"/>, owned by <paramref name="manager"/> under <paramref name="entrySubresource"/>.
+    /// </summary>
+    public static void RecordWrite(JsonObject? old, JsonObject updated, JsonNode? requested, PatchSchema schema, string manager, string apiVersion, string subresource, string entrySubresource)
+    {
+        var managed = old is null
+            ? ForUpdate(requested, null, false)
+            : ForUpdate(requested, old.Metadata()["managedFields"], subresource.Length > 0);
+        var change = FieldComparison.Of(old ?? [], updated, schema);
+        managed.RecordUpdate(change, manager, apiVersion, entrySubresource);
+        managed.WriteTo(updated);
+    }
+
     /// <summary>Records a non-apply write by <paramref name="manager"/> that made <paramref name="change"/>.</summary>
     public void RecordUpdate(FieldComparison change, string manager, string apiVersion, string subresource)
     {

@@ -327,12 +327,7 @@ public sealed class ObjectRegistry
             return;
         }
 
-        var managed = old is null
-            ? ManagedFields.ForUpdate(requested, null, false)
-            : ManagedFields.ForUpdate(requested, old.Metadata()["managedFields"], subresource.Length > 0);
-        var change = FieldComparison.Of(old ?? [], updated, ServerSideApply.SchemaOf(type));
-        managed.RecordUpdate(change, options.FieldManager, type.ApiVersion, options.ManagedFieldsSubresource ?? subresource);
-        managed.WriteTo(updated);
+        ManagedFields.RecordWrite(old, updated, requested, ServerSideApply.SchemaOf(type), options.FieldManager, type.ApiVersion, subresource, options.ManagedFieldsSubresource ?? subresource);
     }
 
     private static bool HasGeneration(ResourceType type) => type.DefinitionName is { } definition &&
