@@ -143,6 +143,7 @@ internal static class FullyPopulatedObjects
             "fault": { "code": 500, "message": "No valid host was found.", "time": "2026-01-02T03:04:05Z", "details": "RamFilter removed 3 of 3 hosts" },
             "schedulingAttempts": 2, "triedNodes": [ "node-2" ],
             "launchedAt": "2026-01-02T03:04:05Z", "observedRebootRequest": "2026-01-02T03:00:00Z",
+            "resize": { "sourceNode": "node-1", "oldFlavor": { "name": "m1.tiny", "vcpus": 1, "memory": "512Mi", "rootDisk": "1Gi", "ephemeralDisk": "0", "swap": "0" } },
             CONDITIONS
           }
         }
