@@ -101,25 +101,27 @@ public sealed class LibvirtDriver : IHypervisorDriver
             return ShutdownOutcome.AlreadyOff;
         }
 
-        using (var domain = Lookup(name))
-        {
-            var rc = LibvirtNative.virDomainShutdown(domain);
-            if (rc < 0)
-            {
-                var error = LibvirtException.FromLastError($"virDomainShutdown({name})");
-                if (error.Code != LibvirtException.OperationInvalid)
-                {
-                    throw error;
-                }
-            }
-        }
-
+        // As nova's libvirt driver does (SHUTDOWN_RETRY_INTERVAL), the ACPI request is sent again every
+        // ShutdownRetryInterval: a guest that was still booting, or not yet listening, misses a single press.
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        var nextRequest = DateTime.MinValue;
+        while (true)
         {
             if (!GetStatus(name).IsActive)
             {
                 return ShutdownOutcome.Graceful;
+            }
+
+            var now = DateTime.UtcNow;
+            if (now >= deadline)
+            {
+                break;
+            }
+
+            if (now >= nextRequest)
+            {
+                RequestShutdown(name);
+                nextRequest = now + ShutdownRetryInterval;
             }
 
             await Task.Delay(100, cancellationToken);
@@ -127,6 +129,22 @@ public sealed class LibvirtDriver : IHypervisorDriver
 
         Destroy(name);
         return ShutdownOutcome.Forced;
+    }
+
+    /// <summary>How often <see cref="ShutdownAsync"/> repeats the ACPI power-button request while it waits.</summary>
+    public TimeSpan ShutdownRetryInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    private void RequestShutdown(string name)
+    {
+        using var domain = Lookup(name);
+        if (LibvirtNative.virDomainShutdown(domain) < 0)
+        {
+            var error = LibvirtException.FromLastError($"virDomainShutdown({name})");
+            if (error.Code != LibvirtException.OperationInvalid)
+            {
+                throw error;
+            }
+        }
     }
 
     public void Destroy(string name)
