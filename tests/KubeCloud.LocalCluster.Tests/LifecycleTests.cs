@@ -134,4 +134,23 @@ public sealed class LifecycleTests : IClassFixture<ServerFixture>
         Assert.False(await ExistsAsync("/api/v1/namespaces/default/configmaps/dc-1"));
         Assert.False(await ExistsAsync("/api/v1/namespaces/default/configmaps/dc-2"));
     }
+
+    [Fact]
+    public async Task A_write_that_changes_nothing_keeps_the_resourceVersion()
+    {
+        const string path = "/api/v1/namespaces/default/configmaps/noop?fieldManager=noop-test";
+        const string apply = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"noop"},"data":{"a":"1"}}""";
+        var first = (await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(apply), "application/apply-patch+yaml")).Body;
+        var revision = (string?)first["metadata"]!["resourceVersion"];
+
+        var again = (await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(apply), "application/apply-patch+yaml")).Body;
+        Assert.Equal(revision, (string?)again["metadata"]!["resourceVersion"]);
+        var put = await _fixture.SendAsync(HttpMethod.Put, path, again);
+        Assert.Equal(HttpStatusCode.OK, put.Code);
+        Assert.Equal(revision, (string?)put.Body["metadata"]!["resourceVersion"]);
+
+        var changed = (await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(apply.Replace("\"1\"", "\"2\"", StringComparison.Ordinal)), "application/apply-patch+yaml")).Body;
+        Assert.NotEqual(revision, (string?)changed["metadata"]!["resourceVersion"]);
+        Assert.Equal("2", (string?)changed["data"]!["a"]);
+    }
 }

@@ -222,6 +222,17 @@ public sealed class FieldSet
     private static int LastSeparator(string path)
     {
         var last = -1;
+        foreach (var separator in Separators(path))
+        {
+            last = separator;
+        }
+
+        return last;
+    }
+
+    /// <summary>The indexes of the slashes between elements: not those inside k:{...} or v:"..." values.</summary>
+    private static IEnumerable<int> Separators(string path)
+    {
         var depth = 0;
         var inString = false;
         for (var i = 0; i < path.Length; i++)
@@ -252,11 +263,9 @@ public sealed class FieldSet
             }
             else if (c == '/' && depth == 0)
             {
-                last = i;
+                yield return i;
             }
         }
-
-        return last;
     }
 
     public static FieldSet FromFieldsV1(JsonNode? fields)
@@ -324,40 +333,11 @@ public sealed class FieldSet
     public static List<string> Split(string path)
     {
         var segments = new List<string>();
-        var depth = 0;
-        var inString = false;
         var start = 0;
-        for (var i = 0; i < path.Length; i++)
+        foreach (var separator in Separators(path))
         {
-            var c = path[i];
-            if (inString)
-            {
-                if (c == '\\')
-                {
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    inString = false;
-                }
-            }
-            else if (c == '"')
-            {
-                inString = true;
-            }
-            else if (c is '{' or '[')
-            {
-                depth++;
-            }
-            else if (c is '}' or ']')
-            {
-                depth--;
-            }
-            else if (c == '/' && depth == 0)
-            {
-                segments.Add(path[start..i]);
-                start = i + 1;
-            }
+            segments.Add(path[start..separator]);
+            start = separator + 1;
         }
 
         segments.Add(path[start..]);

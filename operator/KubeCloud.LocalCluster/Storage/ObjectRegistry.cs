@@ -336,14 +336,24 @@ public sealed class ObjectRegistry
     private static bool Unchanged(JsonObject old, JsonObject updated)
     {
         // managedFields timestamps alone are not a change (an idempotent apply keeps the resourceVersion).
-        var a = old.DeepClone().AsObject();
-        var b = updated.DeepClone().AsObject();
-        foreach (var entry in new[] { a, b }.SelectMany(o => o.Metadata()["managedFields"] as JsonArray ?? []).OfType<JsonObject>())
+        // Compared in place, member by member, rather than on two deep copies with the timestamps removed.
+        return SameExcept(old, updated, "metadata") && (old["metadata"], updated["metadata"]) switch
         {
-            entry.Remove("time");
-        }
+            (JsonObject a, JsonObject b) => SameExcept(a, b, "managedFields") && SameManagedFields(a["managedFields"], b["managedFields"]),
+            var (a, b) => JsonNode.DeepEquals(a, b),
+        };
 
-        return JsonNode.DeepEquals(a, b);
+        static bool SameExcept(JsonObject a, JsonObject b, string skipped) =>
+            a.Count(p => p.Key != skipped) == b.Count(p => p.Key != skipped) &&
+            a.All(p => p.Key == skipped || (b.TryGetPropertyValue(p.Key, out var other) && JsonNode.DeepEquals(p.Value, other)));
+
+        static bool SameManagedFields(JsonNode? a, JsonNode? b) => (a, b) switch
+        {
+            (JsonArray x, JsonArray y) => x.Count == y.Count && x.Zip(y).All(e => e.First is JsonObject ex && e.Second is JsonObject ey
+                ? SameExcept(ex, ey, "time")
+                : JsonNode.DeepEquals(e.First, e.Second)),
+            _ => JsonNode.DeepEquals(a, b),
+        };
     }
 
     private static void CheckTypeMeta(ResourceType type, JsonObject obj)
