@@ -55,19 +55,7 @@ public sealed class NicHotPlugTests(VmFixture vm, ITestOutputHelper output)
         await new NoCloudSeedBuilder(vm.Run).BuildAsync(new NoCloudSeed { InstanceId = name, Hostname = name }, seed);
         var spec = vm.GuestSpec(name) with { Nics = [nics[0]], SeedIsoPath = seed };
         var log = new SerialLog(spec.SerialLogPath);
-        var events = new List<DomainLifecycleEvent>();
-        void OnEvent(object? sender, DomainLifecycleEvent e)
-        {
-            if (e.DomainName == name)
-            {
-                lock (events)
-                {
-                    events.Add(e);
-                }
-            }
-        }
-
-        vm.Driver.LifecycleEvent += OnEvent;
+        var events = new DomainEventLog(vm.Driver, name);
         try
         {
             foreach (var setup in setups)
@@ -122,7 +110,7 @@ public sealed class NicHotPlugTests(VmFixture vm, ITestOutputHelper output)
         }
         finally
         {
-            vm.Driver.LifecycleEvent -= OnEvent;
+            events.Dispose();
             vm.RemoveDomain(name);
             File.Delete(seed);
             foreach (var setup in setups)
@@ -153,14 +141,10 @@ public sealed class NicHotPlugTests(VmFixture vm, ITestOutputHelper output)
         }
     }
 
-    private async Task ResetAsync(string name, SerialLog log, List<DomainLifecycleEvent> events)
+    private async Task ResetAsync(string name, SerialLog log, DomainEventLog events)
     {
         Assert.Equal(1, ServerLifecycleTests.Count(log.Text, "KC-BOOT"));
-        int before;
-        lock (events)
-        {
-            before = events.Count;
-        }
+        var before = events.Snapshot().Count;
 
         var states = new HashSet<DomainState>();
         var watch = Stopwatch.StartNew();
@@ -176,11 +160,9 @@ public sealed class NicHotPlugTests(VmFixture vm, ITestOutputHelper output)
         output.WriteLine($"reset to second boot marker: {watch.Elapsed.TotalSeconds:0.00} s");
         states.Add(vm.Driver.GetStatus(name).State);
         Assert.Equal([DomainState.Running], states);
-        lock (events)
-        {
-            output.WriteLine("lifecycle events after the reset: " + string.Join(", ", events.Skip(before).Select(e => $"{e.Type}/{e.Detail}")));
-            Assert.DoesNotContain(events.Skip(before), e => e.Type is DomainLifecycleEventType.Stopped or DomainLifecycleEventType.Shutdown or DomainLifecycleEventType.Crashed or DomainLifecycleEventType.Started);
-        }
+        var after = events.Snapshot().Skip(before).ToList();
+        output.WriteLine("lifecycle events after the reset: " + string.Join(", ", after.Select(e => $"{e.Type}/{e.Detail}")));
+        Assert.DoesNotContain(after, e => e.Type is DomainLifecycleEventType.Stopped or DomainLifecycleEventType.Shutdown or DomainLifecycleEventType.Crashed or DomainLifecycleEventType.Started);
     }
 
     private static Network ApiNetwork(string name, int octet, int vni) => new()

@@ -47,19 +47,7 @@ public sealed class ServerLifecycleTests(VmFixture vm, ITestOutputHelper output)
 
         var spec = vm.GuestSpec(name) with { RootDiskPath = overlay, SeedIsoPath = seed };
         var log = new SerialLog(spec.SerialLogPath);
-        var events = new List<DomainLifecycleEvent>();
-        void OnEvent(object? sender, DomainLifecycleEvent e)
-        {
-            if (e.DomainName == name)
-            {
-                lock (events)
-                {
-                    events.Add(e);
-                }
-            }
-        }
-
-        vm.Driver.LifecycleEvent += OnEvent;
+        var events = new DomainEventLog(vm.Driver, name);
         try
         {
             var watch = Stopwatch.StartNew();
@@ -119,21 +107,19 @@ public sealed class ServerLifecycleTests(VmFixture vm, ITestOutputHelper output)
             await WaitUntilAsync(() => Count(log.Text, "KC-BOOT") == 3, TimeSpan.FromSeconds(60), () => log.Text);
             Assert.Equal(ShutdownOutcome.Forced, await vm.Driver.ShutdownAsync(name, TimeSpan.Zero));
 
-            await WaitUntilAsync(() => { lock (events) { return events.Any(e => e.Type == DomainLifecycleEventType.Stopped); } }, TimeSpan.FromSeconds(5), () => "no Stopped event");
-            lock (events)
-            {
-                var types = events.Select(e => e.Type).Distinct().ToList();
-                output.WriteLine("lifecycle events: " + string.Join(", ", events.Select(e => $"{e.Type}/{e.Detail}")));
-                Assert.Contains(DomainLifecycleEventType.Defined, types);
-                Assert.Contains(DomainLifecycleEventType.Started, types);
-                Assert.Contains(DomainLifecycleEventType.Suspended, types);
-                Assert.Contains(DomainLifecycleEventType.Resumed, types);
-                Assert.Contains(DomainLifecycleEventType.Stopped, types);
-            }
+            await WaitUntilAsync(() => events.Snapshot().Any(e => e.Type == DomainLifecycleEventType.Stopped), TimeSpan.FromSeconds(5), () => "no Stopped event");
+            var seen = events.Snapshot();
+            var types = seen.Select(e => e.Type).Distinct().ToList();
+            output.WriteLine("lifecycle events: " + string.Join(", ", seen.Select(e => $"{e.Type}/{e.Detail}")));
+            Assert.Contains(DomainLifecycleEventType.Defined, types);
+            Assert.Contains(DomainLifecycleEventType.Started, types);
+            Assert.Contains(DomainLifecycleEventType.Suspended, types);
+            Assert.Contains(DomainLifecycleEventType.Resumed, types);
+            Assert.Contains(DomainLifecycleEventType.Stopped, types);
         }
         finally
         {
-            vm.Driver.LifecycleEvent -= OnEvent;
+            events.Dispose();
             vm.RemoveDomain(name);
             File.Delete(overlay);
             File.Delete(seed);

@@ -137,27 +137,13 @@ public sealed class LibvirtDriver : IHypervisorDriver
     private void RequestShutdown(string name)
     {
         using var domain = Lookup(name);
-        if (LibvirtNative.virDomainShutdown(domain) < 0)
-        {
-            var error = LibvirtException.FromLastError($"virDomainShutdown({name})");
-            if (error.Code != LibvirtException.OperationInvalid)
-            {
-                throw error;
-            }
-        }
+        CheckUnlessOff(LibvirtNative.virDomainShutdown(domain), $"virDomainShutdown({name})");
     }
 
     public void Destroy(string name)
     {
         using var domain = Lookup(name);
-        if (LibvirtNative.virDomainDestroy(domain) < 0)
-        {
-            var error = LibvirtException.FromLastError($"virDomainDestroy({name})");
-            if (error.Code != LibvirtException.OperationInvalid)
-            {
-                throw error;
-            }
-        }
+        CheckUnlessOff(LibvirtNative.virDomainDestroy(domain), $"virDomainDestroy({name})");
     }
 
     public void Reboot(string name)
@@ -388,6 +374,19 @@ public sealed class LibvirtDriver : IHypervisorDriver
         if (rc < 0)
         {
             throw LibvirtException.FromLastError(operation);
+        }
+    }
+
+    /// <summary>As <see cref="Check"/>, but "operation invalid" (the domain is not running, so already off) is no error.</summary>
+    private static void CheckUnlessOff(int rc, string operation)
+    {
+        if (rc < 0)
+        {
+            var error = LibvirtException.FromLastError(operation);
+            if (error.Code != LibvirtException.OperationInvalid)
+            {
+                throw error;
+            }
         }
     }
 }
