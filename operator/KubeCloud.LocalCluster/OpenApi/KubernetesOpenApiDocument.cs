@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace KubeCloud.LocalCluster.OpenApi;
 
 /// <summary>
-/// The Kubernetes OpenAPI v2 document the built-ins come from (../shared/kubernetes/swagger-v1.36.json,
+/// The Kubernetes OpenAPI v2 document the built-ins come from (OpenApi/kubernetes/swagger-v1.36.json in this project,
 /// embedded at build time). Parsed once per process; treat the tree as read-only.
 /// </summary>
 internal sealed class KubernetesOpenApiDocument
