@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using KubeCloud.LocalCluster.Http;
 using KubeCloud.LocalCluster.Resources;
+using KubeCloud.LocalCluster.Serialization;
+using KubeCloud.LocalCluster.Serialization.Protobuf;
 using KubeCloud.LocalCluster.Storage;
 using KubeCloud.LocalCluster.Tables;
 
@@ -44,7 +46,42 @@ public static class ObjectViews
             return ResponseWriter.WriteNodeAsync(context.Http, code, TableConverter.PartialMetadata(stored.Object));
         }
 
+        if (ProtobufAnswer(context, type, stored) is { } protobuf)
+        {
+            return ResponseWriter.WriteBytesAsync(context.Http, code, protobuf, ProtobufBodies.MediaType);
+        }
+
         return ResponseWriter.WriteBytesAsync(context.Http, code, Bytes(type, stored));
+    }
+
+    /// <summary>
+    /// The object in protobuf when the client's first choice is protobuf (client-go clientsets send
+    /// <c>Accept: application/vnd.kubernetes.protobuf, application/json</c>). A kind or field the tables do not
+    /// cover falls back to JSON when the client accepts it, and is 406 otherwise.
+    /// </summary>
+    private static byte[]? ProtobufAnswer(ApiContext context, ResourceType type, StoredObject stored)
+    {
+        var accepted = context.Http.Request.Headers.Accept.ToString()
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (accepted.Length == 0 || !accepted[0].StartsWith(ProtobufBodies.MediaType, StringComparison.OrdinalIgnoreCase) || accepted[0].Contains("as=", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var acceptsJson = accepted.Any(a => a.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || a.StartsWith("*/*", StringComparison.Ordinal));
+        try
+        {
+            return ProtobufBodies.Encode(Node(type, stored))
+                ?? (acceptsJson ? null : throw ApiException.NotAcceptable($"only the following media types are accepted: application/json (kind {type.Kind} has no protobuf form here)"));
+        }
+        catch (ProtobufException) when (acceptsJson)
+        {
+            return null; // a field newer than the tables: JSON carries it whole
+        }
+        catch (ProtobufException e)
+        {
+            throw ApiException.NotAcceptable($"only the following media types are accepted: application/json ({e.Message})");
+        }
     }
 
     /// <summary>A list body built from the stored bytes, without re-serializing every item.</summary>

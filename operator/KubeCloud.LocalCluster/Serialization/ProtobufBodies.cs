@@ -1,268 +1,122 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using KubeCloud.LocalCluster.Http;
+using KubeCloud.LocalCluster.Serialization.Protobuf;
 
 namespace KubeCloud.LocalCluster.Serialization;
 
 /// <summary>
-/// Decodes the Kubernetes protobuf request bodies that typed clients send (client-go clientsets, as
-/// helm's release storage and <c>kubectl create configmap|secret|namespace</c>) for the kinds that
-/// need it: Secret, ConfigMap, Namespace, DeleteOptions and the access reviews (kubectl auth). The envelope is <c>k8s\0</c> + runtime.Unknown.
-/// Field numbers are those of the kinds' generated.proto; other kinds answer 415.
+/// Kubernetes protobuf bodies (<c>application/vnd.kubernetes.protobuf</c>): the <c>k8s\0</c> magic, then a
+/// runtime.Unknown holding TypeMeta (apiVersion, kind), the object's raw bytes, contentEncoding and
+/// contentType. Typed clients (client-go clientsets: <c>kubectl create ...</c>, helm's release storage,
+/// <c>kubectl auth</c>) send them. The object inside is read and written through the tables of
+/// <see cref="ProtoSchema"/> for every kind they cover; another kind is 415 (send JSON).
 /// </summary>
 public static class ProtobufBodies
 {
-    private static readonly byte[] Magic = [0x6b, 0x38, 0x73, 0x00];
+    public const string MediaType = "application/vnd.kubernetes.protobuf";
 
-    private enum Kind
+    private const int TypeMetaField = 1;
+    private const int RawField = 2;
+    private const int ContentEncodingField = 3;
+    private const int ContentTypeField = 4;
+    private static readonly byte[] Magic = "k8s\0"u8.ToArray();
+
+    public static JsonObject Decode(ReadOnlySpan<byte> body) => Decode(body, ProtoSchema.Kubernetes);
+
+    public static JsonObject Decode(ReadOnlySpan<byte> body, ProtoSchema schema)
     {
-        String,
-        Bytes,
-        Int,
-        Bool,
-        Message,
-        StringMap,
-        BytesMap,
-        Time,
-        Fields,
-    }
-
-    private sealed record Field(string Name, Kind Kind, bool Repeated = false, Dictionary<int, Field>? Message = null);
-
-    private static readonly Dictionary<int, Field> TimeMessage = [];
-    private static readonly Dictionary<int, Field> OwnerReference = new()
-    {
-        [1] = new("kind", Kind.String),
-        [3] = new("name", Kind.String),
-        [4] = new("uid", Kind.String),
-        [5] = new("apiVersion", Kind.String),
-        [6] = new("controller", Kind.Bool),
-        [7] = new("blockOwnerDeletion", Kind.Bool),
-    };
-
-    private static readonly Dictionary<int, Field> ManagedFields = new()
-    {
-        [1] = new("manager", Kind.String),
-        [2] = new("operation", Kind.String),
-        [3] = new("apiVersion", Kind.String),
-        [4] = new("time", Kind.Time),
-        [6] = new("fieldsType", Kind.String),
-        [7] = new("fieldsV1", Kind.Fields),
-        [8] = new("subresource", Kind.String),
-    };
-
-    private static readonly Dictionary<int, Field> ResourceAttributes = new()
-    {
-        [1] = new("namespace", Kind.String),
-        [2] = new("verb", Kind.String),
-        [3] = new("group", Kind.String),
-        [4] = new("version", Kind.String),
-        [5] = new("resource", Kind.String),
-        [6] = new("subresource", Kind.String),
-        [7] = new("name", Kind.String),
-    };
-
-    private static readonly Dictionary<int, Field> NonResourceAttributes = new() { [1] = new("path", Kind.String), [2] = new("verb", Kind.String) };
-
-    private static readonly Dictionary<int, Field> ObjectMeta = new()
-    {
-        [1] = new("name", Kind.String),
-        [2] = new("generateName", Kind.String),
-        [3] = new("namespace", Kind.String),
-        [4] = new("selfLink", Kind.String),
-        [5] = new("uid", Kind.String),
-        [6] = new("resourceVersion", Kind.String),
-        [7] = new("generation", Kind.Int),
-        [8] = new("creationTimestamp", Kind.Time),
-        [9] = new("deletionTimestamp", Kind.Time),
-        [10] = new("deletionGracePeriodSeconds", Kind.Int),
-        [11] = new("labels", Kind.StringMap),
-        [12] = new("annotations", Kind.StringMap),
-        [13] = new("ownerReferences", Kind.Message, true, OwnerReference),
-        [14] = new("finalizers", Kind.String, true),
-        [17] = new("managedFields", Kind.Message, true, ManagedFields),
-    };
-
-    private static readonly Dictionary<string, Dictionary<int, Field>> Kinds = new(StringComparer.Ordinal)
-    {
-        ["Secret"] = new()
-        {
-            [1] = new("metadata", Kind.Message, false, ObjectMeta),
-            [2] = new("data", Kind.BytesMap),
-            [3] = new("type", Kind.String),
-            [4] = new("stringData", Kind.StringMap),
-            [5] = new("immutable", Kind.Bool),
-        },
-        ["ConfigMap"] = new()
-        {
-            [1] = new("metadata", Kind.Message, false, ObjectMeta),
-            [2] = new("data", Kind.StringMap),
-            [3] = new("binaryData", Kind.BytesMap),
-            [4] = new("immutable", Kind.Bool),
-        },
-        ["Namespace"] = new()
-        {
-            [1] = new("metadata", Kind.Message, false, ObjectMeta),
-            [2] = new("spec", Kind.Message, false, new() { [1] = new("finalizers", Kind.String, true) }),
-            [3] = new("status", Kind.Message, false, new() { [1] = new("phase", Kind.String) }),
-        },
-        ["SelfSubjectAccessReview"] = new()
-        {
-            [1] = new("metadata", Kind.Message, false, ObjectMeta),
-            [2] = new("spec", Kind.Message, false, new() { [1] = new("resourceAttributes", Kind.Message, false, ResourceAttributes), [2] = new("nonResourceAttributes", Kind.Message, false, NonResourceAttributes) }),
-        },
-        ["SubjectAccessReview"] = new()
-        {
-            [1] = new("metadata", Kind.Message, false, ObjectMeta),
-            [2] = new("spec", Kind.Message, false, new()
-            {
-                [1] = new("resourceAttributes", Kind.Message, false, ResourceAttributes),
-                [2] = new("nonResourceAttributes", Kind.Message, false, NonResourceAttributes),
-                [3] = new("user", Kind.String),
-                [4] = new("groups", Kind.String, true),
-                [6] = new("uid", Kind.String),
-            }),
-        },
-        ["SelfSubjectRulesReview"] = new()
-        {
-            [1] = new("metadata", Kind.Message, false, ObjectMeta),
-            [2] = new("spec", Kind.Message, false, new() { [1] = new("namespace", Kind.String) }),
-        },
-        ["SelfSubjectReview"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta) },
-        ["DeleteOptions"] = new()
-        {
-            [1] = new("gracePeriodSeconds", Kind.Int),
-            [2] = new("preconditions", Kind.Message, false, new() { [1] = new("uid", Kind.String), [2] = new("resourceVersion", Kind.String) }),
-            [3] = new("orphanDependents", Kind.Bool),
-            [4] = new("propagationPolicy", Kind.String),
-            [5] = new("dryRun", Kind.String, true),
-        },
-    };
-
-    public static JsonObject Decode(byte[] body)
-    {
-        if (body.Length < Magic.Length || !body.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        if (!body.StartsWith(Magic))
         {
             throw ApiException.BadRequest("provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]");
         }
 
-        var unknown = Read(body.AsSpan(Magic.Length), new Dictionary<int, Field>
+        string? apiVersion = null, kind = null, encoding = null;
+        ReadOnlySpan<byte> raw = default;
+        try
         {
-            [1] = new("typeMeta", Kind.Message, false, new() { [1] = new("apiVersion", Kind.String), [2] = new("kind", Kind.String) }),
-            [2] = new("raw", Kind.Bytes),
-        });
-        var kind = (string?)unknown["typeMeta"]?["kind"] ?? "";
-        if (!Kinds.TryGetValue(kind, out var schema))
-        {
-            throw ApiException.UnsupportedMediaType($"application/vnd.kubernetes.protobuf (kind {kind} only as application/json)");
-        }
+            var wire = new ProtoWireReader(body[Magic.Length..]);
+            while (!wire.End)
+            {
+                var (number, wireType) = wire.ReadTag();
+                switch (number)
+                {
+                    case TypeMetaField when wireType == 2:
+                        (apiVersion, kind) = ReadTypeMeta(wire.ReadLengthDelimited());
+                        break;
+                    case RawField when wireType == 2:
+                        raw = wire.ReadLengthDelimited();
+                        break;
+                    case ContentEncodingField when wireType == 2:
+                        encoding = Encoding.UTF8.GetString(wire.ReadLengthDelimited());
+                        break;
+                    default:
+                        wire.Skip(wireType); // contentType: the body is protobuf, whatever it says
+                        break;
+                }
+            }
 
-        var raw = Convert.FromBase64String((string?)unknown["raw"] ?? "");
-        var obj = Read(raw, schema);
-        obj["apiVersion"] = unknown["typeMeta"]?["apiVersion"]?.DeepClone();
-        obj["kind"] = kind;
-        return obj;
+            if (!string.IsNullOrEmpty(encoding))
+            {
+                throw ApiException.BadRequest($"protobuf contentEncoding \"{encoding}\" is not supported");
+            }
+
+            var message = schema.ForKind(apiVersion, kind)
+                ?? throw ApiException.UnsupportedMediaType($"{MediaType} (kind {kind} of {apiVersion} only as application/json)");
+            var obj = new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind };
+            ProtobufReader.ReadInto(raw, message, obj);
+            return obj;
+        }
+        catch (ProtobufException e)
+        {
+            throw ApiException.BadRequest($"unable to decode the protobuf body of kind {kind ?? "(none)"}: {e.Message}");
+        }
     }
 
-    private static JsonObject Read(ReadOnlySpan<byte> data, Dictionary<int, Field> schema)
+    /// <summary>The protobuf form of an object, or null when the tables do not cover its kind.</summary>
+    /// <exception cref="ProtobufException">The kind is covered but a field is not (e.g. one newer than the tables).</exception>
+    public static byte[]? Encode(JsonObject obj) => Encode(obj, ProtoSchema.Kubernetes);
+
+    public static byte[]? Encode(JsonObject obj, ProtoSchema schema)
     {
-        var obj = new JsonObject();
-        var position = 0;
-        while (position < data.Length)
+        var apiVersion = (string?)obj["apiVersion"];
+        var kind = (string?)obj["kind"];
+        if (schema.ForKind(apiVersion, kind) is not { } message)
         {
-            var tag = (long)Varint(data, ref position);
-            var number = (int)(tag >> 3);
-            var wire = (int)(tag & 7);
-            ReadOnlySpan<byte> payload = default;
-            ulong scalar = 0;
-            switch (wire)
-            {
-                case 0:
-                    scalar = Varint(data, ref position);
-                    break;
-                case 1:
-                    position += 8;
-                    break;
-                case 2:
-                    var length = (int)Varint(data, ref position);
-                    payload = data.Slice(position, length);
-                    position += length;
-                    break;
-                case 5:
-                    position += 4;
-                    break;
-                default:
-                    throw ApiException.BadRequest($"unsupported protobuf wire type {wire}");
-            }
+            return null;
+        }
 
-            if (!schema.TryGetValue(number, out var field))
-            {
-                continue;
-            }
+        var raw = ProtobufWriter.Write(obj, message);
+        var wire = new ProtoWireWriter();
+        wire.Message(TypeMetaField, w =>
+        {
+            w.String(1, apiVersion!);
+            w.String(2, kind!);
+        });
+        wire.LengthDelimited(RawField, raw);
+        wire.String(ContentEncodingField, "");
+        wire.String(ContentTypeField, "");
+        return [.. Magic, .. wire.Written];
+    }
 
-            JsonNode? value = field.Kind switch
+    private static (string? ApiVersion, string? Kind) ReadTypeMeta(ReadOnlySpan<byte> data)
+    {
+        string? apiVersion = null, kind = null;
+        var wire = new ProtoWireReader(data);
+        while (!wire.End)
+        {
+            var (number, wireType) = wire.ReadTag();
+            if (wireType == 2 && number is 1 or 2)
             {
-                Kind.String => Encoding.UTF8.GetString(payload),
-                Kind.Bytes => Convert.ToBase64String(payload),
-                Kind.Int => (long)scalar,
-                Kind.Bool => scalar != 0,
-                Kind.Message => Read(payload, field.Message!),
-                Kind.Time => TimeOf(payload),
-                Kind.Fields => JsonNode.Parse(Read(payload, new() { [1] = new("raw", Kind.String) })["raw"]?.ToString() ?? "{}"),
-                _ => null,
-            };
-            if (field.Kind is Kind.StringMap or Kind.BytesMap)
-            {
-                var entry = Read(payload, new() { [1] = new("key", Kind.String), [2] = new("value", field.Kind == Kind.StringMap ? Kind.String : Kind.Bytes) });
-                var map = obj[field.Name] as JsonObject ?? [];
-                map[(string?)entry["key"] ?? ""] = entry["value"]?.DeepClone() ?? "";
-                obj[field.Name] = map;
-            }
-            else if (field.Repeated)
-            {
-                var list = obj[field.Name] as JsonArray ?? [];
-                list.Add(value);
-                obj[field.Name] = list;
+                var text = Encoding.UTF8.GetString(wire.ReadLengthDelimited());
+                (apiVersion, kind) = number == 1 ? (text, kind) : (apiVersion, text);
             }
             else
             {
-                obj[field.Name] = value;
+                wire.Skip(wireType);
             }
         }
 
-        return obj;
-    }
-
-    private static JsonNode TimeOf(ReadOnlySpan<byte> payload)
-    {
-        var position = 0;
-        long seconds = 0;
-        while (position < payload.Length)
-        {
-            var tag = Varint(payload, ref position);
-            var value = Varint(payload, ref position);
-            if (tag >> 3 == 1)
-            {
-                seconds = (long)value;
-            }
-        }
-
-        return Storage.ObjectMetadata.Timestamp(DateTimeOffset.FromUnixTimeSeconds(seconds));
-    }
-
-    private static ulong Varint(ReadOnlySpan<byte> data, ref int position)
-    {
-        ulong result = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            var b = data[position++];
-            result |= (ulong)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return result;
-            }
-        }
-
-        throw ApiException.BadRequest("malformed protobuf varint");
+        return (apiVersion, kind);
     }
 }
