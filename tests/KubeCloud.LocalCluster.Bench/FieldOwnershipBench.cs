@@ -15,7 +15,7 @@ internal static class FieldOwnershipBench
         "creationTimestamp":"2025-01-01T00:00:00Z","labels":{"bench":"yes"}},"data":{"value":"1"}}
         """;
 
-    private const string Deployment = """
+    internal const string Deployment = """
         {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default","uid":"5f0a3c1e-8d5b-4f7e-9a43-0c2b7d1e6f12",
         "creationTimestamp":"2025-01-01T00:00:00Z","generation":1,"labels":{"app":"web","tier":"front"},
         "annotations":{"kubectl.kubernetes.io/description":"the web tier"}},

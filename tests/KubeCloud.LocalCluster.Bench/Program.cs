@@ -7,10 +7,17 @@ using System.Text.Json.Nodes;
 using KubeCloud.LocalCluster;
 
 // dotnet run -c Release --project tests/KubeCloud.LocalCluster.Bench [-- --quick] [--fields (managedFields of one write, in process)]
+//   [--protobuf (the protobuf codec on one Deployment, in process, beside JSON)]
 var quick = args.Contains("--quick");
 if (args.Contains("--fields"))
 {
     FieldOwnershipBench.Run(quick);
+    return 0;
+}
+
+if (args.Contains("--protobuf"))
+{
+    ProtobufCodecBench.Run(quick);
     return 0;
 }
 

@@ -138,7 +138,6 @@ public sealed class KubectlTests : IClassFixture<ServerFixture>
     {
         var ns = "scale-" + version.Replace('.', '-');
         await NamespaceAsync(version, ns);
-        // (kubectl create deployment sends protobuf, which is decoded for a few kinds only; apply sends JSON.)
         await KubectlOk(version, "apply -f -", $"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: {ns}}}\nspec:\n  replicas: 1\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec: {{containers: [{{name: web, image: nginx}}]}}\n");
         Assert.Contains("scaled", await KubectlOk(version, $"scale deployment web -n {ns} --replicas=4"), StringComparison.Ordinal);
         Assert.Equal("4", await KubectlOk(version, $"get deployment web -n {ns} -o jsonpath={{.spec.replicas}}"));

@@ -192,11 +192,16 @@ public static class ProtobufReader
 
     private static long Long(JsonNode? node) => JsonNumbers.TryGetLong(node, out var value) ? value : 0;
 
+    /// <summary>Zero whichever CLR number <see cref="ReadValue"/> made.</summary>
+    private static bool IsZeroNumber(JsonValue v) =>
+        (v.TryGetValue<int>(out var i) && i == 0) || (v.TryGetValue<long>(out var l) && l == 0) || (v.TryGetValue<uint>(out var u) && u == 0)
+        || (v.TryGetValue<ulong>(out var ul) && ul == 0) || (v.TryGetValue<double>(out var d) && d == 0) || (v.TryGetValue<float>(out var f) && f == 0);
+
     private static bool IsZero(JsonNode value) => value.GetValueKind() switch
     {
         JsonValueKind.String => ((string?)value)?.Length == 0,
         JsonValueKind.False => true,
-        JsonValueKind.Number => value.ToJsonString() is "0" or "0.0",
+        JsonValueKind.Number => IsZeroNumber(value.AsValue()),
         _ => false,
     };
 }

@@ -24,38 +24,44 @@ public static class ProtobufWriter
 
     private static void WriteFields(ProtoWireWriter wire, JsonObject obj, ProtoMessage message, string path, HashSet<string>? ignored)
     {
-        if (ignored is not null)
+        // The object's properties, not the message's (often many more) fields, drive the walk.
+        var present = new List<(ProtoField Field, JsonNode Value)>(obj.Count);
+        var inlined = false;
+        foreach (var (name, value) in obj)
         {
-            foreach (var (name, value) in obj)
+            if (value is null)
             {
-                if (value is not null && !message.JsonNames.Contains(name) && !ignored.Contains(name))
-                {
-                    throw new ProtobufException($"{path}.{name}: {message.FullName} has no such field in this server's protobuf tables");
-                }
+                continue;
+            }
+
+            if (message.FieldByJsonName(name) is { } field)
+            {
+                present.Add((field, value));
+            }
+            else if (message.JsonNames.Contains(name))
+            {
+                inlined = true;
+            }
+            else if (ignored is not null && !ignored.Contains(name))
+            {
+                throw new ProtobufException($"{path}.{name}: {message.FullName} has no such field in this server's protobuf tables");
             }
         }
 
-        foreach (var field in message.Fields)
+        if (inlined)
         {
+            present.AddRange(message.Fields.Where(f => f.Inline && obj.Any(p => p.Value is not null && f.Message!.JsonNames.Contains(p.Key))).Select(f => (f, (JsonNode)obj)));
+        }
+
+        present.Sort((a, b) => a.Field.Number.CompareTo(b.Field.Number));
+        foreach (var (field, node) in present)
+        {
+            var fieldPath = new FieldPath(path, field.JsonName);
             if (field.Inline)
             {
-                var inline = field.Message!;
-                if (obj.Any(p => p.Value is not null && inline.JsonNames.Contains(p.Key)))
-                {
-                    wire.Message(field.Number, w => WriteFields(w, obj, inline, path, null));
-                }
-
-                continue;
+                wire.Message(field.Number, w => WriteFields(w, obj, field.Message!, path, null));
             }
-
-            var node = obj[field.JsonName];
-            var fieldPath = $"{path}.{field.JsonName}";
-            if (node is null)
-            {
-                continue;
-            }
-
-            if (field.IsMap)
+            else if (field.IsMap)
             {
                 var map = node as JsonObject ?? throw Mistyped(fieldPath, "an object", node);
                 foreach (var (key, value) in map.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -65,7 +71,7 @@ public static class ProtobufWriter
                         wire.Message(field.Number, entry =>
                         {
                             WriteValue(entry, 1, JsonValue.Create(key), field.MapKey!, fieldPath);
-                            WriteValue(entry, 2, value, field.Type, $"{fieldPath}[{key}]");
+                            WriteValue(entry, 2, value, field.Type, fieldPath with { Key = key });
                         });
                     }
                 }
@@ -75,7 +81,7 @@ public static class ProtobufWriter
                 var list = node as JsonArray ?? throw Mistyped(fieldPath, "an array", node);
                 for (var i = 0; i < list.Count; i++)
                 {
-                    WriteValue(wire, field.Number, list[i] ?? throw Mistyped($"{fieldPath}[{i}]", field.Type.ToString(), null), field.Type, $"{fieldPath}[{i}]");
+                    WriteValue(wire, field.Number, list[i] ?? throw Mistyped(fieldPath with { Index = i }, field.Type.ToString(), null), field.Type, fieldPath with { Index = i });
                 }
             }
             else
@@ -85,7 +91,7 @@ public static class ProtobufWriter
         }
     }
 
-    private static void WriteValue(ProtoWireWriter wire, int number, JsonNode node, ProtoType type, string path)
+    private static void WriteValue(ProtoWireWriter wire, int number, JsonNode node, ProtoType type, FieldPath path)
     {
         switch (type.Scalar)
         {
@@ -137,13 +143,13 @@ public static class ProtobufWriter
         }
     }
 
-    private static void WriteMessageValue(ProtoWireWriter wire, int number, JsonNode node, ProtoMessage message, string path)
+    private static void WriteMessageValue(ProtoWireWriter wire, int number, JsonNode node, ProtoMessage message, FieldPath path)
     {
         switch (message.Special)
         {
             case ProtoSpecial.None:
                 var obj = node as JsonObject ?? throw Mistyped(path, "an object", node);
-                wire.Message(number, w => WriteFields(w, obj, message, path, ignored: EmptySet));
+                wire.Message(number, w => WriteFields(w, obj, message, path.ToString(), ignored: EmptySet));
                 break;
             case ProtoSpecial.Time or ProtoSpecial.MicroTime:
                 if (!DateTimeOffset.TryParse(String(node, path), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
@@ -179,7 +185,7 @@ public static class ProtobufWriter
                 {
                     for (var i = 0; i < items.Count; i++)
                     {
-                        w.String(1, String(items[i], $"{path}[{i}]"));
+                        w.String(1, String(items[i], path with { Index = i }));
                     }
                 });
                 break;
@@ -190,10 +196,10 @@ public static class ProtobufWriter
 
     private static readonly HashSet<string> EmptySet = [];
 
-    private static string String(JsonNode? node, string path) =>
+    private static string String(JsonNode? node, FieldPath path) =>
         node?.GetValueKind() == JsonValueKind.String ? (string)node! : throw Mistyped(path, "a string", node);
 
-    private static byte[] Bytes(JsonNode node, string path)
+    private static byte[] Bytes(JsonNode node, FieldPath path)
     {
         try
         {
@@ -205,9 +211,15 @@ public static class ProtobufWriter
         }
     }
 
-    private static long Long(JsonNode node, string path) =>
-        JsonNumbers.TryGetLong(node, out var value) ? value : throw Mistyped(path, "an integer", node);
+    private static long Long(JsonNode node, FieldPath path) =>
+        (node is JsonValue v && v.TryGetValue<long>(out var value)) || JsonNumbers.TryGetLong(node, out value) ? value : throw Mistyped(path, "an integer", node);
 
-    private static ProtobufException Mistyped(string path, string expected, JsonNode? node) =>
+    private static ProtobufException Mistyped(FieldPath path, string expected, JsonNode? node) =>
         new($"{path}: expected {expected}, got {node?.ToJsonString() ?? "null"}");
+
+    /// <summary>Where a value is (<c>Deployment.spec.replicas</c>, <c>Secret.data[k]</c>), built into text only for an error message.</summary>
+    private readonly record struct FieldPath(string Parent, string Name, int Index = -1, string? Key = null)
+    {
+        public override string ToString() => $"{Parent}.{Name}" + (Index >= 0 ? $"[{Index}]" : "") + (Key is null ? "" : $"[{Key}]");
+    }
 }
