@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using KubeCloud.LocalCluster.Tests.Support;
@@ -19,7 +21,7 @@ public sealed class KubectlCreateTests : IClassFixture<ServerFixture>
         _fixture = fixture;
     }
 
-    /// <summary>Subcommand arguments ({n}: the object's name, {ns}: the namespace), the command after --, and the resource to read back.</summary>
+    /// <summary>Subcommand arguments ({n}: the object's name, {ns}: the namespace, {cert}/{key}: PEM files), the command after --, and the resource to read back.</summary>
     private static readonly (string Name, string Arguments, string Command, string Resource)[] Creates =
     [
         ("deployment", "deployment {n} --image=nginx:1.25 --replicas=3 --port=80", "", "deployment"),
@@ -47,6 +49,7 @@ public sealed class KubectlCreateTests : IClassFixture<ServerFixture>
         ("configmap", "configmap {n} --from-literal=a=1 --from-literal=b=", "", "configmap"),
         ("secret generic", "secret generic {n} --from-literal=password=s3cr3t", "", "secret"),
         ("secret docker-registry", "secret docker-registry {n} --docker-server=r.example.com --docker-username=u --docker-password=p", "", "secret"),
+        ("secret tls", "secret tls {n} --cert={cert} --key={key}", "", "secret"),
     ];
 
     public static TheoryData<string, string> Cases()
@@ -70,7 +73,9 @@ public sealed class KubectlCreateTests : IClassFixture<ServerFixture>
         var create = Creates.Single(c => c.Name == name);
         var ns = await NamespaceAsync(version);
         var objectName = $"{create.Name.Replace(' ', '-')}-{version.Replace(".", "", StringComparison.Ordinal)}";
-        var arguments = create.Arguments.Replace("{n}", objectName, StringComparison.Ordinal).Replace("{ns}", ns, StringComparison.Ordinal);
+        var (cert, key) = TlsFiles();
+        var arguments = create.Arguments.Replace("{n}", objectName, StringComparison.Ordinal).Replace("{ns}", ns, StringComparison.Ordinal)
+            .Replace("{cert}", cert, StringComparison.Ordinal).Replace("{key}", key, StringComparison.Ordinal);
         var command = create.Command.Length == 0 ? "" : $" -- {create.Command}";
 
         var expected = JsonNode.Parse(await KubectlOk(version, $"-n {ns} create {arguments} --dry-run=client -o json{command}"))!.AsObject();
@@ -116,6 +121,22 @@ public sealed class KubectlCreateTests : IClassFixture<ServerFixture>
         var response = log.IndexOf("Response", start.Index + start.Length, StringComparison.Ordinal);
         var end = log.IndexOf("Response Body", response, StringComparison.Ordinal);
         return (log[start.Index..response], log[response..(end < 0 ? log.Length : end)]);
+    }
+
+    /// <summary>A self-signed certificate and its key as PEM files in the fixture's home, for <c>create secret tls</c>.</summary>
+    private (string Cert, string Key) TlsFiles()
+    {
+        var (certPath, keyPath) = (Path.Combine(_fixture.Home, "tls.crt"), Path.Combine(_fixture.Home, "tls.key"));
+        if (!File.Exists(keyPath))
+        {
+            using var key = RSA.Create(2048);
+            var request = new CertificateRequest("CN=foo.com", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+            File.WriteAllText(certPath, certificate.ExportCertificatePem());
+            File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        }
+
+        return (certPath, keyPath);
     }
 
     private async Task<string> NamespaceAsync(string version)
