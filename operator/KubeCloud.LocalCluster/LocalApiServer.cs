@@ -33,27 +33,22 @@ public sealed class LocalApiServer : IAsyncDisposable
     private readonly ObjectStore _store;
     private readonly TokenAuthenticator _authenticator;
     private readonly ClusterControllers _controllers;
-    private readonly StoreSnapshot? _snapshot;
-    private readonly Timer? _snapshotTimer;
+    private readonly IChangeLog? _log;
     private readonly bool _ownsKubeconfig;
     private readonly WebhookAdmission _admission;
 
-    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, ClusterControllers controllers, StoreSnapshot? snapshot, Uri endpoint, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission)
+    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, ClusterControllers controllers, IChangeLog? log, Uri endpoint, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission)
     {
         _admission = admission;
         _app = app;
         _store = store;
         _authenticator = authenticator;
         _controllers = controllers;
-        _snapshot = snapshot;
+        _log = log;
         Endpoint = endpoint;
         AdminToken = adminToken;
         KubeconfigPath = kubeconfigPath;
         _ownsKubeconfig = ownsKubeconfig;
-        if (snapshot is not null)
-        {
-            _snapshotTimer = new Timer(_ => SaveSnapshot(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        }
     }
 
     /// <summary>https://127.0.0.1:port</summary>
@@ -72,25 +67,18 @@ public sealed class LocalApiServer : IAsyncDisposable
     {
         options ??= new LocalApiServerOptions();
         var resources = new ResourceRegistry(BuiltInResourceCatalog.All);
-        var store = new ObjectStore(options.WatchHistorySize);
+        var log = options.DataDirectory is { } dataDirectory ? new SqliteChangeLog(dataDirectory) : null;
+        var store = new ObjectStore(options.WatchHistorySize, log);
+        foreach (var crd in store.List(CustomResourceTypes.Definitions, null).Items)
+        {
+            resources.SetCustomResources(crd.Name, CustomResourceTypes.From(crd.Object));
+        }
+
         var validation = new ObjectValidation(new StructuralSchemaValidation());
         var admission = new WebhookAdmission(new StoreObjectSource(store));
         var registry = new ObjectRegistry(store, resources, validation, admission);
         var crds = new CrdController(store, resources);
         store.Committed += crds.OnCommitted;
-
-        StoreSnapshot? snapshot = null;
-        if (options.DataDirectory is { } dataDirectory)
-        {
-            snapshot = new StoreSnapshot(dataDirectory);
-            if (snapshot.TryLoad(store))
-            {
-                foreach (var crd in store.List(CustomResourceTypes.Definitions, null).Items)
-                {
-                    resources.SetCustomResources(crd.Name, CustomResourceTypes.From(crd.Object));
-                }
-            }
-        }
 
         var controllers = new ClusterControllers(registry);
         store.Committed += controllers.OnCommitted;
@@ -146,7 +134,7 @@ public sealed class LocalApiServer : IAsyncDisposable
 
         var ownsKubeconfig = options.KubeconfigPath is null;
         var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Path.GetTempPath(), $"kubecloud-local-{endpoint.Port}-{Guid.NewGuid():N}.kubeconfig");
-        var server = new LocalApiServer(app, store, authenticator, controllers, snapshot, endpoint, adminToken, kubeconfigPath, ownsKubeconfig, admission);
+        var server = new LocalApiServer(app, store, authenticator, controllers, log, endpoint, adminToken, kubeconfigPath, ownsKubeconfig, admission);
         server.WriteKubeconfig(adminToken, kubeconfigPath);
         return server;
     }
@@ -185,27 +173,14 @@ public sealed class LocalApiServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_snapshotTimer is not null)
-        {
-            await _snapshotTimer.DisposeAsync();
-        }
-
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _controllers.DisposeAsync();
         _admission.Dispose();
-        SaveSnapshot();
+        _log?.Dispose();
         if (_ownsKubeconfig)
         {
             File.Delete(KubeconfigPath);
-        }
-    }
-
-    private void SaveSnapshot()
-    {
-        lock (_store)
-        {
-            _snapshot?.Save(_store);
         }
     }
 
