@@ -27,18 +27,25 @@ namespace KubeCloud.LocalCluster;
 /// </summary>
 public sealed class LocalApiServer : IAsyncDisposable
 {
+    /// <summary>The admin kubeconfig's file name in the data directory.</summary>
+    public const string KubeconfigFileName = "kubecloud-apiserver.kubeconfig";
+
+    private const string AdminUser = "kubecloud-admin";
     private static readonly string[] BootstrapNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
     private readonly WebApplication _app;
     private readonly ObjectStore _store;
     private readonly TokenAuthenticator _authenticator;
+    private readonly TokenStore _tokens;
     private readonly ClusterControllers _controllers;
     private readonly IChangeLog? _log;
     private readonly bool _ownsKubeconfig;
     private readonly WebhookAdmission _admission;
 
-    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, ClusterControllers controllers, IChangeLog? log, Uri endpoint, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission)
+    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, TokenStore tokens, ClusterControllers controllers, IChangeLog? log, Uri endpoint, string caCertificatePem, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission)
     {
+        _tokens = tokens;
+        CaCertificatePem = caCertificatePem;
         _admission = admission;
         _app = app;
         _store = store;
@@ -59,15 +66,32 @@ public sealed class LocalApiServer : IAsyncDisposable
 
     public string AdminToken { get; }
 
-    public string CaCertificatePem { get; } = ServingCertificates.Instance.CaCertificatePem;
+    public string CaCertificatePem { get; }
 
     public long CurrentRevision => _store.Revision;
 
+    /// <summary>
+    /// Starts a server. With <see cref="LocalApiServerOptions.DataDirectory"/> it keeps its objects (SQLite change
+    /// log), CA, serving certificate and tokens there, and starts from what an earlier server left.
+    /// </summary>
     public static async Task<LocalApiServer> StartAsync(LocalApiServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LocalApiServerOptions();
-        var resources = new ResourceRegistry(BuiltInResourceCatalog.All);
         var log = options.DataDirectory is { } dataDirectory ? new SqliteChangeLog(dataDirectory) : null;
+        try
+        {
+            return await StartAsync(options, log, cancellationToken);
+        }
+        catch
+        {
+            log?.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<LocalApiServer> StartAsync(LocalApiServerOptions options, IChangeLog? log, CancellationToken cancellationToken)
+    {
+        var resources = new ResourceRegistry(BuiltInResourceCatalog.All);
         var store = new ObjectStore(options.WatchHistorySize, log);
         foreach (var crd in store.List(CustomResourceTypes.Definitions, null).Items)
         {
@@ -83,9 +107,25 @@ public sealed class LocalApiServer : IAsyncDisposable
         var controllers = new ClusterControllers(registry);
         store.Committed += controllers.OnCommitted;
 
+        var certificates = options.DataDirectory is { } directory
+            ? ServingCertificates.LoadOrCreate(Path.Combine(directory, "pki"), options.ServingCertificateLifetime)
+            : options.ServingCertificateLifetime == ServingCertificates.DefaultLifetime ? ServingCertificates.Instance : ServingCertificates.InMemory(options.ServingCertificateLifetime);
+        var tokens = new TokenStore(options.DataDirectory);
         var authenticator = new TokenAuthenticator();
-        var adminToken = TokenAuthenticator.NewToken();
-        authenticator.Add(adminToken, "kubecloud-admin", "kubecloud-admin", [UserInfo.MastersGroup]);
+        var stored = tokens.Load();
+        foreach (var token in stored)
+        {
+            authenticator.Add(token.Token, token.User, token.Uid, token.Groups);
+        }
+
+        var admin = stored.FirstOrDefault(t => t.User == AdminUser && t.Groups.Contains(UserInfo.MastersGroup));
+        if (admin is null)
+        {
+            admin = new TokenRecord(TokenAuthenticator.NewToken(), AdminUser, AdminUser, [UserInfo.MastersGroup]);
+            tokens.Add(admin);
+            authenticator.Add(admin.Token, admin.User, admin.Uid, admin.Groups);
+        }
+
         if (options.TokenFile is { } tokenFile)
         {
             authenticator.LoadFile(tokenFile);
@@ -123,7 +163,7 @@ public sealed class LocalApiServer : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(ServingCertificates.Instance.ServingCertificate);
+                listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificates.ServingCertificate);
             });
         });
         var app = builder.Build();
@@ -132,22 +172,25 @@ public sealed class LocalApiServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         endpoint = new Uri($"https://127.0.0.1:{new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).Port}");
 
-        var ownsKubeconfig = options.KubeconfigPath is null;
-        var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Path.GetTempPath(), $"kubecloud-local-{endpoint.Port}-{Guid.NewGuid():N}.kubeconfig");
-        var server = new LocalApiServer(app, store, authenticator, controllers, log, endpoint, adminToken, kubeconfigPath, ownsKubeconfig, admission);
-        server.WriteKubeconfig(adminToken, kubeconfigPath);
+        // Per instance: the data directory's, else one named after the port (deleted with the server, whose CA and tokens die with it).
+        var ownsKubeconfig = options.KubeconfigPath is null && options.DataDirectory is null;
+        var kubeconfigPath = options.KubeconfigPath
+            ?? (options.DataDirectory is { } home ? Path.Combine(home, KubeconfigFileName) : Path.Combine(Path.GetTempPath(), $"kubecloud-apiserver-{endpoint.Port}.kubeconfig"));
+        var server = new LocalApiServer(app, store, authenticator, tokens, controllers, log, endpoint, certificates.CaCertificatePem, admin.Token, kubeconfigPath, ownsKubeconfig, admission);
+        server.WriteKubeconfig(admin.Token, kubeconfigPath);
         return server;
     }
 
-    /// <summary>Adds a user with a fresh bearer token and returns the token.</summary>
+    /// <summary>Adds a user with a fresh bearer token (kept in the data directory, if any) and returns the token.</summary>
     public string AddUser(string name, params string[] groups)
     {
-        var token = TokenAuthenticator.NewToken();
-        _authenticator.Add(token, name, name, groups);
-        return token;
+        var token = new TokenRecord(TokenAuthenticator.NewToken(), name, name, groups);
+        _tokens.Add(token);
+        _authenticator.Add(token.Token, token.User, token.Uid, token.Groups);
+        return token.Token;
     }
 
-    /// <summary>Writes a kubeconfig for a token (to a temporary file when no path is given) and returns its path.</summary>
+    /// <summary>Writes a kubeconfig for a token (owner-only; to a temporary file when no path is given) and returns its path.</summary>
     public string WriteKubeconfig(string token, string? path = null)
     {
         path ??= Path.Combine(Path.GetTempPath(), $"kubecloud-local-{Endpoint.Port}-{Guid.NewGuid():N}.kubeconfig");
@@ -158,7 +201,8 @@ public sealed class LocalApiServer : IAsyncDisposable
             Directory.CreateDirectory(directory);
         }
 
-        File.WriteAllText(path, KubeconfigWriter.Render(Endpoint, CaCertificatePem, user, token));
+        using var file = OwnerOnlyFile.OpenWrite(path, FileMode.Create);
+        file.Write(System.Text.Encoding.UTF8.GetBytes(KubeconfigWriter.Render(Endpoint, CaCertificatePem, user, token)));
         return path;
     }
 
