@@ -88,9 +88,15 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.True(found.Keys.All(n => n.StartsWith("cm-", StringComparison.Ordinal)), string.Join(", ", found.Keys));
 
         // A watch from before the crash gets every change it missed, in order, and they add up to what is there now.
-        var watch = await StartWatchAsync(again, $"{Collection}?watch=true&resourceVersion={before}", "sentinel");
+        var watch = await WatchStream.StartAsync(
+            again,
+            $"{Collection}?watch=true&resourceVersion={before}",
+            events => events.Count > 0 && (string?)events[^1]["object"]?["metadata"]?["name"] == "sentinel",
+            TimeSpan.FromSeconds(60));
         var sentinel = await SendAsync(again, HttpMethod.Post, Collection, ConfigMap("sentinel", "0"), HttpStatusCode.Created);
         var events = await watch;
+        Assert.Equal("sentinel", (string?)events[^1]["object"]?["metadata"]?["name"]);
+        Assert.DoesNotContain(events, e => (string?)e["type"] is not ("ADDED" or "MODIFIED" or "DELETED"));
         var revisions = events.Select(e => Revision(e["object"]!.AsObject())).ToList();
         Assert.Equal(revisions.Order(), revisions);
         Assert.Equal(revisions.Distinct().Count(), revisions.Count);
@@ -251,35 +257,6 @@ public sealed class CrashRecoveryTests : IDisposable
         var text = (path.Contains("watch=true", StringComparison.Ordinal) ? await reader.ReadLineAsync() : await reader.ReadToEndAsync()) ?? "";
         Assert.True(response.StatusCode == expected, $"{method} {path}: {(int)response.StatusCode} {text}");
         return JsonNode.Parse(text)!.AsObject();
-    }
-
-    /// <summary>Opens a watch; returns once the server answered (the watcher is registered), with a task that reads events up to the ADDED of <paramref name="until"/>.</summary>
-    private static async Task<Task<List<JsonObject>>> StartWatchAsync(HttpClient http, string path, string until)
-    {
-        var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var response = await http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return ReadAsync();
-
-        async Task<List<JsonObject>> ReadAsync()
-        {
-            using var owned = cancel;
-            using var _ = response;
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
-            var events = new List<JsonObject>();
-            while (await reader.ReadLineAsync(cancel.Token) is { } line)
-            {
-                var change = JsonNode.Parse(line)!.AsObject();
-                Assert.NotEqual("ERROR", (string?)change["type"]);
-                events.Add(change);
-                if ((string?)change["object"]?["metadata"]?["name"] == until)
-                {
-                    return events;
-                }
-            }
-
-            throw new InvalidOperationException($"the watch ended after {events.Count} events, before {until} was added");
-        }
     }
 
     private static async Task<string> FailureOf(Task task)

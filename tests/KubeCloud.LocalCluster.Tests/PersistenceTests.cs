@@ -8,118 +8,90 @@ using KubeCloud.LocalCluster.Tests.Support;
 namespace KubeCloud.LocalCluster.Tests;
 
 /// <summary>--data-dir keeps objects, CRDs, the revision, the CA, the serving certificate and issued tokens across restarts.</summary>
-public sealed class PersistenceTests
+public sealed class PersistenceTests : IDisposable
 {
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("kubecloud-lc-data-").FullName;
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
+
     [Fact]
     public async Task A_restarted_server_keeps_its_objects_and_revision()
     {
-        var dataDir = Directory.CreateTempSubdirectory("kubecloud-lc-data-").FullName;
-        try
+        long revision;
+        await using (var first = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir }))
         {
-            long revision;
-            await using (var first = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = dataDir }))
-            {
-                using var http = Client(first);
-                var crd = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "TestData", "crds", "widgets.yaml"));
-                var crdJson = global::KubeCloud.Crds.Yaml.YamlJsonReader.Read(crd);
-                Assert.Equal(HttpStatusCode.Created, (await http.PostAsync(new Uri("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", UriKind.Relative), Json(crdJson))).StatusCode);
-                Assert.Equal(HttpStatusCode.Created, (await http.PostAsync(new Uri("/apis/test.kubecloud.io/v1/namespaces/default/widgets", UriKind.Relative), Json(JsonNode.Parse("""{"apiVersion":"test.kubecloud.io/v1","kind":"Widget","metadata":{"name":"kept"},"spec":{"size":3}}""")!))).StatusCode);
-                revision = first.CurrentRevision;
-            }
+            using var http = Client(first);
+            var crd = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "TestData", "crds", "widgets.yaml"));
+            var crdJson = global::KubeCloud.Crds.Yaml.YamlJsonReader.Read(crd);
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsync(new Uri("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", UriKind.Relative), Json(crdJson))).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsync(new Uri("/apis/test.kubecloud.io/v1/namespaces/default/widgets", UriKind.Relative), Json(JsonNode.Parse("""{"apiVersion":"test.kubecloud.io/v1","kind":"Widget","metadata":{"name":"kept"},"spec":{"size":3}}""")!))).StatusCode);
+            revision = first.CurrentRevision;
+        }
 
-            await using var second = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = dataDir });
-            Assert.Equal(revision, second.CurrentRevision);
-            using var again = Client(second);
-            var widget = JsonNode.Parse(await again.GetStringAsync(new Uri("/apis/test.kubecloud.io/v1/namespaces/default/widgets/kept", UriKind.Relative)))!;
-            Assert.Equal(3, (int?)widget["spec"]!["size"]);
-        }
-        finally
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
+        await using var second = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir });
+        Assert.Equal(revision, second.CurrentRevision);
+        using var again = Client(second);
+        var widget = JsonNode.Parse(await again.GetStringAsync(new Uri("/apis/test.kubecloud.io/v1/namespaces/default/widgets/kept", UriKind.Relative)))!;
+        Assert.Equal(3, (int?)widget["spec"]!["size"]);
     }
 
     [Fact]
     public async Task A_restarted_server_keeps_its_CA_admin_token_and_added_users()
     {
-        var dataDir = Directory.CreateTempSubdirectory("kubecloud-lc-data-").FullName;
-        try
+        string ca, admin, alice;
+        await using (var first = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir }))
         {
-            string ca, admin, alice;
-            await using (var first = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = dataDir }))
-            {
-                (ca, admin, alice) = (first.CaCertificatePem, first.AdminToken, first.AddUser("alice", "tenants"));
-                Assert.Equal(Path.Combine(dataDir, LocalApiServer.KubeconfigFileName), first.KubeconfigPath);
-            }
+            (ca, admin, alice) = (first.CaCertificatePem, first.AdminToken, first.AddUser("alice", "tenants"));
+            Assert.Equal(Path.Combine(_dataDir, LocalApiServer.KubeconfigFileName), first.KubeconfigPath);
+        }
 
-            Assert.True(File.Exists(Path.Combine(dataDir, LocalApiServer.KubeconfigFileName)), "the data directory's kubeconfig is kept when the server stops");
-            await using var second = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = dataDir });
-            Assert.Equal(ca, second.CaCertificatePem);
-            Assert.Equal(admin, second.AdminToken);
-            using var asAlice = ServerFixture.CreateClient(second, alice);
-            using var review = await asAlice.PostAsync(
-                new Uri("/apis/authentication.k8s.io/v1/selfsubjectreviews", UriKind.Relative),
-                Json(JsonNode.Parse("""{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}""")!));
-            var user = JsonNode.Parse(await review.Content.ReadAsStringAsync())!["status"]!["userInfo"]!;
-            Assert.Equal("alice", (string?)user["username"]);
-            Assert.Contains("tenants", user["groups"]!.AsArray().Select(g => (string?)g));
-        }
-        finally
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
+        Assert.True(File.Exists(Path.Combine(_dataDir, LocalApiServer.KubeconfigFileName)), "the data directory's kubeconfig is kept when the server stops");
+        await using var second = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir });
+        Assert.Equal(ca, second.CaCertificatePem);
+        Assert.Equal(admin, second.AdminToken);
+        using var asAlice = ServerFixture.CreateClient(second, alice);
+        using var review = await asAlice.PostAsync(
+            new Uri("/apis/authentication.k8s.io/v1/selfsubjectreviews", UriKind.Relative),
+            Json(JsonNode.Parse("""{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}""")!));
+        var user = JsonNode.Parse(await review.Content.ReadAsStringAsync())!["status"]!["userInfo"]!;
+        Assert.Equal("alice", (string?)user["username"]);
+        Assert.Contains("tenants", user["groups"]!.AsArray().Select(g => (string?)g));
     }
 
     [Fact]
     public async Task A_short_lived_serving_certificate_is_renewed_by_the_same_CA_while_the_server_runs()
     {
-        var dataDir = Directory.CreateTempSubdirectory("kubecloud-lc-data-").FullName;
-        try
-        {
-            await using var server = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = dataDir, ServingCertificateLifetime = TimeSpan.FromSeconds(6) });
-            using var ca = X509Certificate2.CreateFromPem(server.CaCertificatePem);
-            using var first = await ServedCertificateAsync(server.Endpoint, ca);
-            X509Certificate2? renewed = null;
-            await Eventually.TrueAsync(
-                async () =>
-                {
-                    renewed?.Dispose();
-                    renewed = await ServedCertificateAsync(server.Endpoint, ca);
-                    return renewed.SerialNumber != first.SerialNumber;
-                },
-                "a renewed serving certificate",
-                seconds: 30);
-            Assert.True(renewed!.NotAfter > first.NotAfter, $"renewed until {renewed.NotAfter:O}, the first until {first.NotAfter:O}");
-            using var saved = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(dataDir, "pki", "apiserver.crt")));
-            Assert.True(saved.NotAfter >= renewed.NotAfter, "the renewed certificate is saved in the data directory");
-            using var http = Client(server);
-            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/v1/namespaces/default", UriKind.Relative))).StatusCode);
-            renewed.Dispose();
-        }
-        finally
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
+        await using var server = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir, ServingCertificateLifetime = TimeSpan.FromSeconds(6) });
+        using var ca = X509Certificate2.CreateFromPem(server.CaCertificatePem);
+        using var first = await ServedCertificateAsync(server.Endpoint, ca);
+        X509Certificate2? renewed = null;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                renewed?.Dispose();
+                renewed = await ServedCertificateAsync(server.Endpoint, ca);
+                return renewed.SerialNumber != first.SerialNumber;
+            },
+            "a renewed serving certificate",
+            seconds: 30);
+        Assert.True(renewed!.NotAfter > first.NotAfter, $"renewed until {renewed.NotAfter:O}, the first until {first.NotAfter:O}");
+        using var saved = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(_dataDir, "pki", "apiserver.crt")));
+        Assert.True(saved.NotAfter >= renewed.NotAfter, "the renewed certificate is saved in the data directory");
+        using var http = Client(server);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/v1/namespaces/default", UriKind.Relative))).StatusCode);
+        renewed.Dispose();
     }
 
     [Fact]
     public async Task A_second_server_on_the_same_data_directory_is_refused_with_the_file_named()
     {
-        var dataDir = Directory.CreateTempSubdirectory("kubecloud-lc-data-").FullName;
-        try
+        await using (var first = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir }))
         {
-            await using (var first = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = dataDir }))
-            {
-                var refused = await Assert.ThrowsAsync<IOException>(() => LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = dataDir }));
-                Assert.StartsWith($"{Path.Combine(dataDir, "store.db")} is in use by another kubecloud-apiserver", refused.Message, StringComparison.Ordinal);
-            }
+            var refused = await Assert.ThrowsAsync<IOException>(() => LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir }));
+            Assert.StartsWith($"{Path.Combine(_dataDir, "store.db")} is in use by another kubecloud-apiserver", refused.Message, StringComparison.Ordinal);
+        }
 
-            await using var afterwards = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = dataDir });
-        }
-        finally
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
+        await using var afterwards = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir });
     }
 
     /// <summary>The certificate a new TLS connection is served; the handshake succeeds only if it chains to <paramref name="ca"/>.</summary>
