@@ -31,6 +31,9 @@ public sealed class LocalApiServer : IAsyncDisposable
     public const string KubeconfigFileName = "kubecloud-apiserver.kubeconfig";
 
     private const string AdminUser = "kubecloud-admin";
+
+    /// <summary>The data directory's record of the port the server last listened on.</summary>
+    private const string PortFileName = "port";
     private static readonly string[] BootstrapNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
     private readonly WebApplication _app;
@@ -153,24 +156,25 @@ public sealed class LocalApiServer : IAsyncDisposable
             new AccessReviewHandler(new AccessReviewEvaluator(rbac)),
             new ScaleHandler(registry));
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        // With a data directory and no port asked for, the port of the last run, so that its kubeconfig stays valid (any free one if that is taken now).
+        var portFile = options.DataDirectory is { } portHome ? Path.Combine(portHome, PortFileName) : null;
+        var lastPort = options.Port == 0 && File.Exists(portFile) && int.TryParse(File.ReadAllText(portFile).Trim(), out var remembered) ? remembered : 0;
+        WebApplication app;
+        try
         {
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificates.ServingCertificate);
-            });
-        });
-        var app = builder.Build();
-        app.Run(dispatcher.HandleAsync);
-        await app.StartAsync(cancellationToken);
+            app = await ListenAsync(lastPort == 0 ? options.Port : lastPort, certificates, dispatcher.HandleAsync, cancellationToken);
+        }
+        catch (Exception e) when (lastPort != 0 && ListenFailure.IsPortInUse(e))
+        {
+            app = await ListenAsync(0, certificates, dispatcher.HandleAsync, cancellationToken);
+        }
+
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         endpoint = new Uri($"https://127.0.0.1:{new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).Port}");
+        if (portFile is not null)
+        {
+            File.WriteAllText(portFile, endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        }
 
         // Per instance: the data directory's, else one named after the port (deleted with the server, whose CA and tokens die with it).
         var ownsKubeconfig = options.KubeconfigPath is null && options.DataDirectory is null;
@@ -225,6 +229,36 @@ public sealed class LocalApiServer : IAsyncDisposable
         if (_ownsKubeconfig)
         {
             File.Delete(KubeconfigPath);
+        }
+    }
+
+    /// <summary>Kestrel on 127.0.0.1:<paramref name="port"/> (0: any free port), HTTPS with the current serving certificate per handshake, HTTP/2 and HTTP/1.1.</summary>
+    private static async Task<WebApplication> ListenAsync(int port, ServingCertificates certificates, Microsoft.AspNetCore.Http.RequestDelegate handler, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Listen(IPAddress.Loopback, port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificates.ServingCertificate);
+            });
+        });
+        var app = builder.Build();
+        app.Run(handler);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
         }
     }
 

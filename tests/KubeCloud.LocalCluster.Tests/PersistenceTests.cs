@@ -59,6 +59,27 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_port_a_restart_listens_where_the_last_run_did_unless_that_port_is_taken()
+    {
+        int port;
+        await using (var first = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir }))
+        {
+            port = first.Endpoint.Port;
+        }
+
+        await using (var second = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir }))
+        {
+            Assert.Equal(port, second.Endpoint.Port);
+        }
+
+        using var taken = new TcpListener(IPAddress.Loopback, port);
+        taken.Start();
+        await using var third = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir });
+        Assert.NotEqual(port, third.Endpoint.Port);
+        Assert.Contains($":{third.Endpoint.Port}", await File.ReadAllTextAsync(third.KubeconfigPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_short_lived_serving_certificate_is_renewed_by_the_same_CA_while_the_server_runs()
     {
         await using var server = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = _dataDir, ServingCertificateLifetime = TimeSpan.FromSeconds(6) });
