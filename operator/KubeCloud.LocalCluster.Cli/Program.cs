@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 using KubeCloud.LocalCluster;
 using KubeCloud.LocalCluster.Cli;
 
-// kubecloud-apiserver [--port N] [--data-dir DIR] [--token-file FILE] [--crds DIR] [--kubeconfig FILE]
-const string Usage = "usage: kubecloud-apiserver [--port N] [--data-dir DIR] [--token-file FILE] [--crds DIR|FILE] [--kubeconfig FILE]";
+// kubecloud-apiserver [--port N] [--data-dir DIR] [--watch-history N] [--token-file FILE] [--crds DIR] [--kubeconfig FILE]
+const string Usage = "usage: kubecloud-apiserver [--port N] [--data-dir DIR] [--watch-history N] [--token-file FILE] [--crds DIR|FILE] [--kubeconfig FILE]";
 var options = new LocalApiServerOptions();
 try
 {
@@ -22,6 +22,12 @@ try
                 break;
             case "--data-dir":
                 options.DataDirectory = Value();
+                break;
+            case "--watch-history":
+                var size = Value();
+                options.WatchHistorySize = int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var changes) && changes > 0
+                    ? changes
+                    : throw new StartupException($"--watch-history {size}: not a number of changes (1 or more)");
                 break;
             case "--token-file":
                 options.TokenFile = Value();
@@ -52,7 +58,6 @@ catch (StartupException failure)
     return 1;
 }
 
-options.KubeconfigPath ??= Path.Combine(options.DataDirectory ?? Path.GetTempPath(), "kubecloud-apiserver.kubeconfig");
 using var stop = new CancellationTokenSource();
 void Stop(PosixSignalContext signal)
 {

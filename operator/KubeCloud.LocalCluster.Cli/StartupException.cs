@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace KubeCloud.LocalCluster.Cli;
 
 /// <summary>
@@ -25,12 +23,9 @@ public sealed class StartupException : Exception
     /// <summary>The failure an exception from starting the server stands for, or null when it is not one the operator can fix.</summary>
     public static StartupException? From(Exception exception, LocalApiServerOptions options)
     {
-        for (var e = exception; e is not null; e = e.InnerException)
+        if (Http.ListenFailure.IsPortInUse(exception))
         {
-            if (e.GetType().Name == "AddressInUseException" || e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
-            {
-                return new StartupException($"port {options.Port} on 127.0.0.1 is already in use", exception);
-            }
+            return new StartupException($"port {options.Port} on 127.0.0.1 is already in use", exception);
         }
 
         return exception switch

@@ -27,33 +27,38 @@ namespace KubeCloud.LocalCluster;
 /// </summary>
 public sealed class LocalApiServer : IAsyncDisposable
 {
+    /// <summary>The admin kubeconfig's file name in the data directory.</summary>
+    public const string KubeconfigFileName = "kubecloud-apiserver.kubeconfig";
+
+    private const string AdminUser = "kubecloud-admin";
+
+    /// <summary>The data directory's record of the port the server last listened on.</summary>
+    private const string PortFileName = "port";
     private static readonly string[] BootstrapNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
     private readonly WebApplication _app;
     private readonly ObjectStore _store;
     private readonly TokenAuthenticator _authenticator;
+    private readonly TokenStore _tokens;
     private readonly ClusterControllers _controllers;
-    private readonly StoreSnapshot? _snapshot;
-    private readonly Timer? _snapshotTimer;
+    private readonly IChangeLog? _log;
     private readonly bool _ownsKubeconfig;
     private readonly WebhookAdmission _admission;
 
-    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, ClusterControllers controllers, StoreSnapshot? snapshot, Uri endpoint, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission)
+    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, TokenStore tokens, ClusterControllers controllers, IChangeLog? log, Uri endpoint, string caCertificatePem, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission)
     {
+        _tokens = tokens;
+        CaCertificatePem = caCertificatePem;
         _admission = admission;
         _app = app;
         _store = store;
         _authenticator = authenticator;
         _controllers = controllers;
-        _snapshot = snapshot;
+        _log = log;
         Endpoint = endpoint;
         AdminToken = adminToken;
         KubeconfigPath = kubeconfigPath;
         _ownsKubeconfig = ownsKubeconfig;
-        if (snapshot is not null)
-        {
-            _snapshotTimer = new Timer(_ => SaveSnapshot(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        }
     }
 
     /// <summary>https://127.0.0.1:port</summary>
@@ -64,40 +69,66 @@ public sealed class LocalApiServer : IAsyncDisposable
 
     public string AdminToken { get; }
 
-    public string CaCertificatePem { get; } = ServingCertificates.Instance.CaCertificatePem;
+    public string CaCertificatePem { get; }
 
     public long CurrentRevision => _store.Revision;
 
+    /// <summary>
+    /// Starts a server. With <see cref="LocalApiServerOptions.DataDirectory"/> it keeps its objects (SQLite change
+    /// log), CA, serving certificate and tokens there, and starts from what an earlier server left.
+    /// </summary>
     public static async Task<LocalApiServer> StartAsync(LocalApiServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LocalApiServerOptions();
+        var log = options.DataDirectory is { } dataDirectory ? new SqliteChangeLog(dataDirectory) : null;
+        try
+        {
+            return await StartAsync(options, log, cancellationToken);
+        }
+        catch
+        {
+            log?.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<LocalApiServer> StartAsync(LocalApiServerOptions options, IChangeLog? log, CancellationToken cancellationToken)
+    {
         var resources = new ResourceRegistry(BuiltInResourceCatalog.All);
-        var store = new ObjectStore(options.WatchHistorySize);
+        var store = new ObjectStore(options.WatchHistorySize, log);
+        foreach (var crd in store.List(CustomResourceTypes.Definitions, null).Items)
+        {
+            resources.SetCustomResources(crd.Name, CustomResourceTypes.From(crd.Object));
+        }
+
         var validation = new ObjectValidation(new StructuralSchemaValidation());
         var admission = new WebhookAdmission(new StoreObjectSource(store));
         var registry = new ObjectRegistry(store, resources, validation, admission);
         var crds = new CrdController(store, resources);
         store.Committed += crds.OnCommitted;
 
-        StoreSnapshot? snapshot = null;
-        if (options.DataDirectory is { } dataDirectory)
-        {
-            snapshot = new StoreSnapshot(dataDirectory);
-            if (snapshot.TryLoad(store))
-            {
-                foreach (var crd in store.List(CustomResourceTypes.Definitions, null).Items)
-                {
-                    resources.SetCustomResources(crd.Name, CustomResourceTypes.From(crd.Object));
-                }
-            }
-        }
-
         var controllers = new ClusterControllers(registry);
         store.Committed += controllers.OnCommitted;
 
+        var certificates = options.DataDirectory is { } directory
+            ? ServingCertificates.LoadOrCreate(Path.Combine(directory, "pki"), options.ServingCertificateLifetime)
+            : options.ServingCertificateLifetime == ServingCertificates.DefaultLifetime ? ServingCertificates.Instance : ServingCertificates.InMemory(options.ServingCertificateLifetime);
+        var tokens = new TokenStore(options.DataDirectory);
         var authenticator = new TokenAuthenticator();
-        var adminToken = TokenAuthenticator.NewToken();
-        authenticator.Add(adminToken, "kubecloud-admin", "kubecloud-admin", [UserInfo.MastersGroup]);
+        var stored = tokens.Load();
+        foreach (var token in stored)
+        {
+            authenticator.Add(token.Token, token.User, token.Uid, token.Groups);
+        }
+
+        var admin = stored.FirstOrDefault(t => t.User == AdminUser && t.Groups.Contains(UserInfo.MastersGroup));
+        if (admin is null)
+        {
+            admin = new TokenRecord(TokenAuthenticator.NewToken(), AdminUser, AdminUser, [UserInfo.MastersGroup]);
+            tokens.Add(admin);
+            authenticator.Add(admin.Token, admin.User, admin.Uid, admin.Groups);
+        }
+
         if (options.TokenFile is { } tokenFile)
         {
             authenticator.LoadFile(tokenFile);
@@ -125,41 +156,45 @@ public sealed class LocalApiServer : IAsyncDisposable
             new AccessReviewHandler(new AccessReviewEvaluator(rbac)),
             new ScaleHandler(registry));
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        // With a data directory and no port asked for, the port of the last run, so that its kubeconfig stays valid (any free one if that is taken now).
+        var portFile = options.DataDirectory is { } portHome ? Path.Combine(portHome, PortFileName) : null;
+        var lastPort = options.Port == 0 && File.Exists(portFile) && int.TryParse(File.ReadAllText(portFile).Trim(), out var remembered) ? remembered : 0;
+        WebApplication app;
+        try
         {
-            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
-            {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(ServingCertificates.Instance.ServingCertificate);
-            });
-        });
-        var app = builder.Build();
-        app.Run(dispatcher.HandleAsync);
-        await app.StartAsync(cancellationToken);
+            app = await ListenAsync(lastPort == 0 ? options.Port : lastPort, certificates, dispatcher.HandleAsync, cancellationToken);
+        }
+        catch (Exception e) when (lastPort != 0 && ListenFailure.IsPortInUse(e))
+        {
+            app = await ListenAsync(0, certificates, dispatcher.HandleAsync, cancellationToken);
+        }
+
         var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         endpoint = new Uri($"https://127.0.0.1:{new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)).Port}");
+        if (portFile is not null)
+        {
+            File.WriteAllText(portFile, endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        }
 
-        var ownsKubeconfig = options.KubeconfigPath is null;
-        var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Path.GetTempPath(), $"kubecloud-local-{endpoint.Port}-{Guid.NewGuid():N}.kubeconfig");
-        var server = new LocalApiServer(app, store, authenticator, controllers, snapshot, endpoint, adminToken, kubeconfigPath, ownsKubeconfig, admission);
-        server.WriteKubeconfig(adminToken, kubeconfigPath);
+        // Per instance: the data directory's, else one named after the port (deleted with the server, whose CA and tokens die with it).
+        var ownsKubeconfig = options.KubeconfigPath is null && options.DataDirectory is null;
+        var kubeconfigPath = options.KubeconfigPath
+            ?? (options.DataDirectory is { } home ? Path.Combine(home, KubeconfigFileName) : Path.Combine(Path.GetTempPath(), $"kubecloud-apiserver-{endpoint.Port}.kubeconfig"));
+        var server = new LocalApiServer(app, store, authenticator, tokens, controllers, log, endpoint, certificates.CaCertificatePem, admin.Token, kubeconfigPath, ownsKubeconfig, admission);
+        server.WriteKubeconfig(admin.Token, kubeconfigPath);
         return server;
     }
 
-    /// <summary>Adds a user with a fresh bearer token and returns the token.</summary>
+    /// <summary>Adds a user with a fresh bearer token (kept in the data directory, if any) and returns the token.</summary>
     public string AddUser(string name, params string[] groups)
     {
-        var token = TokenAuthenticator.NewToken();
-        _authenticator.Add(token, name, name, groups);
-        return token;
+        var token = new TokenRecord(TokenAuthenticator.NewToken(), name, name, groups);
+        _tokens.Add(token);
+        _authenticator.Add(token.Token, token.User, token.Uid, token.Groups);
+        return token.Token;
     }
 
-    /// <summary>Writes a kubeconfig for a token (to a temporary file when no path is given) and returns its path.</summary>
+    /// <summary>Writes a kubeconfig for a token (owner-only; to a temporary file when no path is given) and returns its path.</summary>
     public string WriteKubeconfig(string token, string? path = null)
     {
         path ??= Path.Combine(Path.GetTempPath(), $"kubecloud-local-{Endpoint.Port}-{Guid.NewGuid():N}.kubeconfig");
@@ -170,7 +205,8 @@ public sealed class LocalApiServer : IAsyncDisposable
             Directory.CreateDirectory(directory);
         }
 
-        File.WriteAllText(path, KubeconfigWriter.Render(Endpoint, CaCertificatePem, user, token));
+        using var file = OwnerOnlyFile.OpenWrite(path, FileMode.Create);
+        file.Write(System.Text.Encoding.UTF8.GetBytes(KubeconfigWriter.Render(Endpoint, CaCertificatePem, user, token)));
         return path;
     }
 
@@ -185,27 +221,44 @@ public sealed class LocalApiServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_snapshotTimer is not null)
-        {
-            await _snapshotTimer.DisposeAsync();
-        }
-
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _controllers.DisposeAsync();
         _admission.Dispose();
-        SaveSnapshot();
+        _log?.Dispose();
         if (_ownsKubeconfig)
         {
             File.Delete(KubeconfigPath);
         }
     }
 
-    private void SaveSnapshot()
+    /// <summary>Kestrel on 127.0.0.1:<paramref name="port"/> (0: any free port), HTTPS with the current serving certificate per handshake, HTTP/2 and HTTP/1.1.</summary>
+    private static async Task<WebApplication> ListenAsync(int port, ServingCertificates certificates, Microsoft.AspNetCore.Http.RequestDelegate handler, CancellationToken cancellationToken)
     {
-        lock (_store)
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            _snapshot?.Save(_store);
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Listen(IPAddress.Loopback, port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificates.ServingCertificate);
+            });
+        });
+        var app = builder.Build();
+        app.Run(handler);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
         }
     }
 

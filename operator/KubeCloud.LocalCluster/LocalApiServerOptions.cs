@@ -6,7 +6,10 @@ public sealed class LocalApiServerOptions
     /// <summary>The loopback port; 0 picks a free one.</summary>
     public int Port { get; set; }
 
-    /// <summary>Where the store is snapshotted so that a restart keeps objects and revision (null: memory only).</summary>
+    /// <summary>
+    /// Where the server keeps what must outlive it (null: memory only): objects, revision and watch history
+    /// (store.db, SQLite), CA and serving certificate (pki/), issued tokens (tokens.jsonl) and the admin kubeconfig.
+    /// </summary>
     public string? DataDirectory { get; set; }
 
     /// <summary>A token file in kube-apiserver's --token-auth-file format: token,user,uid,"group1,group2".</summary>
@@ -15,12 +18,22 @@ public sealed class LocalApiServerOptions
     /// <summary>YAML files of CustomResourceDefinitions created at start.</summary>
     public IList<string> CrdFiles { get; } = [];
 
-    /// <summary>How many changes watches can resume from before they get 410 Gone.</summary>
+    /// <summary>
+    /// The history window: how many changes watches can resume from before they get 410 Gone. With a data
+    /// directory, the change log keeps at least as many (compacted behind the window), so a watch resumes
+    /// across a restart within it.
+    /// </summary>
     public int WatchHistorySize { get; set; } = 10_000;
 
     /// <summary>How often watches with allowWatchBookmarks get a BOOKMARK.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Where to write the admin kubeconfig (null: a temporary file).</summary>
+    /// <summary>
+    /// Where to write the admin kubeconfig (null: kubecloud-apiserver.kubeconfig in the data directory, else
+    /// kubecloud-apiserver-&lt;port&gt;.kubeconfig in the temporary folder, deleted when the server stops).
+    /// </summary>
     public string? KubeconfigPath { get; set; }
+
+    /// <summary>How long a serving certificate is valid; it is renewed once less than a third of that is left.</summary>
+    public TimeSpan ServingCertificateLifetime { get; set; } = Security.ServingCertificates.DefaultLifetime;
 }

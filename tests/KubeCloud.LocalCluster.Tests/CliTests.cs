@@ -9,20 +9,9 @@ public sealed class CliTests : IDisposable
 {
     private readonly string _home = Directory.CreateTempSubdirectory("kubecloud-cli-tests-").FullName;
 
-    /// <summary>The CLI built next to this test assembly's configuration (bin/&lt;Configuration&gt;/&lt;tfm&gt;).</summary>
-    private static string CliDll
-    {
-        get
-        {
-            var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var path = Path.Combine(KubeClients.RepositoryRoot, "operator", "KubeCloud.LocalCluster.Cli", "bin", tfm.Parent!.Name, tfm.Name, "kubecloud-apiserver.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: build tests/KubeCloud.LocalCluster.Tests (it builds the CLI)", path);
-        }
-    }
-
     private Task<CommandResult> RunAsync(string arguments) =>
         new ClientProcess(Path.Combine(_home, "unused.kubeconfig"), _home)
-            .RunAsync("dotnet", $"exec {CliDll} --kubeconfig {Path.Combine(_home, "kubeconfig")} {arguments}", timeout: TimeSpan.FromSeconds(120));
+            .RunAsync("dotnet", $"exec {CliServer.Dll} --kubeconfig {Path.Combine(_home, "kubeconfig")} {arguments}", timeout: TimeSpan.FromSeconds(120));
 
     private static void FailsWithOneLine(CommandResult result, string expected)
     {
@@ -72,6 +61,38 @@ public sealed class CliTests : IDisposable
     public async Task A_bad_port_value_is_one_line()
     {
         FailsWithOneLine(await RunAsync("--port http"), "--port http: not a port number (0-65535)");
+    }
+
+    [Fact]
+    public async Task A_bad_watch_history_value_is_one_line()
+    {
+        FailsWithOneLine(await RunAsync("--port 0 --watch-history 0"), "--watch-history 0: not a number of changes (1 or more)");
+    }
+
+    [Fact]
+    public async Task Without_a_data_directory_the_default_kubeconfig_is_named_after_the_port_and_printed()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var expected = Path.Combine(Path.GetTempPath(), $"kubecloud-apiserver-{port}.kubeconfig");
+        await using var server = await CliServer.StartAsync($"--port {port}");
+        Assert.Equal(expected, server.KubeconfigPath);
+        Assert.Contains($"export KUBECONFIG={expected}", server.Output, StringComparison.Ordinal);
+        using var http = server.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/api/v1/namespaces/default", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_data_directory_in_use_by_another_server_is_one_line()
+    {
+        var data = Path.Combine(_home, "data");
+        await using var first = await CliServer.StartAsync($"--port 0 --data-dir {data}");
+        var result = await RunAsync($"--port 0 --data-dir {data}");
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"kubecloud-apiserver: data directory {data}: {Path.Combine(data, "store.db")} is in use by another kubecloud-apiserver", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
     }
 
     public void Dispose()

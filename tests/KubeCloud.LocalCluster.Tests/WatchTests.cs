@@ -32,37 +32,9 @@ public sealed class WatchTests : IClassFixture<WatchTests.Fixture>
     private async Task<List<JsonObject>> WatchAsync(string path, int count, TimeSpan? timeout = null) =>
         await await StartWatchAsync(path, count, timeout);
 
-    /// <summary>
-    /// Opens a watch and returns once the server has answered with its headers (it registers the watcher before
-    /// that), so changes made afterwards are certain to reach it; the returned task reads <paramref name="count"/> events.
-    /// </summary>
-    private async Task<Task<List<JsonObject>>> StartWatchAsync(string path, int count, TimeSpan? timeout = null)
-    {
-        var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
-        var response = await _fixture.Http.GetAsync(new Uri(path, UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return ReadAsync();
-
-        async Task<List<JsonObject>> ReadAsync()
-        {
-            using var owned = cancel;
-            using var _ = response;
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
-            var events = new List<JsonObject>();
-            try
-            {
-                while (events.Count < count && await reader.ReadLineAsync(cancel.Token) is { } line)
-                {
-                    events.Add(JsonNode.Parse(line)!.AsObject());
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
-            return events;
-        }
-    }
+    /// <summary>Opens a watch (registered when this returns); the returned task reads <paramref name="count"/> events.</summary>
+    private Task<Task<List<JsonObject>>> StartWatchAsync(string path, int count, TimeSpan? timeout = null) =>
+        WatchStream.StartAsync(_fixture.Http, path, events => events.Count >= count, timeout ?? TimeSpan.FromSeconds(10));
 
     [Fact]
     public async Task Watch_from_a_resource_version_replays_later_changes_in_order()

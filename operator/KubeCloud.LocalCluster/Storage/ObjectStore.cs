@@ -5,22 +5,37 @@ using KubeCloud.LocalCluster.Resources;
 namespace KubeCloud.LocalCluster.Storage;
 
 /// <summary>
-/// The in-memory etcd of the local cluster: objects by resource and namespace/name, one global
+/// The etcd of the local cluster: objects by resource and namespace/name in memory, one global
 /// revision, compare-and-swap writes, and a bounded history of changes that watches start from.
-/// Every commit stamps metadata.resourceVersion with the new revision.
+/// Every commit stamps metadata.resourceVersion with the new revision. With an <see cref="IChangeLog"/>
+/// (--data-dir) the store starts from what the log replays, and each commit is appended to it (durably)
+/// before memory, watches or the caller see it; reads and watches are served from memory.
+/// <para>
+/// Writers are serialised by a gate of their own, so that reads never wait for a write's fsync; the
+/// history window (<c>historySize</c> changes) is the one notion of "too old" for watches and the log.
+/// </para>
 /// </summary>
 public sealed class ObjectStore
 {
     private readonly Lock _gate = new();
+    private readonly Lock _writeGate = new();
     private readonly Dictionary<GroupResource, SortedList<string, StoredObject>> _objects = [];
     private readonly WatchHistory _history;
     private readonly List<Watcher> _watchers = [];
+    private readonly IChangeLog? _log;
+    private readonly int _logCompactionInterval;
     private long _revision;
 
-    public ObjectStore(int historySize, long initialRevision = 0)
+    public ObjectStore(int historySize, IChangeLog? log = null)
     {
-        _history = new WatchHistory(historySize, initialRevision);
-        _revision = initialRevision;
+        _log = log;
+        _logCompactionInterval = Math.Max(historySize, 1000);
+        _history = new WatchHistory(historySize, log?.CompactedRevision ?? 0);
+        _revision = log?.CompactedRevision ?? 0;
+        if (log is not null)
+        {
+            Replay(log);
+        }
     }
 
     /// <summary>Raised after each commit, outside the lock (controllers: GC, namespaces, CRDs).</summary>
@@ -121,19 +136,15 @@ public sealed class ObjectStore
     public StoredObject Create(GroupResource resource, JsonObject obj)
     {
         StoreEvent change;
-        lock (_gate)
+        lock (_writeGate)
         {
             var (ns, name) = Identity(obj);
-            var items = Items(resource);
-            var key = KeyOf(ns, name);
-            if (items.ContainsKey(key))
+            if (Get(resource, ns, name) is not null)
             {
                 throw ApiException.AlreadyExists(resource, name);
             }
 
-            var stored = Stamp(obj);
-            items[key] = stored;
-            change = Publish(new StoreEvent(StoreEvent.Added, resource, stored, null));
+            change = Commit(StoreEvent.Added, resource, obj, null);
         }
 
         Committed?.Invoke(change);
@@ -144,24 +155,16 @@ public sealed class ObjectStore
     public StoredObject Update(GroupResource resource, JsonObject obj, long expectedRevision)
     {
         StoreEvent change;
-        lock (_gate)
+        lock (_writeGate)
         {
             var (ns, name) = Identity(obj);
-            var items = Items(resource);
-            var key = KeyOf(ns, name);
-            if (!items.TryGetValue(key, out var current))
-            {
-                throw ApiException.NotFound(resource, name);
-            }
-
+            var current = Get(resource, ns, name) ?? throw ApiException.NotFound(resource, name);
             if (current.Revision != expectedRevision)
             {
                 throw ApiException.StaleObject(resource, name);
             }
 
-            var stored = Stamp(obj);
-            items[key] = stored;
-            change = Publish(new StoreEvent(StoreEvent.Modified, resource, stored, current));
+            change = Commit(StoreEvent.Modified, resource, obj, current);
         }
 
         Committed?.Invoke(change);
@@ -172,23 +175,15 @@ public sealed class ObjectStore
     public StoredObject Delete(GroupResource resource, string ns, string name, long? expectedRevision)
     {
         StoreEvent change;
-        lock (_gate)
+        lock (_writeGate)
         {
-            var items = Items(resource);
-            var key = KeyOf(ns, name);
-            if (!items.TryGetValue(key, out var current))
-            {
-                throw ApiException.NotFound(resource, name);
-            }
-
+            var current = Get(resource, ns, name) ?? throw ApiException.NotFound(resource, name);
             if (expectedRevision is { } expected && current.Revision != expected)
             {
                 throw ApiException.StaleObject(resource, name);
             }
 
-            items.Remove(key);
-            var tombstone = Stamp(current.Copy());
-            change = Publish(new StoreEvent(StoreEvent.Deleted, resource, tombstone, current));
+            change = Commit(StoreEvent.Deleted, resource, current.Copy(), current);
         }
 
         Committed?.Invoke(change);
@@ -239,12 +234,17 @@ public sealed class ObjectStore
         }
     }
 
-    /// <summary>Forgets the retained history: watches from any earlier revision get 410 Gone.</summary>
+    /// <summary>Forgets the retained history (in memory and in the log): watches from any earlier revision get 410 Gone.</summary>
     public void CompactHistory()
     {
-        lock (_gate)
+        lock (_writeGate)
         {
-            _history.Compact(_revision);
+            lock (_gate)
+            {
+                _history.Compact(_revision);
+            }
+
+            _log?.Compact(_history.CompactedRevision);
         }
     }
 
@@ -257,20 +257,29 @@ public sealed class ObjectStore
         }
     }
 
-    /// <summary>Loads a snapshot into an empty store, keeping the objects' revisions.</summary>
-    public void Restore(IEnumerable<(GroupResource Resource, JsonObject Object)> objects, long revision)
+    /// <summary>Rebuilds objects and watch history from the log: the compacted state, then the changes after it.</summary>
+    private void Replay(IChangeLog log)
     {
-        lock (_gate)
+        foreach (var (type, resource, stored) in log.Read())
         {
-            foreach (var (resource, obj) in objects)
+            var items = Items(resource);
+            var key = KeyOf(stored.Namespace, stored.Name);
+            items.TryGetValue(key, out var previous);
+            if (type == StoreEvent.Deleted)
             {
-                var rv = long.TryParse((string?)obj["metadata"]?["resourceVersion"], out var parsed) ? parsed : revision;
-                var stored = new StoredObject(obj, rv);
-                Items(resource)[KeyOf(stored.Namespace, stored.Name)] = stored;
+                items.Remove(key);
+            }
+            else
+            {
+                items[key] = stored;
             }
 
-            _revision = Math.Max(_revision, revision);
-            _history.Compact(_revision);
+            if (stored.Revision > log.CompactedRevision)
+            {
+                _history.Add(new StoreEvent(type, resource, stored, previous));
+            }
+
+            _revision = Math.Max(_revision, stored.Revision);
         }
     }
 
@@ -300,16 +309,45 @@ public sealed class ObjectStore
     private static (string Namespace, string Name) Identity(JsonObject obj) =>
         ((string?)obj["metadata"]?["namespace"] ?? "", (string?)obj["metadata"]?["name"] ?? "");
 
-    private StoredObject Stamp(JsonObject obj)
+    /// <summary>
+    /// Stamps the next revision, appends the change to the log (durable from here), then applies it in
+    /// memory and publishes it. Called by the one writer holding <see cref="_writeGate"/>: a write the log
+    /// refuses changes nothing.
+    /// </summary>
+    private StoreEvent Commit(string type, GroupResource resource, JsonObject obj, StoredObject? previous)
     {
-        _revision++;
+        var revision = _revision + 1;
         var metadata = obj["metadata"] as JsonObject ?? [];
         obj["metadata"] = metadata;
-        metadata["resourceVersion"] = _revision.ToString();
-        return new StoredObject(obj, _revision);
+        metadata["resourceVersion"] = revision.ToString();
+        var change = new StoreEvent(type, resource, new StoredObject(obj, revision), previous);
+        _log?.Append(change);
+        lock (_gate)
+        {
+            var items = Items(resource);
+            var key = KeyOf(change.Object.Namespace, change.Object.Name);
+            if (type == StoreEvent.Deleted)
+            {
+                items.Remove(key);
+            }
+            else
+            {
+                items[key] = change.Object;
+            }
+
+            _revision = revision;
+            Publish(change);
+        }
+
+        if (_log is not null && _history.CompactedRevision - _log.CompactedRevision >= _logCompactionInterval)
+        {
+            _log.Compact(_history.CompactedRevision);
+        }
+
+        return change;
     }
 
-    private StoreEvent Publish(StoreEvent change)
+    private void Publish(StoreEvent change)
     {
         _history.Add(change);
         foreach (var watcher in _watchers)
@@ -319,7 +357,5 @@ public sealed class ObjectStore
                 watcher.Post(change);
             }
         }
-
-        return change;
     }
 }

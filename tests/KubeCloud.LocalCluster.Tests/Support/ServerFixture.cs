@@ -32,9 +32,12 @@ public class ServerFixture : IAsyncLifetime
     public HttpClient CreateClient(string? token) => CreateClient(Server, token);
 
     /// <summary>An HTTP client that trusts only the server's CA, with a bearer token (none: anonymous).</summary>
-    public static HttpClient CreateClient(LocalApiServer server, string? token)
+    public static HttpClient CreateClient(LocalApiServer server, string? token) => CreateClient(server.Endpoint, server.CaCertificatePem, token);
+
+    /// <summary>An HTTP client for <paramref name="endpoint"/> that trusts only the CA <paramref name="caPem"/>, with a bearer token (none: anonymous).</summary>
+    public static HttpClient CreateClient(Uri endpoint, string caPem, string? token)
     {
-        var ca = X509Certificate2.CreateFromPem(server.CaCertificatePem);
+        var ca = X509Certificate2.CreateFromPem(caPem);
         var handler = new SocketsHttpHandler
         {
             SslOptions =
@@ -54,7 +57,7 @@ public class ServerFixture : IAsyncLifetime
                 },
             },
         };
-        var client = new HttpClient(handler) { BaseAddress = server.Endpoint, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(handler) { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(30) };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
