@@ -58,6 +58,11 @@ public sealed class AccessReviewHandler
             json["uid"] = user.Uid;
         }
 
+        if (user.Extra is { Count: > 0 } extra)
+        {
+            json["extra"] = new JsonObject(extra.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)new JsonArray(e.Value.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()))));
+        }
+
         return json;
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 namespace KubeCloud.LocalCluster.Http;
 
 /// <summary>
-/// The request pipeline: authenticate the bearer token, parse what the URL addresses, authorize,
+/// The request pipeline: authenticate the bearer token, impersonate (Impersonate-* headers), parse what the URL addresses, authorize,
 /// then hand over to discovery, OpenAPI or the resource handlers. Every error is a Status object.
 /// </summary>
 public sealed class ApiDispatcher
@@ -26,12 +26,14 @@ public sealed class ApiDispatcher
     private readonly WatchHandler _watch;
     private readonly AccessReviewHandler _reviews;
     private readonly ScaleHandler _scale;
+    private readonly Impersonation _impersonation;
 
     public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale)
     {
         _scale = scale;
         _authenticator = authenticator;
         _authorizer = authorizer;
+        _impersonation = new Impersonation(authorizer);
         _resources = resources;
         _discovery = discovery;
         _openApi = openApi;
@@ -54,12 +56,14 @@ public sealed class ApiDispatcher
                 return;
             }
 
-            var user = _authenticator.Authenticate(http.Request.Headers.Authorization.ToString());
-            if (user is null)
+            var authenticated = _authenticator.Authenticate(http.Request.Headers.Authorization.ToString());
+            if (authenticated is null)
             {
                 await ResponseWriter.WriteStatusAsync(http, ApiException.Failure(401, "Unauthorized", "Unauthorized"));
                 return;
             }
+
+            var user = _impersonation.ActAs(authenticated, http.Request.Headers);
 
             var info = RequestInfo.Parse(http.Request.Method, path, http.Request.Query["watch"] is var w && (w == "true" || w == "1"));
             var context = new ApiContext(http, user, info);
