@@ -37,10 +37,12 @@ public sealed class LocalApiServer : IAsyncDisposable
     private readonly Timer? _snapshotTimer;
     private readonly bool _ownsKubeconfig;
     private readonly WebhookAdmission _admission;
+    private readonly ServiceAccountTokens _serviceAccountTokens;
 
-    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, ClusterControllers controllers, StoreSnapshot? snapshot, Uri endpoint, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission)
+    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, ClusterControllers controllers, StoreSnapshot? snapshot, Uri endpoint, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission, ServiceAccountTokens serviceAccountTokens)
     {
         _admission = admission;
+        _serviceAccountTokens = serviceAccountTokens;
         _app = app;
         _store = store;
         _authenticator = authenticator;
@@ -95,7 +97,10 @@ public sealed class LocalApiServer : IAsyncDisposable
         var controllers = new ClusterControllers(registry);
         store.Committed += controllers.OnCommitted;
 
-        var authenticator = new TokenAuthenticator();
+        var serviceAccountKeys = options.ServiceAccountKeys
+            ?? (options.DataDirectory is { } keyDirectory ? new FileServiceAccountKeyStore(Path.Combine(keyDirectory, "service-account-signing.key")) : new MemoryServiceAccountKeyStore());
+        var serviceAccountTokens = new ServiceAccountTokens(serviceAccountKeys, new StoreObjectSource(store), options.Clock);
+        var authenticator = new TokenAuthenticator(serviceAccountTokens);
         var adminToken = TokenAuthenticator.NewToken();
         authenticator.Add(adminToken, "kubecloud-admin", "kubecloud-admin", [UserInfo.MastersGroup]);
         if (options.TokenFile is { } tokenFile)
@@ -122,8 +127,9 @@ public sealed class LocalApiServer : IAsyncDisposable
             new WriteHandler(registry, reader),
             new PatchHandler(registry, new ServerSideApply(registry)),
             new WatchHandler(store, options.BookmarkInterval),
-            new AccessReviewHandler(new AccessReviewEvaluator(rbac)),
-            new ScaleHandler(registry));
+            new AccessReviewHandler(new AccessReviewEvaluator(rbac), authenticator),
+            new ScaleHandler(registry),
+            new TokenRequestHandler(store, serviceAccountTokens));
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -146,7 +152,7 @@ public sealed class LocalApiServer : IAsyncDisposable
 
         var ownsKubeconfig = options.KubeconfigPath is null;
         var kubeconfigPath = options.KubeconfigPath ?? Path.Combine(Path.GetTempPath(), $"kubecloud-local-{endpoint.Port}-{Guid.NewGuid():N}.kubeconfig");
-        var server = new LocalApiServer(app, store, authenticator, controllers, snapshot, endpoint, adminToken, kubeconfigPath, ownsKubeconfig, admission);
+        var server = new LocalApiServer(app, store, authenticator, controllers, snapshot, endpoint, adminToken, kubeconfigPath, ownsKubeconfig, admission, serviceAccountTokens);
         server.WriteKubeconfig(adminToken, kubeconfigPath);
         return server;
     }
@@ -194,6 +200,7 @@ public sealed class LocalApiServer : IAsyncDisposable
         await _app.DisposeAsync();
         await _controllers.DisposeAsync();
         _admission.Dispose();
+        _serviceAccountTokens.Dispose();
         SaveSnapshot();
         if (_ownsKubeconfig)
         {

@@ -1,3 +1,5 @@
+using KubeCloud.LocalCluster.Security;
+
 namespace KubeCloud.LocalCluster;
 
 /// <summary>How a local API server starts.</summary>
@@ -23,4 +25,10 @@ public sealed class LocalApiServerOptions
 
     /// <summary>Where to write the admin kubeconfig (null: a temporary file).</summary>
     public string? KubeconfigPath { get; set; }
+
+    /// <summary>Where the key that signs service-account tokens is kept (null: a file in the data directory when there is one, else memory).</summary>
+    public IServiceAccountKeyStore? ServiceAccountKeys { get; set; }
+
+    /// <summary>The clock service-account tokens are issued and checked by (tests move it past a token's expiry).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
 }

@@ -27,9 +27,11 @@ public sealed class ApiDispatcher
     private readonly AccessReviewHandler _reviews;
     private readonly ScaleHandler _scale;
     private readonly Impersonation _impersonation;
+    private readonly TokenRequestHandler _tokenRequests;
 
-    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale)
+    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale, TokenRequestHandler tokenRequests)
     {
+        _tokenRequests = tokenRequests;
         _scale = scale;
         _authenticator = authenticator;
         _authorizer = authorizer;
@@ -147,6 +149,12 @@ public sealed class ApiDispatcher
         if (info.Subresource == "scale" && type.HasSubresource("scale") && info.Verb is "get" or "update" or "patch")
         {
             await _scale.HandleAsync(context, type);
+            return;
+        }
+
+        if (TokenRequestHandler.Handles(type, info))
+        {
+            await _tokenRequests.CreateAsync(context);
             return;
         }
 

@@ -7,7 +7,7 @@ namespace KubeCloud.LocalCluster.Serialization;
 /// <summary>
 /// Decodes the Kubernetes protobuf request bodies that typed clients send (client-go clientsets, as
 /// helm's release storage and <c>kubectl create configmap|secret|namespace</c>) for the kinds that
-/// need it: Secret, ConfigMap, Namespace, DeleteOptions and the access reviews (kubectl auth). The envelope is <c>k8s\0</c> + runtime.Unknown.
+/// need it: Secret, ConfigMap, Namespace, DeleteOptions, the access reviews (kubectl auth) and TokenRequest (kubectl create token). The envelope is <c>k8s\0</c> + runtime.Unknown.
 /// Field numbers are those of the kinds' generated.proto; other kinds answer 415.
 /// </summary>
 public static class ProtobufBodies
@@ -129,6 +129,16 @@ public static class ProtobufBodies
             [2] = new("spec", Kind.Message, false, new() { [1] = new("namespace", Kind.String) }),
         },
         ["SelfSubjectReview"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta) },
+        ["TokenRequest"] = new()
+        {
+            [1] = new("metadata", Kind.Message, false, ObjectMeta),
+            [2] = new("spec", Kind.Message, false, new()
+            {
+                [1] = new("audiences", Kind.String, true),
+                [3] = new("boundObjectRef", Kind.Message, false, new() { [1] = new("kind", Kind.String), [2] = new("apiVersion", Kind.String), [3] = new("name", Kind.String), [4] = new("uid", Kind.String) }),
+                [4] = new("expirationSeconds", Kind.Int),
+            }),
+        },
         ["DeleteOptions"] = new()
         {
             [1] = new("gracePeriodSeconds", Kind.Int),
