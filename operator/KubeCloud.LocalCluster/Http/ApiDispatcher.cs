@@ -13,8 +13,6 @@ namespace KubeCloud.LocalCluster.Http;
 /// </summary>
 public sealed class ApiDispatcher
 {
-    private static readonly HashSet<string> HealthPaths = ["/healthz", "/livez", "/readyz"];
-
     private readonly TokenAuthenticator _authenticator;
     private readonly IAuthorizer _authorizer;
     private readonly ResourceRegistry _resources;
@@ -48,13 +46,14 @@ public sealed class ApiDispatcher
 
     public async Task HandleAsync(HttpContext http)
     {
+        CancellationTokenSource? deadline = null;
+        var aborted = http.RequestAborted;
         try
         {
             var path = http.Request.Path.Value ?? "/";
-            if (HealthPaths.Contains(path.TrimEnd('/')) || path.StartsWith("/healthz/", StringComparison.Ordinal) || path.StartsWith("/readyz/", StringComparison.Ordinal) || path.StartsWith("/livez/", StringComparison.Ordinal))
+            if (HealthHandler.Handles(path))
             {
-                http.Response.ContentType = "text/plain; charset=utf-8";
-                await http.Response.WriteAsync("ok", http.RequestAborted);
+                await HealthHandler.ServeAsync(http);
                 return;
             }
 
@@ -75,6 +74,13 @@ public sealed class ApiDispatcher
             }
 
             Authorize(context);
+            if (RequestParameters.Check(http.Request, info) is { } timeout)
+            {
+                deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+                deadline.CancelAfter(timeout);
+                http.RequestAborted = deadline.Token;
+            }
+
             if (!info.IsResourceRequest)
             {
                 await ServeNonResourceAsync(context);
@@ -90,6 +96,11 @@ public sealed class ApiDispatcher
                 await ResponseWriter.WriteStatusAsync(http, e.Status);
             }
         }
+        catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !aborted.IsCancellationRequested && !http.Response.HasStarted)
+        {
+            http.RequestAborted = aborted;
+            await ResponseWriter.WriteStatusAsync(http, ApiException.Failure(504, "Timeout", "Timeout: request did not complete within requested timeout - context deadline exceeded", new() { RetryAfterSeconds = 0 }));
+        }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
         }
@@ -99,6 +110,10 @@ public sealed class ApiDispatcher
             {
                 await ResponseWriter.WriteStatusAsync(http, ApiException.Failure(500, "InternalError", $"Internal error occurred: {e.Message}"));
             }
+        }
+        finally
+        {
+            deadline?.Dispose();
         }
     }
 
