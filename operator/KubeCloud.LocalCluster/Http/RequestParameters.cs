@@ -22,7 +22,7 @@ public static partial class RequestParameters
     private static readonly Dictionary<string, HashSet<string>> ByVerb = new(StringComparer.Ordinal)
     {
         ["get"] = Set("resourceVersion", "includeObject"),
-        ["list"] = Set([.. Selection, "limit", "continue", "watch", "allowWatchBookmarks", "includeObject"]),
+        ["list"] = Set([.. Selection, "limit", "continue", "watch", "allowWatchBookmarks", "sendInitialEvents", "includeObject"]),
         ["watch"] = Set([.. Selection, "watch", "allowWatchBookmarks", "sendInitialEvents", "includeObject"]),
         ["create"] = Set(Write),
         ["update"] = Set(Write),
