@@ -21,10 +21,7 @@ public sealed class KubectlImpersonationTests : IClassFixture<ServerFixture>
     /// </summary>
     private async Task<ClientProcess> TenantAsync(string name, string kubectl)
     {
-        var token = _fixture.Server.AddUser(name, "tenants");
-        var home = Path.Combine(_fixture.Home, name);
-        Directory.CreateDirectory(home);
-        var tenant = new ClientProcess(_fixture.Server.WriteKubeconfig(token, Path.Combine(_fixture.Home, $"{name}.kubeconfig")), home);
+        var tenant = _fixture.Tenant(name, "tenants");
         (await tenant.RunAsync(kubectl, "api-resources")).EnsureSuccess();
         return tenant;
     }
