@@ -153,4 +153,34 @@ public sealed class ServiceAccountTokenTests : IClassFixture<ServiceAccountToken
         Assert.Equal("kubecloud-admin", (string?)(await ReviewAsync(_fixture.Server.AdminToken, ""))["user"]!["username"]);
         Assert.Null((bool?)(await ReviewAsync("not-a-token", ""))["authenticated"]);
     }
+
+    [Fact]
+    public async Task With_a_data_directory_a_token_outlives_a_restart()
+    {
+        var directory = Directory.CreateTempSubdirectory("kubecloud-lc-token-restart-");
+        try
+        {
+            string token;
+            await using (var before = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = directory.FullName }))
+            {
+                using var admin = ServerFixture.CreateClient(before, before.AdminToken);
+                using var account = new StringContent("""{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"builder"}}""", System.Text.Encoding.UTF8, "application/json");
+                (await admin.PostAsync(new Uri("/api/v1/namespaces/default/serviceaccounts", UriKind.Relative), account)).EnsureSuccessStatusCode();
+                using var request = new StringContent("""{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}""", System.Text.Encoding.UTF8, "application/json");
+                using var issued = await admin.PostAsync(new Uri("/api/v1/namespaces/default/serviceaccounts/builder/token", UriKind.Relative), request);
+                token = (string)JsonNode.Parse(await issued.Content.ReadAsStringAsync())!["status"]!["token"]!;
+            }
+
+            await using var after = await LocalApiServer.StartAsync(new LocalApiServerOptions { DataDirectory = directory.FullName });
+            using var client = ServerFixture.CreateClient(after, token);
+            using var review = new StringContent("""{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}""", System.Text.Encoding.UTF8, "application/json");
+            using var whoami = await client.PostAsync(new Uri("/apis/authentication.k8s.io/v1/selfsubjectreviews", UriKind.Relative), review);
+            Assert.Equal(HttpStatusCode.Created, whoami.StatusCode);
+            Assert.Equal("system:serviceaccount:default:builder", (string?)JsonNode.Parse(await whoami.Content.ReadAsStringAsync())!["status"]!["userInfo"]!["username"]);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }
