@@ -98,7 +98,7 @@ public sealed class LocalApiServer : IAsyncDisposable
         store.Committed += controllers.OnCommitted;
 
         var serviceAccountKeys = options.ServiceAccountKeys
-            ?? (options.DataDirectory is { } keyDirectory ? new FileServiceAccountKeyStore(Path.Combine(keyDirectory, "service-account-signing.key")) : new MemoryServiceAccountKeyStore());
+            ?? (options.DataDirectory is { } keyDirectory ? new FileServiceAccountKeyStore(Path.Combine(keyDirectory, "pki", "sa.key")) : new MemoryServiceAccountKeyStore());
         var serviceAccountTokens = new ServiceAccountTokens(serviceAccountKeys, new StoreObjectSource(store), options.Clock);
         var authenticator = new TokenAuthenticator(serviceAccountTokens);
         var adminToken = TokenAuthenticator.NewToken();

@@ -124,7 +124,7 @@ public sealed class ServiceAccountTokensTests
         {
             var objects = new Objects();
             var account = objects.Put("serviceaccounts", "ns1", "builder", "sa-1");
-            var store = new FileServiceAccountKeyStore(Path.Combine(directory.FullName, "service-account-signing.key"));
+            var store = new FileServiceAccountKeyStore(Path.Combine(directory.FullName, "pki", "sa.key"));
             string token;
             using (var before = new ServiceAccountTokens(store, objects, TimeProvider.System))
             {
@@ -133,10 +133,10 @@ public sealed class ServiceAccountTokensTests
 
             if (!OperatingSystem.IsWindows())
             {
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(directory.FullName, "service-account-signing.key")));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(directory.FullName, "pki", "sa.key")));
             }
 
-            using var after = new ServiceAccountTokens(new FileServiceAccountKeyStore(Path.Combine(directory.FullName, "service-account-signing.key")), objects, TimeProvider.System);
+            using var after = new ServiceAccountTokens(new FileServiceAccountKeyStore(Path.Combine(directory.FullName, "pki", "sa.key")), objects, TimeProvider.System);
             Assert.Equal("system:serviceaccount:ns1:builder", after.Authenticate(token).User?.Name);
             using var fresh = new ServiceAccountTokens(new MemoryServiceAccountKeyStore(), objects, TimeProvider.System);
             Assert.Null(fresh.Authenticate(token).User);
