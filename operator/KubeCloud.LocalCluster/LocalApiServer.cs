@@ -44,12 +44,14 @@ public sealed class LocalApiServer : IAsyncDisposable
     private readonly IChangeLog? _log;
     private readonly bool _ownsKubeconfig;
     private readonly WebhookAdmission _admission;
+    private readonly ServiceAccountTokens _serviceAccountTokens;
 
-    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, TokenStore tokens, ClusterControllers controllers, IChangeLog? log, Uri endpoint, string caCertificatePem, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission)
+    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, TokenStore tokens, ClusterControllers controllers, IChangeLog? log, Uri endpoint, string caCertificatePem, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission, ServiceAccountTokens serviceAccountTokens)
     {
         _tokens = tokens;
         CaCertificatePem = caCertificatePem;
         _admission = admission;
+        _serviceAccountTokens = serviceAccountTokens;
         _app = app;
         _store = store;
         _authenticator = authenticator;
@@ -110,11 +112,14 @@ public sealed class LocalApiServer : IAsyncDisposable
         var controllers = new ClusterControllers(registry);
         store.Committed += controllers.OnCommitted;
 
+        var serviceAccountKeys = options.ServiceAccountKeys
+            ?? (options.DataDirectory is { } keyDirectory ? new FileServiceAccountKeyStore(Path.Combine(keyDirectory, "pki", "sa.key")) : new MemoryServiceAccountKeyStore());
+        var serviceAccountTokens = new ServiceAccountTokens(serviceAccountKeys, new StoreObjectSource(store), options.Clock);
         var certificates = options.DataDirectory is { } directory
             ? ServingCertificates.LoadOrCreate(Path.Combine(directory, "pki"), options.ServingCertificateLifetime)
             : options.ServingCertificateLifetime == ServingCertificates.DefaultLifetime ? ServingCertificates.Instance : ServingCertificates.InMemory(options.ServingCertificateLifetime);
         var tokens = new TokenStore(options.DataDirectory);
-        var authenticator = new TokenAuthenticator();
+        var authenticator = new TokenAuthenticator(serviceAccountTokens);
         var stored = tokens.Load();
         foreach (var token in stored)
         {
@@ -153,8 +158,9 @@ public sealed class LocalApiServer : IAsyncDisposable
             new WriteHandler(registry, reader),
             new PatchHandler(registry, new ServerSideApply(registry)),
             new WatchHandler(store, options.BookmarkInterval),
-            new AccessReviewHandler(new AccessReviewEvaluator(rbac)),
-            new ScaleHandler(registry));
+            new AccessReviewHandler(new AccessReviewEvaluator(rbac), authenticator),
+            new ScaleHandler(registry),
+            new TokenRequestHandler(store, serviceAccountTokens));
 
         // With a data directory and no port asked for, the port of the last run, so that its kubeconfig stays valid (any free one if that is taken now).
         var portFile = options.DataDirectory is { } portHome ? Path.Combine(portHome, PortFileName) : null;
@@ -180,7 +186,7 @@ public sealed class LocalApiServer : IAsyncDisposable
         var ownsKubeconfig = options.KubeconfigPath is null && options.DataDirectory is null;
         var kubeconfigPath = options.KubeconfigPath
             ?? (options.DataDirectory is { } home ? Path.Combine(home, KubeconfigFileName) : Path.Combine(Path.GetTempPath(), $"kubecloud-apiserver-{endpoint.Port}.kubeconfig"));
-        var server = new LocalApiServer(app, store, authenticator, tokens, controllers, log, endpoint, certificates.CaCertificatePem, admin.Token, kubeconfigPath, ownsKubeconfig, admission);
+        var server = new LocalApiServer(app, store, authenticator, tokens, controllers, log, endpoint, certificates.CaCertificatePem, admin.Token, kubeconfigPath, ownsKubeconfig, admission, serviceAccountTokens);
         server.WriteKubeconfig(admin.Token, kubeconfigPath);
         return server;
     }
@@ -225,6 +231,7 @@ public sealed class LocalApiServer : IAsyncDisposable
         await _app.DisposeAsync();
         await _controllers.DisposeAsync();
         _admission.Dispose();
+        _serviceAccountTokens.Dispose();
         _log?.Dispose();
         if (_ownsKubeconfig)
         {

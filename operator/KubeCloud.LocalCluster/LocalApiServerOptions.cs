@@ -1,3 +1,5 @@
+using KubeCloud.LocalCluster.Security;
+
 namespace KubeCloud.LocalCluster;
 
 /// <summary>How a local API server starts.</summary>
@@ -36,4 +38,10 @@ public sealed class LocalApiServerOptions
 
     /// <summary>How long a serving certificate is valid; it is renewed once less than a third of that is left.</summary>
     public TimeSpan ServingCertificateLifetime { get; set; } = Security.ServingCertificates.DefaultLifetime;
+
+    /// <summary>Where the key that signs service-account tokens is kept (null: a file in the data directory when there is one, else memory).</summary>
+    public IServiceAccountKeyStore? ServiceAccountKeys { get; set; }
+
+    /// <summary>The clock service-account tokens are issued and checked by (tests move it past a token's expiry).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
 }

@@ -14,6 +14,7 @@ namespace KubeCloud.LocalCluster.Tests;
 public sealed class AdmissionTests : IClassFixture<ServerFixture>, IAsyncLifetime
 {
     private readonly ServerFixture _fixture;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _users = new();
     private WebApplication? _webhook;
     private int _port;
 
@@ -33,10 +34,11 @@ public sealed class AdmissionTests : IClassFixture<ServerFixture>, IAsyncLifetim
         _port = new Uri(_webhook.Urls.First()).Port;
     }
 
-    private static async Task AnswerAsync(HttpContext http)
+    private async Task AnswerAsync(HttpContext http)
     {
         var review = (await JsonNode.ParseAsync(http.Request.Body))!.AsObject();
         var request = review["request"]!;
+        _users.Enqueue($"{http.Request.Path}: {request["userInfo"]?["username"]} {request["userInfo"]?["groups"]?.ToJsonString()}");
         var labels = request["object"]?["metadata"]?["labels"] as JsonObject;
         var response = new JsonObject { ["uid"] = request["uid"]!.DeepClone(), ["allowed"] = true };
         if (http.Request.Path == "/mutate")
@@ -88,6 +90,16 @@ public sealed class AdmissionTests : IClassFixture<ServerFixture>, IAsyncLifetim
         // Outside the namespace selector nothing is called.
         var plain = await _fixture.CreateAsync("/api/v1/namespaces/default/configmaps", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"plain","labels":{"deny":"true"}}}""");
         Assert.Null(plain["metadata"]!["labels"]!["mutated"]);
+
+        // Both webhooks see the impersonated user, not the one who authenticated.
+        using var impersonating = _fixture.CreateClient(_fixture.Server.AdminToken);
+        impersonating.DefaultRequestHeaders.Add("Impersonate-User", "erin");
+        impersonating.DefaultRequestHeaders.Add("Impersonate-Group", "system:masters");
+        using var body = new StringContent("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"as-erin"}}""", Encoding.UTF8, "application/json");
+        using var response = await impersonating.PostAsync(new Uri("/api/v1/namespaces/hooked/configmaps", UriKind.Relative), body);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Contains("/mutate: erin [\"system:masters\",\"system:authenticated\"]", _users);
+        Assert.Contains("/validate: erin [\"system:masters\",\"system:authenticated\"]", _users);
     }
 
     public async Task DisposeAsync()

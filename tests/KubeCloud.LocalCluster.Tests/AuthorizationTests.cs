@@ -14,16 +14,6 @@ public sealed class AuthorizationTests : IClassFixture<ServerFixture>
         _fixture = fixture;
     }
 
-    private async Task<ClientProcess> TenantAsync(string name)
-    {
-        var token = _fixture.Server.AddUser(name, "tenants");
-        var kubeconfig = _fixture.Server.WriteKubeconfig(token, Path.Combine(_fixture.Home, $"{name}.kubeconfig"));
-        var home = Path.Combine(_fixture.Home, name);
-        Directory.CreateDirectory(home);
-        await Task.CompletedTask;
-        return new ClientProcess(kubeconfig, home);
-    }
-
     [Theory]
     [MemberData(nameof(KubeClients.KubectlVersions), MemberType = typeof(KubeClients))]
     public async Task A_tenant_can_do_what_a_role_binding_grants_and_nothing_else(string version)
@@ -31,7 +21,7 @@ public sealed class AuthorizationTests : IClassFixture<ServerFixture>
         var ns = "team-" + version.Replace('.', '-');
         var user = "alice-" + version.Replace('.', '-');
         await _fixture.CreateAsync("/api/v1/namespaces", $$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}""");
-        var tenant = await TenantAsync(user);
+        var tenant = _fixture.Tenant(user, "tenants");
         var kubectl = KubeClients.Kubectl(version);
 
         var denied = await tenant.RunAsync(kubectl, $"get configmaps -n {ns}");

@@ -8,13 +8,11 @@ using Microsoft.AspNetCore.Http;
 namespace KubeCloud.LocalCluster.Http;
 
 /// <summary>
-/// The request pipeline: authenticate the bearer token, parse what the URL addresses, authorize,
+/// The request pipeline: authenticate the bearer token, impersonate (Impersonate-* headers), parse what the URL addresses, authorize,
 /// then hand over to discovery, OpenAPI or the resource handlers. Every error is a Status object.
 /// </summary>
 public sealed class ApiDispatcher
 {
-    private static readonly HashSet<string> HealthPaths = ["/healthz", "/livez", "/readyz"];
-
     private readonly TokenAuthenticator _authenticator;
     private readonly IAuthorizer _authorizer;
     private readonly ResourceRegistry _resources;
@@ -26,12 +24,16 @@ public sealed class ApiDispatcher
     private readonly WatchHandler _watch;
     private readonly AccessReviewHandler _reviews;
     private readonly ScaleHandler _scale;
+    private readonly Impersonation _impersonation;
+    private readonly TokenRequestHandler _tokenRequests;
 
-    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale)
+    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale, TokenRequestHandler tokenRequests)
     {
+        _tokenRequests = tokenRequests;
         _scale = scale;
         _authenticator = authenticator;
         _authorizer = authorizer;
+        _impersonation = new Impersonation(authorizer);
         _resources = resources;
         _discovery = discovery;
         _openApi = openApi;
@@ -44,22 +46,25 @@ public sealed class ApiDispatcher
 
     public async Task HandleAsync(HttpContext http)
     {
+        CancellationTokenSource? deadline = null;
+        var aborted = http.RequestAborted;
         try
         {
             var path = http.Request.Path.Value ?? "/";
-            if (HealthPaths.Contains(path.TrimEnd('/')) || path.StartsWith("/healthz/", StringComparison.Ordinal) || path.StartsWith("/readyz/", StringComparison.Ordinal) || path.StartsWith("/livez/", StringComparison.Ordinal))
+            if (HealthHandler.Handles(path))
             {
-                http.Response.ContentType = "text/plain; charset=utf-8";
-                await http.Response.WriteAsync("ok", http.RequestAborted);
+                await HealthHandler.ServeAsync(http);
                 return;
             }
 
-            var user = _authenticator.Authenticate(http.Request.Headers.Authorization.ToString());
-            if (user is null)
+            var authenticated = _authenticator.Authenticate(http.Request.Headers.Authorization.ToString());
+            if (authenticated is null)
             {
                 await ResponseWriter.WriteStatusAsync(http, ApiException.Failure(401, "Unauthorized", "Unauthorized"));
                 return;
             }
+
+            var user = _impersonation.ActAs(authenticated, http.Request.Headers);
 
             var info = RequestInfo.Parse(http.Request.Method, path, http.Request.Query["watch"] is var w && (w == "true" || w == "1"));
             var context = new ApiContext(http, user, info);
@@ -69,6 +74,13 @@ public sealed class ApiDispatcher
             }
 
             Authorize(context);
+            if (RequestParameters.Check(http.Request, info) is { } timeout)
+            {
+                deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+                deadline.CancelAfter(timeout);
+                http.RequestAborted = deadline.Token;
+            }
+
             if (!info.IsResourceRequest)
             {
                 await ServeNonResourceAsync(context);
@@ -84,6 +96,11 @@ public sealed class ApiDispatcher
                 await ResponseWriter.WriteStatusAsync(http, e.Status);
             }
         }
+        catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !aborted.IsCancellationRequested && !http.Response.HasStarted)
+        {
+            http.RequestAborted = aborted;
+            await ResponseWriter.WriteStatusAsync(http, ApiException.Failure(504, "Timeout", "Timeout: request did not complete within requested timeout - context deadline exceeded", new() { RetryAfterSeconds = 0 }));
+        }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
         }
@@ -93,6 +110,10 @@ public sealed class ApiDispatcher
             {
                 await ResponseWriter.WriteStatusAsync(http, ApiException.Failure(500, "InternalError", $"Internal error occurred: {e.Message}"));
             }
+        }
+        finally
+        {
+            deadline?.Dispose();
         }
     }
 
@@ -143,6 +164,12 @@ public sealed class ApiDispatcher
         if (info.Subresource == "scale" && type.HasSubresource("scale") && info.Verb is "get" or "update" or "patch")
         {
             await _scale.HandleAsync(context, type);
+            return;
+        }
+
+        if (TokenRequestHandler.Handles(type, info))
+        {
+            await _tokenRequests.CreateAsync(context);
             return;
         }
 

@@ -11,8 +11,15 @@ public static class ResponseWriter
 {
     public const string Json = "application/json";
 
+    private static readonly JsonSerializerOptions Indented = new(Serialization.JsonText.Options) { WriteIndented = true };
+
     public static Task WriteBytesAsync(HttpContext http, int code, byte[] body, string contentType = Json)
     {
+        if (contentType.Contains("json", StringComparison.Ordinal) && RequestParameters.Pretty(http.Request))
+        {
+            body = JsonSerializer.SerializeToUtf8Bytes(JsonNode.Parse(body), Indented);
+        }
+
         http.Response.StatusCode = code;
         http.Response.ContentType = contentType;
         http.Response.ContentLength = body.Length;

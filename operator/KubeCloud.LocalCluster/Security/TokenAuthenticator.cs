@@ -7,10 +7,17 @@ namespace KubeCloud.LocalCluster.Security;
 /// <summary>
 /// Bearer-token authentication as kube-apiserver's <c>--token-auth-file</c>: a CSV of
 /// <c>token,user,uid,"group1,group2"</c>. Every authenticated user is also in system:authenticated.
+/// Tokens not in the table are tried as service-account tokens (TokenRequest) when the server issues them.
 /// </summary>
 public sealed class TokenAuthenticator
 {
     private readonly ConcurrentDictionary<string, UserInfo> _users = new(StringComparer.Ordinal);
+    private readonly ServiceAccountTokens? _serviceAccountTokens;
+
+    public TokenAuthenticator(ServiceAccountTokens? serviceAccountTokens = null)
+    {
+        _serviceAccountTokens = serviceAccountTokens;
+    }
 
     public static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
@@ -49,7 +56,23 @@ public sealed class TokenAuthenticator
             return null;
         }
 
-        return _users.TryGetValue(authorization[prefix.Length..].Trim(), out var user) ? user : null;
+        return AuthenticateToken(authorization[prefix.Length..].Trim()).User;
+    }
+
+    /// <summary>
+    /// The user of a bearer token and the audiences it is good for (as TokenReview reports them), or null with the
+    /// reason. Table tokens are good for any of the API audiences asked for (kube's audience-agnostic authenticators);
+    /// service-account tokens for those they carry.
+    /// </summary>
+    public (UserInfo? User, IReadOnlyList<string> Audiences, string Error) AuthenticateToken(string token, IReadOnlyList<string>? audiences = null)
+    {
+        if (_users.TryGetValue(token, out var user))
+        {
+            var accepted = audiences is null ? ServiceAccountTokens.ApiAudiences : audiences.Intersect(ServiceAccountTokens.ApiAudiences, StringComparer.Ordinal).ToList();
+            return accepted.Count > 0 ? (user, accepted, "") : (null, [], "token audiences don't match");
+        }
+
+        return _serviceAccountTokens?.Authenticate(token, audiences) ?? (null, [], "invalid bearer token");
     }
 
     internal static List<string> ParseCsvLine(string line)

@@ -66,6 +66,15 @@ public class ServerFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>kubectl/helm as a new token user in the given groups: a kubeconfig and a HOME of their own.</summary>
+    public ClientProcess Tenant(string name, params string[] groups)
+    {
+        var token = Server.AddUser(name, groups);
+        var home = Path.Combine(_home, name);
+        Directory.CreateDirectory(home);
+        return new ClientProcess(Server.WriteKubeconfig(token, Path.Combine(_home, $"{name}.kubeconfig")), home);
+    }
+
     public Task<CommandResult> KubectlAsync(string version, string arguments, string? stdin = null) =>
         Clients.RunAsync(KubeClients.Kubectl(version), arguments, stdin);
 
