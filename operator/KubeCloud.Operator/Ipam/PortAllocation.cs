@@ -1,0 +1,27 @@
+namespace KubeCloud.Operator.Ipam;
+
+/// <summary>The outcome of <see cref="NetworkAddressAllocator.Allocate"/>: the port's addresses, or the refusal.</summary>
+public sealed record PortAllocation(PortAddresses? Addresses, FieldError? Error)
+{
+    public bool Succeeded => Addresses is not null;
+
+    public static PortAllocation Allocated(PortAddresses addresses) => new(addresses, null);
+
+    public static PortAllocation Refused(FieldError error) => new(null, error);
+}
+
+/// <summary>Names of the IPAM refusals, as <see cref="FieldError.Rule"/> carries them.</summary>
+public static class IpamRules
+{
+    public const string SubnetExists = "SubnetExists";
+    public const string AddressValid = "AddressValid";
+    public const string AddressInsideSubnet = "AddressInsideSubnet";
+    public const string AddressNotGateway = "AddressNotGateway";
+    public const string AddressNotNetworkOrBroadcast = "AddressNotNetworkOrBroadcast";
+    public const string AddressFree = "AddressFree";
+    public const string SubnetExhausted = "SubnetExhausted";
+    public const string MacAddressValid = "MacAddressValid";
+    public const string MacAddressFree = "MacAddressFree";
+    public const string MacAddressesExhausted = "MacAddressesExhausted";
+    public const string NetworkHasSubnets = "NetworkHasSubnets";
+}
