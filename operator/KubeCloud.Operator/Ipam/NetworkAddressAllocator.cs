@@ -312,7 +312,7 @@ public sealed class NetworkAddressAllocator
         {
             return pool.TakeNext() is { } next
                 ? ((pool, next), null)
-                : (null, new FieldError(path, IpamRules.SubnetExhausted,
+                : (null, new FieldError(fromSpec ? path : "spec.fixedIPs", IpamRules.SubnetExhausted,
                     $"no free address in subnet {subnet.Name} ({subnet.CidrText}) of network {NetworkName}: all {pool.PoolSize} addresses of its allocation pools are allocated"));
         }
 
