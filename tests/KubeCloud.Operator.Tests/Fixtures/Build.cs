@@ -98,7 +98,7 @@ internal static class Build
         return server;
     }
 
-    public static ProjectQuota Quota(string ns, Action<QuotaAmounts> limits)
+    public static ProjectQuota QuotaOf(string ns, Action<QuotaAmounts> limits)
     {
         var quota = Named(new ProjectQuota(), ns, "quota");
         limits(quota.Spec.Hard);
