@@ -16,10 +16,8 @@ internal sealed class ReferenceChecks(IObjectLookup objects, IAccessAuthorizer a
     public async ValueTask<Network?> NetworkAsync(NamespacedObjectReference reference, string ns, string field, List<FieldError> errors, CancellationToken cancellationToken)
     {
         var networkNs = string.IsNullOrEmpty(reference.Namespace) ? ns : reference.Namespace;
-        var network = objects.Get<Network>(networkNs, reference.Name);
-        if (network is null)
+        if (Local<Network>(networkNs, reference.Name, "network", field, errors) is not { } network)
         {
-            errors.Add(new FieldError(field, AdmissionRules.ReferenceExists, $"network {networkNs}/{reference.Name} does not exist"));
             return null;
         }
 
@@ -37,10 +35,8 @@ internal sealed class ReferenceChecks(IObjectLookup objects, IAccessAuthorizer a
     public async ValueTask<Image?> ImageAsync(NamespacedObjectReference reference, string ns, string field, List<FieldError> errors, CancellationToken cancellationToken)
     {
         var imageNs = string.IsNullOrEmpty(reference.Namespace) ? ns : reference.Namespace;
-        var image = objects.Get<Image>(imageNs, reference.Name);
-        if (image is null)
+        if (Local<Image>(imageNs, reference.Name, "image", field, errors) is not { } image)
         {
-            errors.Add(new FieldError(field, AdmissionRules.ReferenceExists, $"image {imageNs}/{reference.Name} does not exist"));
             return null;
         }
 
@@ -83,7 +79,7 @@ internal sealed class ReferenceChecks(IObjectLookup objects, IAccessAuthorizer a
         return flavor;
     }
 
-    /// <summary>A same-namespace object, or null with a ReferenceExists refusal added.</summary>
+    /// <summary>The object in <paramref name="ns"/>, or null with a ReferenceExists refusal added.</summary>
     public T? Local<T>(string ns, string name, string kind, string field, List<FieldError> errors)
         where T : class
     {

@@ -66,28 +66,12 @@ public sealed class NetworkAddressAllocator
     /// Allocates the port's MAC and fixed IPs as its spec asks (all or nothing): the addresses it
     /// holds already, else new ones, pending until <see cref="Commit"/>. A refusal names the field.
     /// </summary>
-    public PortAllocation Allocate(PortIdentity port, PortSpec spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        lock (_lock)
-        {
-            if (_ports.TryGetValue(port.Uid, out var held))
-            {
-                return PortAllocation.Allocated(held.Addresses);
-            }
-
-            var result = TakeFor(spec);
-            if (result.Addresses is { } addresses)
-            {
-                _ports[port.Uid] = new Holding(port, addresses, Committed: false);
-            }
-
-            return result;
-        }
-    }
+    public PortAllocation Allocate(PortIdentity port, PortSpec spec) => Take(port, spec, keep: true);
 
     /// <summary>Whether the spec could be allocated now, without taking anything (admission's dry run).</summary>
-    public PortAllocation Check(PortIdentity port, PortSpec spec)
+    public PortAllocation Check(PortIdentity port, PortSpec spec) => Take(port, spec, keep: false);
+
+    private PortAllocation Take(PortIdentity port, PortSpec spec, bool keep)
     {
         ArgumentNullException.ThrowIfNull(spec);
         lock (_lock)
@@ -100,7 +84,14 @@ public sealed class NetworkAddressAllocator
             var result = TakeFor(spec);
             if (result.Addresses is { } addresses)
             {
-                Free(addresses);
+                if (keep)
+                {
+                    _ports[port.Uid] = new Holding(port, addresses, Committed: false);
+                }
+                else
+                {
+                    Free(addresses);
+                }
             }
 
             return result;
