@@ -117,6 +117,15 @@ public sealed class NetworkAddressAllocatorTests
         Assert.Equal([new AssignedIP("v4", "10.0.0.10"), new AssignedIP("v6", "fd00:1::abcd"), new AssignedIP("v4", "10.0.0.200")], allocation.Addresses.FixedIPs);
     }
 
+    [Fact]
+    public void Allocates_ipv6_from_the_pool_in_order_and_in_canonical_form()
+    {
+        var allocator = new NetworkAddressAllocator(TwoSubnets);
+        var addresses = Enumerable.Range(0, 3).Select(i => allocator.Allocate(PortId(i), Wants(("v6", null))).Addresses!.FixedIPs[0].Address);
+        Assert.Equal(["fd00:1::10", "fd00:1::11", "fd00:1::12"], addresses);
+        Assert.Equal(new SubnetUsage("v6", 3, 0xfff0), allocator.Usage()[1]);
+    }
+
     private static readonly Dictionary<string, (PortSpec Spec, string Error, string Rule)> Refusals = new()
     {
         ["unknown subnet"] = (Wants(("nope", null)), "spec.fixedIPs[0].subnet: network p1/net has no subnet nope (it has v4, v6)", IpamRules.SubnetExists),
