@@ -231,8 +231,10 @@ public sealed class NetworkAddressAllocator
             }
 
             var requests = spec.FixedIPs is { Count: > 0 } wanted ? wanted : [new FixedIP()];
-            var assigned = new List<AssignedIP>(requests.Count);
-            for (var i = 0; i < requests.Count; i++)
+            var assigned = new AssignedIP[requests.Count];
+            // Requested addresses first, so that an entry asking for "any" address cannot take one
+            // that a later entry of the same port asks for by name; the result keeps the spec's order.
+            foreach (var i in Enumerable.Range(0, requests.Count).OrderBy(i => string.IsNullOrEmpty(requests[i].IPAddress) ? 1 : 0))
             {
                 var (ip, error) = TakeOne(requests[i], $"spec.fixedIPs[{i}]", spec.FixedIPs is { Count: > 0 });
                 if (error is not null)
@@ -241,7 +243,7 @@ public sealed class NetworkAddressAllocator
                 }
 
                 taken.Add(ip!.Value);
-                assigned.Add(new AssignedIP(ip.Value.Pool.Addressing.Name, ip.Value.Pool.Addressing.Address(ip.Value.Address).ToString()));
+                assigned[i] = new AssignedIP(ip.Value.Pool.Addressing.Name, ip.Value.Pool.Addressing.Address(ip.Value.Address).ToString());
             }
 
             var addresses = new PortAddresses(mac, assigned);

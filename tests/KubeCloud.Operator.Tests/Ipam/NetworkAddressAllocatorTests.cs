@@ -118,6 +118,15 @@ public sealed class NetworkAddressAllocatorTests
     }
 
     [Fact]
+    public void An_any_address_entry_never_takes_the_address_a_later_entry_names()
+    {
+        var allocator = new NetworkAddressAllocator(TwoSubnets);
+        var allocation = allocator.Allocate(PortId(1), Wants(("v4", null), ("v4", "10.0.0.10")));
+        Assert.True(allocation.Succeeded, allocation.Error?.ToString());
+        Assert.Equal([new AssignedIP("v4", "10.0.0.11"), new AssignedIP("v4", "10.0.0.10")], allocation.Addresses!.FixedIPs);
+    }
+
+    [Fact]
     public void Allocates_ipv6_from_the_pool_in_order_and_in_canonical_form()
     {
         var allocator = new NetworkAddressAllocator(TwoSubnets);
