@@ -76,18 +76,23 @@ public sealed class ServerAdmission(IObjectLookup objects, IAccessAuthorizer aut
 
         if (flavor is not null)
         {
-            QuotaGate.Check(objects, ns, Requested(flavor, old), old is null ? "metadata.name" : "spec.flavorRef.name", errors);
+            QuotaGate.Check(objects, ns, Requested(server, flavor, old), old is null ? "metadata.name" : "spec.flavorRef.name", errors);
         }
 
         return new AdmissionVerdict(errors);
     }
 
-    /// <summary>A new server counts one server and its flavor; a resize counts what the new flavor adds.</summary>
-    private QuotaUsage Requested(Flavor flavor, Server? old)
+    /// <summary>
+    /// A new server counts one server, its flavor, and a port for each networks[] entry that names
+    /// a network (the operator creates those ports, as nova asks neutron to); a resize counts what
+    /// the new flavor adds.
+    /// </summary>
+    private QuotaUsage Requested(Server server, Flavor flavor, Server? old)
     {
         if (old is null)
         {
-            return new QuotaUsage { Servers = 1, Vcpus = flavor.Spec.Vcpus, Memory = flavor.Spec.Memory };
+            var ports = (server.Spec.Networks ?? []).Count(n => n.NetworkRef is not null);
+            return new QuotaUsage { Servers = 1, Vcpus = flavor.Spec.Vcpus, Memory = flavor.Spec.Memory, Ports = ports };
         }
 
         var held = ProjectUsageCounter.Of(old, n => objects.Get<Flavor>(null, n));
