@@ -334,6 +334,3 @@ public sealed class NetworkAddressAllocator
 
     private sealed record Holding(PortIdentity Port, PortAddresses Addresses, bool Committed);
 }
-
-/// <summary>Addresses held and addresses in the allocation pools of one subnet.</summary>
-public readonly record struct SubnetUsage(string Subnet, long Used, UInt128 PoolSize);
