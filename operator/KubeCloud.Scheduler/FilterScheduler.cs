@@ -350,7 +350,8 @@ public sealed class FilterScheduler
 
     /// <summary>
     /// nova/weights.py: each weigher's raw values to 0..1 by min/max (all equal gives 0), times the
-    /// weigher's multiplier for the host (its aggregate label's, else the configured one), summed.
+    /// weigher's multiplier for the host (its aggregate label's, else the configured one), summed
+    /// (<see cref="WeightNormalisation"/>, which cinder's volume placement shares).
     /// </summary>
     private static void Normalise(HostTable table, int[] survivors, int count, IHostWeigher?[] weighers, int weigherCount, double[] raw, double[] weights)
     {
@@ -358,33 +359,19 @@ public sealed class FilterScheduler
         for (var w = 0; w < weigherCount; w++)
         {
             var values = raw.AsSpan(w * count, count);
-            var min = double.PositiveInfinity;
-            var max = double.NegativeInfinity;
-            foreach (var value in values)
-            {
-                min = Math.Min(min, value);
-                max = Math.Max(max, value);
-            }
-
-            if (!(max > min))
-            {
-                continue;
-            }
-
             var weigher = weighers[w]!;
             var overrides = weigher.MultiplierKey is { } key ? table.MultiplierOverrides(key) : default;
             if (overrides.IsEmpty)
             {
-                var scale = weigher.Multiplier / (max - min);
-                for (var i = 0; i < count; i++)
-                {
-                    weights[i] += (values[i] - min) * scale;
-                }
-
+                WeightNormalisation.Accumulate(values, weigher.Multiplier, weights.AsSpan(0, count));
                 continue;
             }
 
-            var range = max - min;
+            if (!WeightNormalisation.TryRange(values, out var min, out var range))
+            {
+                continue;
+            }
+
             var configured = weigher.Multiplier;
             for (var i = 0; i < count; i++)
             {

@@ -172,7 +172,11 @@ public sealed class ScheduleResult
     /// <summary>The explanation.</summary>
     public override string ToString() => Explain();
 
-    internal static string DescribeNoValidHost(int hostCount, IReadOnlyList<FilterStep> filters)
+    /// <summary>
+    /// nova's explanation of an empty host list from the filter steps: "There are not enough hosts
+    /// available. 10 hosts: ComputeFilter removed 1, RamFilter removed 9." (also used for volume placement).
+    /// </summary>
+    public static string DescribeNoValidHost(int hostCount, IReadOnlyList<FilterStep> filters)
     {
         if (hostCount == 0)
         {

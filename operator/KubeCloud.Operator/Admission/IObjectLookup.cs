@@ -1,0 +1,16 @@
+namespace KubeCloud.Operator.Admission;
+
+/// <summary>
+/// Other objects the rules read, as the operator's informer caches hold them. Cluster-scoped kinds
+/// (Flavor, Hypervisor) are asked for with a null namespace.
+/// </summary>
+public interface IObjectLookup
+{
+    /// <summary>The object, or null when there is none.</summary>
+    T? Get<T>(string? @namespace, string name)
+        where T : class;
+
+    /// <summary>The objects of the kind in the namespace (every namespace when null).</summary>
+    IReadOnlyList<T> List<T>(string? @namespace)
+        where T : class;
+}

@@ -1,0 +1,24 @@
+using KubeCloud.Api.V1Alpha1;
+
+namespace KubeCloud.Operator.Volumes;
+
+/// <summary>What each backend has promised, counted from the Volumes placed on it (status.backendNode), never kept as a counter.</summary>
+public static class ProvisionedCapacity
+{
+    /// <summary>GiB of volume size per backend node.</summary>
+    public static IReadOnlyDictionary<string, double> ByBackend(IEnumerable<Volume> volumes)
+    {
+        ArgumentNullException.ThrowIfNull(volumes);
+        var totals = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var volume in volumes)
+        {
+            if (volume.Status?.BackendNode is { Length: > 0 } node)
+            {
+                var size = (volume.Status.Capacity is { } capacity && capacity > volume.Spec.Size ? capacity : volume.Spec.Size).ToGibibytes();
+                totals[node] = totals.GetValueOrDefault(node) + size;
+            }
+        }
+
+        return totals;
+    }
+}

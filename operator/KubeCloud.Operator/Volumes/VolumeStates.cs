@@ -1,0 +1,30 @@
+using KubeCloud.Api.V1Alpha1;
+
+namespace KubeCloud.Operator.Volumes;
+
+/// <summary>The state machine's view of a Volume as its status records it.</summary>
+public static class VolumeStates
+{
+    /// <summary>
+    /// The state of <paramref name="volume"/>: the stage from its phase, and an attachment per
+    /// listed server (attached when it has attachedAt, else in the progress the phase says). The
+    /// API's VolumePhase has no Reserved yet, so a reservation reads back as attaching.
+    /// </summary>
+    public static VolumeState FromStatus(Volume volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        var phase = volume.Status?.Phase ?? VolumePhase.Creating;
+        var stage = phase switch
+        {
+            VolumePhase.Creating => VolumeStage.Creating,
+            VolumePhase.Deleting => VolumeStage.Deleting,
+            VolumePhase.Error => VolumeStage.Error,
+            _ => VolumeStage.Ready,
+        };
+        var pending = phase == VolumePhase.Detaching ? AttachmentProgress.Detaching : AttachmentProgress.Attaching;
+        var attachments = (volume.Status?.Attachments ?? [])
+            .Select(a => new AttachmentState(a.Server, a.AttachedAt is null ? pending : phase == VolumePhase.Detaching ? AttachmentProgress.Detaching : AttachmentProgress.Attached))
+            .ToList();
+        return new VolumeState(stage, volume.Spec.Multiattach, attachments);
+    }
+}
