@@ -1,6 +1,7 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.TestServer;
 
 namespace KubeCloud.Kube.IntegrationTests;
@@ -23,7 +24,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     public static Server NewServer(string ns, string name, string network = "net1", Dictionary<string, string>? labels = null) => new()
     {
-        Metadata = new V1ObjectMeta { Namespace = ns, Name = name, Labels = labels },
+        Metadata = new V1ObjectMeta { NamespaceProperty = ns, Name = name, Labels = labels },
         Spec = new ServerSpec
         {
             FlavorRef = new LocalObjectReference { Name = "m1.small" },

@@ -1,8 +1,9 @@
 using System.Net;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Config;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Kube.Tests;
 
@@ -44,7 +45,7 @@ public class KubeClientTests
         var details = """{"name":"web","group":"kubecloud.io","kind":"Server","causes":[{"reason":"FieldValueRequired","message":"Required value","field":"spec.flavorRef"}]}""";
         var handler = new StubHandler((_, _) => StubHandler.Json((HttpStatusCode)422, StubHandler.Status(422, "Invalid", "Server is invalid", details)));
         using var client = Client(handler);
-        var error = await Assert.ThrowsAsync<InvalidException>(() => client.CreateAsync(new Server { Metadata = new() { Name = "web", Namespace = "demo" } }));
+        var error = await Assert.ThrowsAsync<InvalidException>(() => client.CreateAsync(new Server { Metadata = new() { Name = "web", NamespaceProperty = "demo" } }));
         Assert.Equal("spec.flavorRef", Assert.Single(error.Causes).Field);
         Assert.Single(handler.Requests);
     }
@@ -56,7 +57,7 @@ public class KubeClientTests
             ? StubHandler.Json(HttpStatusCode.TooManyRequests, StubHandler.Status(429, "TooManyRequests", "slow down"), TimeSpan.FromMilliseconds(0))
             : StubHandler.Json(HttpStatusCode.Created, """{"apiVersion":"kubecloud.io/v1alpha1","kind":"Server","metadata":{"name":"web","namespace":"demo","resourceVersion":"7"}}"""));
         using var client = Client(handler);
-        var created = await client.CreateAsync(new Server { Metadata = new() { Name = "web", Namespace = "demo" } });
+        var created = await client.CreateAsync(new Server { Metadata = new() { Name = "web", NamespaceProperty = "demo" } });
         Assert.Equal("7", created.Metadata.ResourceVersion);
         Assert.Equal(2, handler.Requests.Count);
         Assert.All(handler.Requests, r => Assert.Equal("/apis/kubecloud.io/v1alpha1/namespaces/demo/servers", r.PathAndQuery));
@@ -71,7 +72,7 @@ public class KubeClientTests
         Assert.Equal(5, handler.Requests.Count);
 
         handler.Requests.Clear();
-        await Assert.ThrowsAsync<ServerErrorException>(() => client.CreateAsync(new Server { Metadata = new() { Name = "web", Namespace = "demo" } }));
+        await Assert.ThrowsAsync<ServerErrorException>(() => client.CreateAsync(new Server { Metadata = new() { Name = "web", NamespaceProperty = "demo" } }));
         Assert.Single(handler.Requests);
     }
 
@@ -118,7 +119,7 @@ public class KubeClientTests
         Assert.Equal("a", Assert.Single(list.Items!).Metadata.Name);
         Assert.Equal("/apis/kubecloud.io/v1alpha1/namespaces/demo/servers?labelSelector=app%3Dweb%2Ctier%20in%20%28a%2Cb%29&limit=50&continue=xyz", handler.Requests[^1].PathAndQuery);
 
-        await client.PatchAsync<Server>("a", "demo", KubePatch.Apply(new Server { Metadata = new() { Name = "a", Namespace = "demo" } }), new PatchOptions { FieldManager = "kubecloud", Force = true, DryRun = true });
+        await client.PatchAsync<Server>("a", "demo", KubePatch.Apply(new Server { Metadata = new() { Name = "a", NamespaceProperty = "demo" } }), new PatchOptions { FieldManager = "kubecloud", Force = true, DryRun = true });
         Assert.Equal("/apis/kubecloud.io/v1alpha1/namespaces/demo/servers/a?dryRun=All&fieldManager=kubecloud&force=true", handler.Requests[^1].PathAndQuery);
         Assert.Equal("application/apply-patch+yaml", handler.Requests[^1].ContentType);
 

@@ -25,7 +25,7 @@ public class RestClientMetricsTests
         });
         using var client = new KubeClient(handler, new Uri($"https://{host}"), options: new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) } });
 
-        await client.CreateAsync(new Server { Metadata = new() { Name = "web", Namespace = "demo" } });
+        await client.CreateAsync(new Server { Metadata = new() { Name = "web", NamespaceProperty = "demo" } });
         await client.GetAsync<Server>("web", "demo");
         await Assert.ThrowsAsync<NotFoundException>(() => client.GetAsync<Server>("gone", "demo"));
 

@@ -5,8 +5,9 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Config;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Observability;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -83,8 +84,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(obj);
         var info = StampTypeMeta(obj);
-        var path = info.PathFor(obj.Metadata?.Namespace ?? (info.Namespaced ? DefaultNamespace : null)) + new QueryString().AddWrite(options);
-        return SendForObjectAsync<T>(HttpMethod.Post, path, KubeJson.SerializeToUtf8Bytes(obj), JsonMediaType, cancellationToken);
+        var path = info.PathFor(obj.Metadata?.NamespaceProperty ?? (info.Namespaced ? DefaultNamespace : null)) + new QueryString().AddWrite(options);
+        return SendForObjectAsync<T>(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(obj, KubernetesJsonOptions.Options), JsonMediaType, cancellationToken);
     }
 
     public Task<T> UpdateAsync<T>(T obj, WriteOptions? options = null, CancellationToken cancellationToken = default)
@@ -103,7 +104,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var path = ResourceInfo.Of<T>().PathFor(@namespace, RequireName(name));
-        var body = options is null ? null : KubeJson.SerializeToUtf8Bytes(options.ToBody());
+        var body = options is null ? null : JsonSerializer.SerializeToUtf8Bytes(options.ToBody(), KubernetesJsonOptions.Options);
         using var response = await SendAsync(HttpMethod.Delete, path, body, JsonMediaType, streaming: false, cancellationToken).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (bytes.Length == 0)
@@ -114,8 +115,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
         using var document = JsonDocument.Parse(bytes);
         var isStatus = document.RootElement.TryGetProperty("kind", out var kind) && kind.GetString() == "Status";
         return isStatus
-            ? new DeleteResult<T>(null, document.RootElement.Deserialize<V1Status>(KubeJson.Options))
-            : new DeleteResult<T>(document.RootElement.Deserialize<T>(KubeJson.Options), null);
+            ? new DeleteResult<T>(null, document.RootElement.Deserialize<V1Status>(KubernetesJsonOptions.Options))
+            : new DeleteResult<T>(document.RootElement.Deserialize<T>(KubernetesJsonOptions.Options), null);
     }
 
     public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? @namespace = null, WatchOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -147,9 +148,9 @@ public sealed class KubeClient : IKubeClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(obj);
         var info = StampTypeMeta(obj);
-        var path = info.PathFor(obj.Metadata?.Namespace ?? (info.Namespaced ? DefaultNamespace : null), RequireName(obj.Metadata?.Name), subresource)
+        var path = info.PathFor(obj.Metadata?.NamespaceProperty ?? (info.Namespaced ? DefaultNamespace : null), RequireName(obj.Metadata?.Name), subresource)
             + new QueryString().AddWrite(options);
-        return SendForObjectAsync<T>(HttpMethod.Put, path, KubeJson.SerializeToUtf8Bytes(obj), JsonMediaType, cancellationToken);
+        return SendForObjectAsync<T>(HttpMethod.Put, path, JsonSerializer.SerializeToUtf8Bytes(obj, KubernetesJsonOptions.Options), JsonMediaType, cancellationToken);
     }
 
     private Task<T> PatchCoreAsync<T>(string name, string? @namespace, string? subresource, KubePatch patch, PatchOptions? options, CancellationToken cancellationToken)
@@ -171,7 +172,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            return await KubeJson.DeserializeAsync<TResult>(stream, cancellationToken).ConfigureAwait(false)
+            return await JsonSerializer.DeserializeAsync<TResult>(stream, KubernetesJsonOptions.Options, cancellationToken).ConfigureAwait(false)
                 ?? throw new JsonException($"{method} {path} returned an empty body.");
         }
     }
@@ -292,7 +293,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
 
         try
         {
-            var status = KubeJson.Deserialize<V1Status>(text);
+            var status = KubernetesJson.Deserialize<V1Status>(text);
             if (status?.Kind == "Status")
             {
                 return status;

@@ -1,10 +1,11 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Config;
 using KubeCloud.Kube.Controllers;
 using KubeCloud.Kube.Events;
 using KubeCloud.Kube.LeaderElection;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Observability;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,10 +1,11 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Config;
 using KubeCloud.Kube.Controllers;
 using KubeCloud.Kube.LeaderElection;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Objects;
 
 namespace KubeCloud.Kube.IntegrationTests.LocalCluster;
@@ -34,7 +35,7 @@ public sealed class LocalClusterTests
         var stale = await client.GetAsync<Server>("web", "default");
         var fresh = await client.PatchAsync<Server>("web", "default", KubePatch.Merge(new { metadata = new { labels = new { tier = "front" } } }));
         Assert.Equal("front", fresh.Metadata.Labels!["tier"]);
-        stale.Metadata.Labels = new() { ["tier"] = "back" };
+        stale.Metadata.Labels = new Dictionary<string, string>() { ["tier"] = "back" };
         await Assert.ThrowsAsync<ConflictException>(() => client.UpdateAsync(stale));
 
         fresh.Status = new ServerStatus { Phase = ServerPhase.Scheduling };
@@ -125,11 +126,11 @@ public sealed class LocalClusterTests
         await using var cluster = await LocalClusterFixture.StartAsync();
         using var client = cluster.NewClient();
         var informer = new SharedInformer<Server>(client, new InformerOptions { PageSize = 2 });
-        informer.AddIndex("node", s => [s.Metadata.Labels?.GetValueOrDefault(ApiGroup.NodeLabel)]);
+        informer.AddIndex("node", s => [s.GetLabel(ApiGroup.NodeLabel)]);
         for (var i = 0; i < 5; i++)
         {
             var server = NewServer("default", $"vm{i}");
-            server.Metadata.Labels = new() { [ApiGroup.NodeLabel] = $"node-{i % 2}" };
+            server.Metadata.Labels = new Dictionary<string, string>() { [ApiGroup.NodeLabel] = $"node-{i % 2}" };
             await client.CreateAsync(server);
         }
 
