@@ -19,7 +19,7 @@ internal static class LocalClusterIngest
         var options = new LocalApiServerOptions();
         options.CrdFiles.Add(Path.Combine(root, "crds", "kubecloud.io_servers.yaml"));
         await using var server = await LocalApiServer.StartAsync(options);
-        using var client = new KubeClient(KubeConfigLoader.Load(server.KubeconfigPath));
+        using var client = new KubeClient(ClusterConfig.FromKubeconfig(server.KubeconfigPath));
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
             await client.CreateAsync(NewServer(i), cancellationToken: ct));
 

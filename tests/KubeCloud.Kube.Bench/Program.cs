@@ -28,7 +28,7 @@ for (var i = 0; i < ListObjects; i++)
     server.Put(servers, Json(SampleServer(i)));
 }
 
-using var client = new KubeClient(new SocketsHttpHandler(), server.Endpoint);
+using var client = new KubeClient(new KubernetesClientConfiguration { Host = server.Endpoint.ToString() });
 
 // 1. Informer: list (paged, 500 per page) then watch events.
 var informer = new SharedInformer<Server>(client);
@@ -108,7 +108,7 @@ static async Task CannedIngestAsync(int listObjects, int watchEvents)
     }
 
     var lastVersion = (1000 + watchEvents).ToString(CultureInfo.InvariantCulture);
-    using var client = new KubeClient(new CannedApiHandler(pages, CannedApiHandler.Utf8(events.ToString())), new Uri("http://canned.invalid"));
+    using var client = new KubeClient(new KubernetesClientConfiguration { Host = "http://canned.invalid" }, new CannedApiHandler(pages, CannedApiHandler.Utf8(events.ToString())));
     var informer = new SharedInformer<Server>(client);
     // The informer reads canned bytes synchronously, so time it from its own handler calls.
     var adds = 0;

@@ -53,7 +53,7 @@ public sealed class OperatorHostTests
         builder.Logging.AddOperatorConsole(json: true).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddKubeCloudOperator(o =>
         {
-            o.Cluster = new KubeClientConfig { Server = apiServer };
+            o.Cluster = new k8s.KubernetesClientConfiguration { Host = apiServer.ToString() };
             o.LeaderElection = new LeaderElectionOptions
             {
                 LeaseName = "operator",

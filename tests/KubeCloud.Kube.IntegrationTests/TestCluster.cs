@@ -20,7 +20,7 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartAsync() => new(await FakeApiServer.StartAsync());
 
     public KubeClient NewClient(PartitionableHandler? handler = null) =>
-        new(handler ?? new PartitionableHandler(), Server.Endpoint, options: new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } });
+        new(new KubernetesClientConfiguration { Host = Server.Endpoint.ToString() }, handler ?? new PartitionableHandler(), new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } });
 
     public static Server NewServer(string ns, string name, string network = "net1", Dictionary<string, string>? labels = null) => new()
     {
@@ -66,13 +66,8 @@ public sealed class TestCluster : IAsyncDisposable
 }
 
 /// <summary>An HTTP handler that fails every request while <see cref="Partitioned"/> is set.</summary>
-public sealed class PartitionableHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+public sealed class PartitionableHandler : DelegatingHandler
 {
-    public PartitionableHandler()
-        : this(new SocketsHttpHandler())
-    {
-    }
-
     private volatile bool _partitioned;
 
     private int _refused;

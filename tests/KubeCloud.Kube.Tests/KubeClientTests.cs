@@ -3,7 +3,6 @@ using k8s;
 using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Config;
 
 namespace KubeCloud.Kube.Tests;
 
@@ -11,8 +10,8 @@ public class KubeClientTests
 {
     private static readonly Uri Server = new("https://api.test:6443");
 
-    private static KubeClient Client(StubHandler handler, ICredentialProvider? credentials = null, TimeProvider? time = null) =>
-        new(handler, Server, credentials, new KubeClientOptions { Time = time ?? TimeProvider.System, Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) } });
+    private static KubeClient Client(StubHandler handler, TimeProvider? time = null) =>
+        new(new KubernetesClientConfiguration { Host = Server.ToString(), AccessToken = "t0ken" }, handler, new KubeClientOptions { Time = time ?? TimeProvider.System, Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) } });
 
     public static TheoryData<int, string, Type> StatusCases => new()
     {
@@ -92,21 +91,6 @@ public class KubeClientTests
     }
 
     [Fact]
-    public async Task A_401_refreshes_the_credentials_once()
-    {
-        var tokens = new Queue<string>(["stale", "fresh"]);
-        var credentials = new RefreshingCredentials(tokens);
-        var handler = new StubHandler((request, _) => request.Headers.Authorization?.Parameter == "fresh"
-            ? StubHandler.Json(HttpStatusCode.OK, """{"kind":"Flavor","apiVersion":"kubecloud.io/v1alpha1","metadata":{"name":"m1.small"}}""")
-            : StubHandler.Json(HttpStatusCode.Unauthorized, StubHandler.Status(401, "Unauthorized", "token expired")));
-        using var client = Client(handler, credentials);
-        var flavor = await client.GetAsync<Flavor>("m1.small");
-        Assert.Equal("m1.small", flavor.Metadata.Name);
-        Assert.Equal(["Bearer stale", "Bearer fresh"], handler.Requests.Select(r => r.Authorization));
-        Assert.Equal("/apis/kubecloud.io/v1alpha1/flavors/m1.small", handler.Requests[0].PathAndQuery);
-    }
-
-    [Fact]
     public async Task Requests_carry_the_query_options_and_patch_content_types()
     {
         var handler = new StubHandler((request, _) => StubHandler.Json(HttpStatusCode.OK, request.Method == HttpMethod.Get
@@ -176,14 +160,5 @@ public class KubeClientTests
         Assert.True(ResourceInfo.Of<Server>().Matches("kubecloud.io/v1beta1", "Server"));
         Assert.False(ResourceInfo.Of<Server>().Matches("other.io/v1alpha1", "Server"));
         Assert.Throws<ArgumentException>(() => ResourceInfo.Of<V1Status>());
-    }
-
-    private sealed class RefreshingCredentials(Queue<string> tokens) : ICredentialProvider
-    {
-        private string? _current;
-
-        public ValueTask<string?> GetTokenAsync(CancellationToken cancellationToken) => ValueTask.FromResult<string?>(_current ??= tokens.Dequeue());
-
-        public void Invalidate() => _current = null;
     }
 }

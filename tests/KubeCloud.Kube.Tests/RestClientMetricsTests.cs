@@ -23,7 +23,7 @@ public class RestClientMetricsTests
             4 => StubHandler.Json(HttpStatusCode.OK, ServerJson),
             _ => StubHandler.Json(HttpStatusCode.NotFound, StubHandler.Status(404, "NotFound", "servers \"gone\" not found")),
         });
-        using var client = new KubeClient(handler, new Uri($"https://{host}"), options: new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) } });
+        using var client = new KubeClient(new k8s.KubernetesClientConfiguration { Host = $"https://{host}" }, handler, new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) } });
 
         await client.CreateAsync(new Server { Metadata = new() { Name = "web", NamespaceProperty = "demo" } });
         await client.GetAsync<Server>("web", "demo");

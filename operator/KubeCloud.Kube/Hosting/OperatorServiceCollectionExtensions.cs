@@ -25,7 +25,7 @@ public static class OperatorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IKubeClient>(sp =>
         {
-            var cluster = options.Cluster ?? KubeClientConfig.Load();
+            var cluster = options.Cluster ?? ClusterConfig.Load();
             return new KubeClient(cluster, options.Client with
             {
                 Logger = options.Client.Logger ?? sp.GetRequiredService<ILoggerFactory>().CreateLogger<KubeClient>(),

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 
@@ -34,6 +35,17 @@ public static class RuntimeMetrics
     /// <summary>client-go's <c>rest_client_request_retries_total{code,verb,host}</c>: one per attempt that is sent again.</summary>
     public static Counter<long> RestClientRetries { get; } = Meter.CreateCounter<long>(
         "rest_client_request_retries_total", description: "Number of request retries, partitioned by status code, verb, and host.");
+
+    /// <summary>Counts one attempt of a request and its duration.</summary>
+    public static void RecordRequest(string method, string code, string host, double seconds)
+    {
+        RestClientRequests.Add(1, new TagList { { "code", code }, { "method", method }, { "host", host } });
+        RestClientRequestDuration.Record(seconds, new TagList { { "verb", method }, { "host", host } });
+    }
+
+    /// <summary>Counts one attempt that is sent again.</summary>
+    public static void RecordRetry(string verb, string code, string host) =>
+        RestClientRetries.Add(1, new TagList { { "code", code }, { "verb", verb }, { "host", host } });
 
     public static Counter<long> ReconcileTotal { get; } = Meter.CreateCounter<long>(
         "controller_runtime_reconcile_total", description: "Total number of reconciliations per controller and result.");
