@@ -71,7 +71,6 @@ public sealed class ControllerTests
         await using var informers = new SharedInformerFactory(client);
         var reconciler = new SampleServerReconciler(client, informers.For<Server>().Store, informers.For<Port>().Store);
         var controller = new ControllerBuilder(informers).For<Server>().Owns<Port>().WithWorkers(2).Build(reconciler);
-        using var exporter = new PrometheusExporter(m => m.Name == RuntimeMetrics.MeterName);
         using var cts = new CancellationTokenSource();
         await informers.StartAsync(cts.Token);
         var run = controller.RunAsync(cts.Token);
@@ -98,7 +97,7 @@ public sealed class ControllerTests
         }
 
         await TestCluster.EventuallyAsync(() => Converged(informers.For<Server>().Store.Get("a", "contended")), "still converged");
-        var text = exporter.Collect();
+        var text = await RuntimeMetrics.ScrapeAsync();
         Assert.Contains("controller_runtime_reconcile_errors_total{controller=\"server\"}", text, StringComparison.Ordinal);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"server\",result=\"success\"}", text, StringComparison.Ordinal);
 

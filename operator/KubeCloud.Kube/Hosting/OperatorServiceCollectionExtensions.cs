@@ -33,7 +33,6 @@ public static class OperatorServiceCollectionExtensions
         });
         services.TryAddSingleton(sp => new SharedInformerFactory(
             sp.GetRequiredService<IKubeClient>(), options.Informers, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(_ => new PrometheusExporter());
         services.TryAddSingleton<OperatorHealth>();
         services.TryAddSingleton<IEventRecorder>(sp => new EventRecorder(
             sp.GetRequiredService<IKubeClient>(), options.EventSource, options.LeaderElection?.Identity ?? Environment.MachineName,
