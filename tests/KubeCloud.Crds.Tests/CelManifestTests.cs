@@ -128,7 +128,7 @@ public sealed class CelManifestTests
         var result = GeneratedCrds.For("kubecloud.io/v1alpha1", "Server").ValidateWithRules(manifest);
 
         Assert.Equal(
-            ["spec.powerState: Unsupported value: \"Sleeping\": supported values: \"Running\", \"Stopped\", \"Paused\"",
+            ["spec.powerState: Unsupported value: \"Sleeping\": supported values: \"Running\", \"Stopped\", \"Paused\", \"Suspended\"",
              "<root>: Invalid value: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"],
             result.Errors.Select(e => e.ToString()));
     }

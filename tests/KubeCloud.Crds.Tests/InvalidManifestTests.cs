@@ -36,7 +36,7 @@ public sealed class InvalidManifestTests
         { "duplicate flavor project", Flavor + "spec:\n  vcpus: 1\n  memory: 1Gi\n  public: false\n  projects: [a, b, a]\n", "spec.projects[2]",
             "spec.projects[2]: Duplicate value: \"a\"" },
         { "unknown powerState", Server + ServerSpec + "  powerState: Sleeping\n", "spec.powerState",
-            "spec.powerState: Unsupported value: \"Sleeping\": supported values: \"Running\", \"Stopped\", \"Paused\"" },
+            "spec.powerState: Unsupported value: \"Sleeping\": supported values: \"Running\", \"Stopped\", \"Paused\", \"Suspended\"" },
         { "missing flavorRef", Server + "spec:\n  imageRef:\n    name: debian-12\n", "spec.flavorRef", "spec.flavorRef: Required value" },
         { "unknown field (strict)", Server + ServerSpec + "  flavour: m1.small\n", "spec.flavour", "unknown field \"spec.flavour\"" },
         { "unknown nested field (strict)", Server + ServerSpec + "  networks:\n    - networkRef:\n        name: tenant\n      ip: 10.0.0.1\n", "spec.networks[0].ip",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the node daemon's host side and its tests need:
 # libvirt (qemu driver) + QEMU (with its iSCSI initiator), qemu-img, tgt, dnsmasq,
-# lvm2 + losetup (LVM volume backend), iproute2, genisoimage, busybox-static, cpio and the tools to fetch a Debian kernel.
+# lvm2 + losetup (LVM volume backend), iproute2, genisoimage, busybox-static, cpio and the tools to fetch a Debian kernel,
+# and dosfstools + mtools + syslinux to make the guest's bootable disk image without mounting anything.
 # Idempotent; must run as root. No systemd is assumed: daemons are started directly.
 #   sudo tests/setup/node-deps.sh            # install what is missing, start daemons
 #   tests/setup/node-deps.sh --check         # print what is missing, change nothing (exit 1 if any)
@@ -33,6 +34,10 @@ declare -A PACKAGES=(
   [procps]=/usr/bin/pgrep
   [kmod]=/usr/bin/modinfo
   [zstd]=/usr/bin/zstd
+  [dosfstools]=/usr/sbin/mkfs.vfat
+  [mtools]=/usr/bin/mcopy
+  [syslinux]=/usr/bin/syslinux
+  [syslinux-common]=/usr/lib/syslinux/modules/bios/ldlinux.c32
 )
 
 missing=()

@@ -34,6 +34,7 @@ public enum DesiredPowerState
     Running,
     Stopped,
     Paused,
+    Suspended,
 }
 
 /// <summary>Desired state of a Server.</summary>
@@ -98,7 +99,7 @@ public sealed class ServerSpec
 
     [Default("Running")]
     [JsonPropertyName("powerState")]
-    [Description("Desired power state: Running, Stopped (a clean ACPI shutdown, then power off) or Paused (vCPUs halted, memory kept).")]
+    [Description("Desired power state: Running, Stopped (a clean ACPI shutdown, then power off), Paused (vCPUs halted, memory kept in the host's RAM) or Suspended (nova's suspend: the guest's memory is saved to the node's disk and its RAM freed; Running restores it where it left off, processes and uptime kept). A node without room for the guest's memory in its state directory refuses Suspended with the condition PowerStateReached=False, reason InsufficientDiskForSuspend, and leaves the guest running.")]
     public DesiredPowerState PowerState { get; set; } = DesiredPowerState.Running;
 
     [Pattern("^[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$")]
@@ -201,6 +202,7 @@ public enum ServerPhase
     Active,
     Stopped,
     Paused,
+    Suspended,
     Error,
     Deleting,
 }
@@ -217,6 +219,8 @@ public enum ServerTaskState
     [JsonStringEnumMemberName("powering-on")] PoweringOn,
     [JsonStringEnumMemberName("pausing")] Pausing,
     [JsonStringEnumMemberName("unpausing")] Unpausing,
+    [JsonStringEnumMemberName("suspending")] Suspending,
+    [JsonStringEnumMemberName("resuming")] Resuming,
     [JsonStringEnumMemberName("rebooting")] Rebooting,
     [JsonStringEnumMemberName("resizing")] Resizing,
     [JsonStringEnumMemberName("deleting")] Deleting,
@@ -240,11 +244,11 @@ public enum ObservedPowerState
 public sealed class ServerStatus : KubeCloudStatus
 {
     [JsonPropertyName("phase")]
-    [Description("Lifecycle phase: Pending, Scheduling, Building, Active, Stopped, Paused, Error or Deleting.")]
+    [Description("Lifecycle phase: Pending, Scheduling, Building, Active, Stopped, Paused, Suspended, Error or Deleting.")]
     public ServerPhase? Phase { get; set; }
 
     [JsonPropertyName("taskState")]
-    [Description("The operation in progress, if any: scheduling, networking, block-device-mapping, spawning, powering-off, powering-on, pausing, unpausing, rebooting, resizing or deleting.")]
+    [Description("The operation in progress, if any: scheduling, networking, block-device-mapping, spawning, powering-off, powering-on, pausing, unpausing, suspending, resuming, rebooting, resizing or deleting.")]
     public ServerTaskState? TaskState { get; set; }
 
     [JsonPropertyName("powerState")]

@@ -32,11 +32,14 @@ public sealed record NodeLayout(string InstancesDirectory, HypervisorType Hyperv
 /// <summary>Maps the API types (Server, Flavor, Ports, Networks, Volumes) to the node's host-side records.</summary>
 public static class ServerDomainMapper
 {
+    /// <summary>The prefix of every domain a node daemon makes; domains without it are not KubeCloud's and are never touched.</summary>
+    public const string DomainPrefix = "kc-";
+
     /// <summary>libvirt domain name: kc-NAMESPACE-NAME.</summary>
     public static string DomainName(Server server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return $"kc-{server.Metadata.NamespaceProperty}-{server.Metadata.Name}";
+        return $"{DomainPrefix}{server.Metadata.NamespaceProperty}-{server.Metadata.Name}";
     }
 
     /// <summary>The domain UUID: the Server's uid, so libvirt and Kubernetes agree on identity.</summary>

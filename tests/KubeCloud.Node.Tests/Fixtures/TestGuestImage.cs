@@ -123,6 +123,46 @@ public sealed class TestGuestImage
         }
     }
 
+    /// <summary>
+    /// A bootable raw disk image of the guest, as a cloud image is: an unpartitioned FAT file system holding the kernel,
+    /// the initramfs and SYSLINUX, which SeaBIOS boots from the first disk. Made with mkfs.vfat, mcopy and syslinux,
+    /// which work on the file itself (no loop device, no mount). Cached beside the kernel; <paramref name="sizeMiB"/>
+    /// is the disk's virtual size.
+    /// </summary>
+    public async Task<string> BootDiskAsync(ICommandRunner run, int sizeMiB = 64)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var disk = Path.Combine(Path.GetDirectoryName(KernelPath)!, $"disk-{sizeMiB}m.raw");
+        if (File.Exists(disk))
+        {
+            return disk;
+        }
+
+        var work = disk + ".tmp-" + Environment.ProcessId;
+        var config = work + ".cfg";
+        try
+        {
+            await using (var file = File.Create(work))
+            {
+                file.SetLength((long)sizeMiB << 20);
+            }
+
+            await File.WriteAllTextAsync(config, "DEFAULT linux\nPROMPT 0\nTIMEOUT 0\nLABEL linux\n  KERNEL vmlinuz\n  INITRD initrd.gz\n  APPEND console=ttyS0 quiet panic=-1\n");
+            await run.RunCheckedAsync("mkfs.vfat", "-n", "KCGUEST", work);
+            await run.RunCheckedAsync("mcopy", "-i", work, KernelPath, "::vmlinuz");
+            await run.RunCheckedAsync("mcopy", "-i", work, InitrdPath, "::initrd.gz");
+            await run.RunCheckedAsync("mcopy", "-i", work, config, "::syslinux.cfg");
+            await run.RunCheckedAsync("syslinux", "--install", work);
+            File.Move(work, disk, overwrite: true);
+            return disk;
+        }
+        finally
+        {
+            File.Delete(work);
+            File.Delete(config);
+        }
+    }
+
     /// <summary>The one package linux-image-amd64 depends on (e.g. linux-image-6.1.0-NN-amd64).</summary>
     private static async Task<string> KernelPackageAsync(ICommandRunner run)
     {

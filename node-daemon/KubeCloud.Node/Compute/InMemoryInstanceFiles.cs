@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using KubeCloud.Node.CloudInit;
+using KubeCloud.Node.Hypervisor;
+using KubeCloud.Node.Images;
+
+namespace KubeCloud.Node.Compute;
+
+/// <summary>
+/// <see cref="IInstanceFiles"/> that only records what it was asked for: with <see cref="FakeHypervisorDriver"/>, a node
+/// daemon that needs no disk, image download or qemu-img, so a scale test runs a hundred of them in one process.
+/// An image can be made to fail, to test how its error travels.
+/// </summary>
+public sealed class InMemoryInstanceFiles : IInstanceFiles
+{
+    private readonly ConcurrentDictionary<string, byte> _images = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string?> _instances = new(StringComparer.Ordinal);
+
+    /// <summary>Images (by sha256) whose fetch fails with this message.</summary>
+    public ConcurrentDictionary<string, string> FailingImages { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyCollection<string> CachedImages => [.. _images.Keys];
+
+    /// <summary>Instance directories that exist, with the image each uses.</summary>
+    public IReadOnlyDictionary<string, string?> Instances => _instances;
+
+    public Task EnsureImageAsync(ImageSource image, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (FailingImages.TryGetValue(image.Sha256, out var message))
+        {
+            throw new ImageCacheException(message);
+        }
+
+        _images.TryAdd(image.Sha256.ToLowerInvariant(), 0);
+        return Task.CompletedTask;
+    }
+
+    public async Task EnsureDisksAsync(DomainSpec domain, ImageSource image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        ArgumentNullException.ThrowIfNull(image);
+        await EnsureImageAsync(image, cancellationToken);
+        _instances.TryAdd(Path.GetDirectoryName(domain.SerialLogPath)!, image.Sha256.ToLowerInvariant());
+    }
+
+    public Task RemoveAsync(string instanceDirectory, string? imageSha256, string owner, CancellationToken cancellationToken)
+    {
+        _instances.TryRemove(instanceDirectory, out _);
+        if (Directory.Exists(instanceDirectory))
+        {
+            Directory.Delete(instanceDirectory, recursive: true); // the converger's own markers
+        }
+
+        return Task.CompletedTask;
+    }
+}
