@@ -8,7 +8,7 @@ namespace KubeCloud.Kube.Bench;
 /// canned events, then watches that stay open until cancelled. Measures the client's own cost (HTTP stack in memory,
 /// JSON parsing, cache, handlers) without a server in the way.
 /// </summary>
-internal sealed class CannedApiHandler(IReadOnlyList<byte[]> pages, byte[] watchEvents) : HttpMessageHandler
+internal sealed class CannedApiHandler(IReadOnlyList<byte[]> pages, byte[] watchEvents) : DelegatingHandler
 {
     private int _watches;
 

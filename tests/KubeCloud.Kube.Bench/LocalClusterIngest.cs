@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Config;
-using KubeCloud.Kube.Models;
 using KubeCloud.LocalCluster;
 
 namespace KubeCloud.Kube.Bench;
@@ -18,7 +19,7 @@ internal static class LocalClusterIngest
         var options = new LocalApiServerOptions();
         options.CrdFiles.Add(Path.Combine(root, "crds", "kubecloud.io_servers.yaml"));
         await using var server = await LocalApiServer.StartAsync(options);
-        using var client = new KubeClient(KubeConfigLoader.Load(server.KubeconfigPath));
+        using var client = new KubeClient(ClusterConfig.FromKubeconfig(server.KubeconfigPath));
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
             await client.CreateAsync(NewServer(i), cancellationToken: ct));
 
@@ -47,7 +48,7 @@ internal static class LocalClusterIngest
 
     private static Server NewServer(int i) => new()
     {
-        Metadata = new V1ObjectMeta { Name = $"vm-{i:D5}", Namespace = "default", Labels = new() { ["app"] = "web" } },
+        Metadata = new V1ObjectMeta { Name = $"vm-{i:D5}", NamespaceProperty = "default", Labels = new Dictionary<string, string>() { ["app"] = "web" } },
         Spec = new ServerSpec
         {
             FlavorRef = new LocalObjectReference { Name = "m1.small" },

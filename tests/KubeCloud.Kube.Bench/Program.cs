@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Bench;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Controllers;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Queue;
 using KubeCloud.Kube.TestServer;
 
@@ -26,7 +28,7 @@ for (var i = 0; i < ListObjects; i++)
     server.Put(servers, Json(SampleServer(i)));
 }
 
-using var client = new KubeClient(new SocketsHttpHandler(), server.Endpoint);
+using var client = new KubeClient(new KubernetesClientConfiguration { Host = server.Endpoint.ToString() });
 
 // 1. Informer: list (paged, 500 per page) then watch events.
 var informer = new SharedInformer<Server>(client);
@@ -46,7 +48,7 @@ watch.Restart();
 for (var i = 0; i < WatchEvents; i++)
 {
     var obj = SampleServer(i % ListObjects);
-    obj.Metadata.Labels = new() { ["round"] = i.ToString(CultureInfo.InvariantCulture) };
+    obj.Metadata.Labels = new Dictionary<string, string>() { ["round"] = i.ToString(CultureInfo.InvariantCulture) };
     server.Put(servers, Json(obj));
 }
 
@@ -92,21 +94,21 @@ static async Task CannedIngestAsync(int listObjects, int watchEvents)
         {
             ApiVersion = "kubecloud.io/v1alpha1",
             Kind = "ServerList",
-            Metadata = new V1ListMeta { ResourceVersion = "1000", Continue = start + pageSize < listObjects ? (pages.Count + 1).ToString(CultureInfo.InvariantCulture) : null },
+            Metadata = new V1ListMeta { ResourceVersion = "1000", ContinueProperty = start + pageSize < listObjects ? (pages.Count + 1).ToString(CultureInfo.InvariantCulture) : null },
             Items = [.. Enumerable.Range(start, Math.Min(pageSize, listObjects - start)).Select(i => WithVersion(SampleServer(i), 1000))],
         };
-        pages.Add(KubeJson.SerializeToUtf8Bytes(list));
+        pages.Add(JsonSerializer.SerializeToUtf8Bytes(list, KubernetesJsonOptions.Options));
     }
 
     var events = new System.Text.StringBuilder();
     for (var i = 0; i < watchEvents; i++)
     {
         var obj = WithVersion(SampleServer(i % listObjects), 1001 + i);
-        events.Append("{\"type\":\"MODIFIED\",\"object\":").Append(KubeJson.Serialize(obj)).Append("}\n");
+        events.Append("{\"type\":\"MODIFIED\",\"object\":").Append(KubernetesJson.Serialize(obj)).Append("}\n");
     }
 
     var lastVersion = (1000 + watchEvents).ToString(CultureInfo.InvariantCulture);
-    using var client = new KubeClient(new CannedApiHandler(pages, CannedApiHandler.Utf8(events.ToString())), new Uri("http://canned.invalid"));
+    using var client = new KubeClient(new KubernetesClientConfiguration { Host = "http://canned.invalid" }, new CannedApiHandler(pages, CannedApiHandler.Utf8(events.ToString())));
     var informer = new SharedInformer<Server>(client);
     // The informer reads canned bytes synchronously, so time it from its own handler calls.
     var adds = 0;
@@ -156,9 +158,9 @@ static Server SampleServer(int i)
         Metadata = new V1ObjectMeta
         {
             Name = $"vm-{i:D6}",
-            Namespace = $"project-{i % 50}",
-            Labels = new() { ["app"] = "web", ["kubecloud.io/node"] = $"node-{i % 100}" },
-            Annotations = new() { ["kubecloud.io/owner"] = "alice" },
+            NamespaceProperty = $"project-{i % 50}",
+            Labels = new Dictionary<string, string>() { ["app"] = "web", ["kubecloud.io/node"] = $"node-{i % 100}" },
+            Annotations = new Dictionary<string, string>() { ["kubecloud.io/owner"] = "alice" },
             Finalizers = ["kubecloud.io/server"],
         },
         Spec = new ServerSpec
@@ -183,7 +185,7 @@ static Server SampleServer(int i)
     return server;
 }
 
-static JsonObject Json(Server server) => KubeJson.SerializeToNode(server)!.AsObject();
+static JsonObject Json(Server server) => JsonSerializer.SerializeToNode(server, KubernetesJsonOptions.Options)!.AsObject();
 
 static async Task<double> QueueThroughputAsync(int items, int workers)
 {
@@ -232,7 +234,7 @@ static async Task<double> ControllerThroughputAsync(KubeClient client, int objec
 
 static long CacheMemory(int count)
 {
-    var json = Enumerable.Range(0, count).Select(i => KubeJson.Serialize(SampleServer(i))).ToList();
+    var json = Enumerable.Range(0, count).Select(i => KubernetesJson.Serialize(SampleServer(i))).ToList();
     GC.Collect();
     GC.WaitForPendingFinalizers();
     GC.Collect();
@@ -241,7 +243,7 @@ static long CacheMemory(int count)
     indexer.AddIndex("node", s => s.Status?.Node is { } n ? [n] : []);
     foreach (var text in json)
     {
-        indexer.Upsert(KubeJson.Deserialize<Server>(text)!);
+        indexer.Upsert(KubernetesJson.Deserialize<Server>(text));
     }
 
     var after = GC.GetTotalMemory(forceFullCollection: true);

@@ -71,7 +71,6 @@ public sealed class ControllerTests
         await using var informers = new SharedInformerFactory(client);
         var reconciler = new SampleServerReconciler(client, informers.For<Server>().Store, informers.For<Port>().Store);
         var controller = new ControllerBuilder(informers).For<Server>().Owns<Port>().WithWorkers(2).Build(reconciler);
-        using var exporter = new PrometheusExporter(m => m.Name == RuntimeMetrics.MeterName);
         using var cts = new CancellationTokenSource();
         await informers.StartAsync(cts.Token);
         var run = controller.RunAsync(cts.Token);
@@ -98,7 +97,7 @@ public sealed class ControllerTests
         }
 
         await TestCluster.EventuallyAsync(() => Converged(informers.For<Server>().Store.Get("a", "contended")), "still converged");
-        var text = exporter.Collect();
+        var text = await RuntimeMetrics.ScrapeAsync();
         Assert.Contains("controller_runtime_reconcile_errors_total{controller=\"server\"}", text, StringComparison.Ordinal);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"server\",result=\"success\"}", text, StringComparison.Ordinal);
 
@@ -113,7 +112,7 @@ public sealed class ControllerTests
         using var client = cluster.NewClient();
         await using var informers = new SharedInformerFactory(client);
         var portInformer = informers.For<Port>();
-        portInformer.AddIndex("network", p => [p.Metadata.Namespace + "/" + p.Spec.NetworkRef.Name]);
+        portInformer.AddIndex("network", p => [p.Metadata.NamespaceProperty + "/" + p.Spec.NetworkRef.Name]);
         var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var reconciler = new DelegateReconciler<Port>(request =>
         {
@@ -131,7 +130,7 @@ public sealed class ControllerTests
             return ReconcileResult.Done;
         });
         var controller = new ControllerBuilder(informers).For<Port>()
-            .Watches<Network>(network => portInformer.Store.ByIndex("network", network.Metadata.Namespace + "/" + network.Metadata.Name).Select(ReconcileRequest.For))
+            .Watches<Network>(network => portInformer.Store.ByIndex("network", network.Metadata.NamespaceProperty + "/" + network.Metadata.Name).Select(ReconcileRequest.For))
             .WithWorkers(2)
             .Build(reconciler);
         using var cts = new CancellationTokenSource();
@@ -140,14 +139,14 @@ public sealed class ControllerTests
 
         foreach (var (name, network) in new[] { ("p1", "blue"), ("p2", "blue"), ("p3", "red"), ("explodes", "red"), ("terminal", "red") })
         {
-            await client.CreateAsync(new Port { Metadata = new() { Name = name, Namespace = "a" }, Spec = new PortSpec { NetworkRef = new() { Name = network } } });
+            await client.CreateAsync(new Port { Metadata = new() { Name = name, NamespaceProperty = "a" }, Spec = new PortSpec { NetworkRef = new() { Name = network } } });
         }
 
         await TestCluster.EventuallyAsync(() => seen.Contains("a/p3") && seen.Count(s => s == "a/explodes") >= 3, "ports reconciled and the failing one retried");
         var terminalCount = seen.Count(s => s == "a/terminal");
         var before = seen.Count(s => s == "a/p1");
 
-        await client.CreateAsync(new Network { Metadata = new() { Name = "blue", Namespace = "a" } });
+        await client.CreateAsync(new Network { Metadata = new() { Name = "blue", NamespaceProperty = "a" } });
         await TestCluster.EventuallyAsync(() => seen.Count(s => s == "a/p1") > before && seen.Count(s => s == "a/p2") > 1, "blue's ports requeued");
         Assert.Equal(1, seen.Count(s => s == "a/p3"));
         Assert.Equal(1, terminalCount);

@@ -1,5 +1,6 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Events;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Kube.IntegrationTests;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.LeaderElection;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Kube.IntegrationTests;
 

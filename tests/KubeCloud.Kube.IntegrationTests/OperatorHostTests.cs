@@ -53,7 +53,7 @@ public sealed class OperatorHostTests
         builder.Logging.AddOperatorConsole(json: true).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddKubeCloudOperator(o =>
         {
-            o.Cluster = new KubeClientConfig { Server = apiServer };
+            o.Cluster = new k8s.KubernetesClientConfiguration { Host = apiServer.ToString() };
             o.LeaderElection = new LeaderElectionOptions
             {
                 LeaseName = "operator",
@@ -109,7 +109,7 @@ public sealed class OperatorHostTests
         Assert.Contains("workqueue_depth{name=\"server\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE rest_client_requests_total counter", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE rest_client_request_duration_seconds histogram", metrics, StringComparison.Ordinal);
-        Assert.Contains($"rest_client_requests_total{{code=\"200\",host=\"{cluster.Server.Endpoint.Authority}\",method=\"GET\"}}", metrics, StringComparison.Ordinal);
+        Assert.Contains($"rest_client_requests_total{{code=\"200\",method=\"GET\",host=\"{cluster.Server.Endpoint.Authority}\"}}", metrics, StringComparison.Ordinal);
 
         await second.StopAsync();
         await first.DisposeAsync();

@@ -1,8 +1,9 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Controllers;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Objects;
 
 namespace KubeCloud.Kube.IntegrationTests;
@@ -56,7 +57,7 @@ public sealed class SampleServerReconciler(IKubeClient client, IIndexer<Server> 
                     Metadata = new V1ObjectMeta
                     {
                         Name = portName,
-                        Namespace = request.Namespace,
+                        NamespaceProperty = request.Namespace,
                         OwnerReferences = [new V1OwnerReference { ApiVersion = server.ApiVersion, Kind = server.Kind, Name = server.Metadata.Name, Uid = server.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }],
                     },
                     Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = server.Spec.Networks![0].NetworkRef!.Name } },

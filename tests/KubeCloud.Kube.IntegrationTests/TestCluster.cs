@@ -1,6 +1,7 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.TestServer;
 
 namespace KubeCloud.Kube.IntegrationTests;
@@ -19,11 +20,11 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartAsync() => new(await FakeApiServer.StartAsync());
 
     public KubeClient NewClient(PartitionableHandler? handler = null) =>
-        new(handler ?? new PartitionableHandler(), Server.Endpoint, options: new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } });
+        new(new KubernetesClientConfiguration { Host = Server.Endpoint.ToString() }, handler ?? new PartitionableHandler(), new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } });
 
     public static Server NewServer(string ns, string name, string network = "net1", Dictionary<string, string>? labels = null) => new()
     {
-        Metadata = new V1ObjectMeta { Namespace = ns, Name = name, Labels = labels },
+        Metadata = new V1ObjectMeta { NamespaceProperty = ns, Name = name, Labels = labels },
         Spec = new ServerSpec
         {
             FlavorRef = new LocalObjectReference { Name = "m1.small" },
@@ -65,13 +66,8 @@ public sealed class TestCluster : IAsyncDisposable
 }
 
 /// <summary>An HTTP handler that fails every request while <see cref="Partitioned"/> is set.</summary>
-public sealed class PartitionableHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+public sealed class PartitionableHandler : DelegatingHandler
 {
-    public PartitionableHandler()
-        : this(new SocketsHttpHandler())
-    {
-    }
-
     private volatile bool _partitioned;
 
     private int _refused;

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Events;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Kube.Tests;
 
@@ -14,7 +15,7 @@ public class EventBroadcastTests
     {
         ApiVersion = "kubecloud.io/v1alpha1",
         Kind = "Server",
-        Metadata = new V1ObjectMeta { Namespace = "demo", Name = "web", Uid = "uid-web" },
+        Metadata = new V1ObjectMeta { NamespaceProperty = "demo", Name = "web", Uid = "uid-web" },
     };
 
     [Fact]

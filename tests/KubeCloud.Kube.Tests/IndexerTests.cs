@@ -1,6 +1,7 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Cache;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Kube.Tests;
 
@@ -8,7 +9,7 @@ public class IndexerTests
 {
     private static Server ServerOn(string ns, string name, string? node, string rv = "1") => new()
     {
-        Metadata = new V1ObjectMeta { Namespace = ns, Name = name, ResourceVersion = rv },
+        Metadata = new V1ObjectMeta { NamespaceProperty = ns, Name = name, ResourceVersion = rv },
         Status = node is null ? null : new ServerStatus { Node = node },
     };
 

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Kube.Tests;
 
@@ -90,7 +91,7 @@ public class InformerResyncTests
     {
         ApiVersion = "kubecloud.io/v1alpha1",
         Kind = "Server",
-        Metadata = new V1ObjectMeta { Namespace = "default", Name = name, ResourceVersion = "1" },
+        Metadata = new V1ObjectMeta { NamespaceProperty = "default", Name = name, ResourceVersion = "1" },
     };
 
     private sealed class RecordingHandler : IResourceEventHandler<Server>

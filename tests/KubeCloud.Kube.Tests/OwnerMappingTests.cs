@@ -1,7 +1,8 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Controllers;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Kube.Tests;
 
@@ -15,7 +16,7 @@ public class OwnerMappingTests
             Metadata = new V1ObjectMeta
             {
                 Name = "web-port0",
-                Namespace = "demo",
+                NamespaceProperty = "demo",
                 OwnerReferences =
                 [
                     new V1OwnerReference { ApiVersion = "kubecloud.io/v1alpha1", Kind = "Server", Name = "web", Controller = true },
@@ -31,7 +32,7 @@ public class OwnerMappingTests
 
         var clusterOwned = ControllerBuilder<Flavor>.OwnerRequests(ResourceInfo.Of<Flavor>(), new Port
         {
-            Metadata = new V1ObjectMeta { Name = "p", Namespace = "demo", OwnerReferences = [new V1OwnerReference { ApiVersion = "kubecloud.io/v1alpha1", Kind = "Flavor", Name = "m1", Controller = true }] },
+            Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "demo", OwnerReferences = [new V1OwnerReference { ApiVersion = "kubecloud.io/v1alpha1", Kind = "Flavor", Name = "m1", Controller = true }] },
         }).Single();
         Assert.Equal(new ReconcileRequest(null, "m1"), clusterOwned);
         Assert.Equal("m1", clusterOwned.ToString());

@@ -12,7 +12,6 @@ public class RestClientMetricsTests
     [Fact]
     public async Task Requests_latencies_and_retries_are_exported_with_client_go_names_and_labels()
     {
-        using var exporter = new PrometheusExporter(m => m.Name == RuntimeMetrics.MeterName);
         // A host of its own: the meter is process-wide and other tests send requests in parallel.
         var host = $"metrics-{Guid.NewGuid():N}.test:6443";
         var handler = new StubHandler((request, n) => n switch
@@ -23,13 +22,13 @@ public class RestClientMetricsTests
             4 => StubHandler.Json(HttpStatusCode.OK, ServerJson),
             _ => StubHandler.Json(HttpStatusCode.NotFound, StubHandler.Status(404, "NotFound", "servers \"gone\" not found")),
         });
-        using var client = new KubeClient(handler, new Uri($"https://{host}"), options: new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) } });
+        using var client = new KubeClient(new k8s.KubernetesClientConfiguration { Host = $"https://{host}" }, handler, new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) } });
 
-        await client.CreateAsync(new Server { Metadata = new() { Name = "web", Namespace = "demo" } });
+        await client.CreateAsync(new Server { Metadata = new() { Name = "web", NamespaceProperty = "demo" } });
         await client.GetAsync<Server>("web", "demo");
         await Assert.ThrowsAsync<NotFoundException>(() => client.GetAsync<Server>("gone", "demo"));
 
-        var (types, samples) = PrometheusTextValidator.Parse(exporter.Collect());
+        var (types, samples) = PrometheusTextValidator.Parse(await RuntimeMetrics.ScrapeAsync());
         Assert.Equal("counter", types["rest_client_requests_total"]);
         Assert.Equal("histogram", types["rest_client_request_duration_seconds"]);
         Assert.Equal("counter", types["rest_client_request_retries_total"]);

@@ -3,8 +3,8 @@ using System.Text;
 
 namespace KubeCloud.Kube.Tests;
 
-/// <summary>An HTTP handler that answers from a script and records the requests.</summary>
-public sealed class StubHandler(Func<HttpRequestMessage, int, HttpResponseMessage> respond) : HttpMessageHandler
+/// <summary>The innermost handler of a client's chain: answers from a script instead of the network and records the requests.</summary>
+public sealed class StubHandler(Func<HttpRequestMessage, int, HttpResponseMessage> respond) : DelegatingHandler
 {
     public List<(HttpMethod Method, string PathAndQuery, string? Body, string? ContentType, string? Authorization)> Requests { get; } = [];
 

@@ -2,7 +2,7 @@
 // on all cores, for allowed and denied requests. Run: dotnet run -c Release --project tests/KubeCloud.LocalCluster.Auth.Benchmarks
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 using KubeCloud.LocalCluster.Auth;
 
 var source = new BenchmarkCluster(bindings: 1000, namespaces: 100);
@@ -103,7 +103,7 @@ internal sealed class BenchmarkCluster : IVersionedClusterObjectSource
         {
             Add("rolebindings", Json(new V1RoleBinding
             {
-                Metadata = new() { Name = $"rb-{i}", Namespace = $"ns-{i % namespaces}" },
+                Metadata = new() { Name = $"rb-{i}", NamespaceProperty = $"ns-{i % namespaces}" },
                 RoleRef = new() { ApiGroup = RbacResources.Group, Kind = "ClusterRole", Name = "kubecloud-member" },
                 Subjects = [new() { Kind = "User", ApiGroup = RbacResources.Group, Name = $"user-{i}" }, new() { Kind = "ServiceAccount", Name = $"sa-{i}" }],
             }));

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 using KubeCloud.LocalCluster.Auth;
 using static KubeCloud.LocalCluster.Auth.Tests.Build;
 
@@ -300,7 +300,7 @@ public sealed class AdmissionWebhookDispatcherTests(WebhookServerFixture fixture
         var hook = Validating("ns.kubecloud.io", path);
         hook.NamespaceSelector = new V1LabelSelector
         {
-            MatchExpressions = [new V1LabelSelectorRequirement { Key = "env", Operator = "In", Values = ["prod", "staging"] }],
+            MatchExpressions = [new V1LabelSelectorRequirement { Key = "env", OperatorProperty = "In", Values = ["prod", "staging"] }],
         };
         using var dispatcher = Dispatcher(Config("kubecloud", hook));
 
@@ -312,7 +312,7 @@ public sealed class AdmissionWebhookDispatcherTests(WebhookServerFixture fixture
     public async Task NamespaceSelector_in_a_missing_namespace_is_404()
     {
         var hook = Validating("ns.kubecloud.io", "never");
-        hook.NamespaceSelector = new V1LabelSelector { MatchLabels = new() { ["env"] = "prod" } };
+        hook.NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>() { ["env"] = "prod" } };
         using var dispatcher = Dispatcher(Config("kubecloud", hook));
 
         var outcome = await dispatcher.ValidateAsync(Create(ns: "ghost"));
@@ -331,7 +331,7 @@ public sealed class AdmissionWebhookDispatcherTests(WebhookServerFixture fixture
         Server.Handle(path, _ => Allow());
         var hook = Validating("namespaces.kubecloud.io", path);
         hook.Rules = [new V1RuleWithOperations { Operations = ["CREATE"], ApiGroups = [""], ApiVersions = ["v1"], Resources = ["namespaces"], Scope = scope }];
-        hook.NamespaceSelector = new V1LabelSelector { MatchLabels = new() { ["env"] = "prod" } };
+        hook.NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>() { ["env"] = "prod" } };
         using var dispatcher = Dispatcher(Config("kubecloud", hook));
 
         var created = Namespace("fresh", new() { ["env"] = env });
@@ -349,7 +349,7 @@ public sealed class AdmissionWebhookDispatcherTests(WebhookServerFixture fixture
         var path = $"object-selector-{app}";
         Server.Handle(path, _ => Allow());
         var hook = Validating("obj.kubecloud.io", path);
-        hook.ObjectSelector = new V1LabelSelector { MatchLabels = new() { ["app"] = "web" } };
+        hook.ObjectSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>() { ["app"] = "web" } };
         using var dispatcher = Dispatcher(Config("kubecloud", hook));
 
         await dispatcher.ValidateAsync(Create(ServerObject(app: app)));
@@ -446,7 +446,7 @@ public sealed class AdmissionWebhookDispatcherTests(WebhookServerFixture fixture
         var hook = Mutating("svc.kubecloud.io", "unused");
         hook.ClientConfig = new()
         {
-            Service = new() { Namespace = "demo", Name = "webhook", Path = "/service-mutate", Port = 8443 },
+            Service = new() { NamespaceProperty = "demo", Name = "webhook", Path = "/service-mutate", Port = 8443 },
             CaBundle = Server.Certificates.CaBundle,
         };
         var resolved = new List<string>();
@@ -471,7 +471,7 @@ public sealed class AdmissionWebhookDispatcherTests(WebhookServerFixture fixture
     public async Task Service_without_a_resolver_fails_to_call()
     {
         var hook = Validating("svc.kubecloud.io", "unused");
-        hook.ClientConfig = new() { Service = new() { Namespace = "demo", Name = "webhook" }, CaBundle = Server.Certificates.CaBundle };
+        hook.ClientConfig = new() { Service = new() { NamespaceProperty = "demo", Name = "webhook" }, CaBundle = Server.Certificates.CaBundle };
         using var dispatcher = Dispatcher(Config("kubecloud", hook));
 
         var outcome = await dispatcher.ValidateAsync(Create());

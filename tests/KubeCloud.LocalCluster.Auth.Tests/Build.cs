@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 using KubeCloud.LocalCluster.Auth;
 
 namespace KubeCloud.LocalCluster.Auth.Tests;
@@ -21,7 +21,7 @@ public static class Build
 
     public static Rbacv1Subject Group(string name) => new() { Kind = "Group", ApiGroup = RbacResources.Group, Name = name };
 
-    public static Rbacv1Subject ServiceAccount(string name, string? ns = null) => new() { Kind = "ServiceAccount", Name = name, Namespace = ns };
+    public static Rbacv1Subject ServiceAccount(string name, string? ns = null) => new() { Kind = "ServiceAccount", Name = name, NamespaceProperty = ns };
 
     public static JsonObject ClusterRole(string name, params V1PolicyRule[] rules) =>
         LabelledClusterRole(name, null, null, rules);
@@ -40,7 +40,7 @@ public static class Build
     {
         ApiVersion = RbacResources.ApiVersion,
         Kind = "Role",
-        Metadata = new V1ObjectMeta { Name = name, Namespace = ns },
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
         Rules = [.. rules],
     });
 
@@ -57,7 +57,7 @@ public static class Build
     {
         ApiVersion = RbacResources.ApiVersion,
         Kind = "RoleBinding",
-        Metadata = new V1ObjectMeta { Name = name, Namespace = ns },
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
         RoleRef = new V1RoleRef { ApiGroup = RbacResources.Group, Kind = roleKind, Name = role },
         Subjects = [.. subjects],
     });

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 using KubeCloud.LocalCluster.Auth;
 using static KubeCloud.LocalCluster.Auth.Tests.Build;
 
@@ -9,7 +9,7 @@ public sealed class ClusterRoleAggregatorTests
 {
     private static V1AggregationRule Selecting(params V1LabelSelector[] selectors) => new() { ClusterRoleSelectors = [.. selectors] };
 
-    private static V1LabelSelector Labels(string key, string value) => new() { MatchLabels = new() { [key] = value } };
+    private static V1LabelSelector Labels(string key, string value) => new() { MatchLabels = new Dictionary<string, string>() { [key] = value } };
 
     private static List<string> RuleResources(JsonObject role) =>
         [.. KubeJson.Deserialize<V1ClusterRole>(role)!.Rules!.SelectMany(r => r.Resources ?? r.NonResourceURLs!)];
@@ -56,7 +56,7 @@ public sealed class ClusterRoleAggregatorTests
     {
         var selector = new V1LabelSelector
         {
-            MatchExpressions = [new V1LabelSelectorRequirement { Key = "tier", Operator = op, Values = values?.Split(',').ToList() }],
+            MatchExpressions = [new V1LabelSelectorRequirement { Key = "tier", OperatorProperty = op, Values = values?.Split(',').ToList() }],
         };
         var updated = ClusterRoleAggregator.Aggregate(
         [

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -32,7 +32,7 @@ public sealed class InstanceConvergerTests : IDisposable
         Metadata = new()
         {
             Name = "web-1",
-            Namespace = "demo",
+            NamespaceProperty = "demo",
             Uid = "11111111-2222-3333-4444-555555555555",
             Annotations = reboot is null ? null : new Dictionary<string, string> { [ApiGroup.RebootRequestedAtAnnotation] = reboot },
         },

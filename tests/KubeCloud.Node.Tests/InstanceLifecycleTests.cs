@@ -38,7 +38,7 @@ public sealed class InstanceLifecycleTests(VmFixture vm, ITestOutputHelper outpu
         { ShutdownTimeout = TimeSpan.FromSeconds(120) };
         var server = new Server
         {
-            Metadata = new() { Name = name, Namespace = "kctest", Uid = Guid.NewGuid().ToString() },
+            Metadata = new() { Name = name, NamespaceProperty = "kctest", Uid = Guid.NewGuid().ToString() },
             Spec = new ServerSpec { FlavorRef = new() { Name = "tiny" }, Hostname = "lifecycle-" + name },
         };
         var flavor = new Flavor { Metadata = new() { Name = "tiny" }, Spec = new FlavorSpec { Vcpus = 1, Memory = Quantity.Parse("160Mi"), RootDisk = Quantity.Parse("128Mi") } };

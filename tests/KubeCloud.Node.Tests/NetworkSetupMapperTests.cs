@@ -21,7 +21,7 @@ public sealed class NetworkSetupMapperTests
 
     private static Network Network() => new()
     {
-        Metadata = new() { Name = "private", Namespace = "demo", Uid = "net-uid-1" },
+        Metadata = new() { Name = "private", NamespaceProperty = "demo", Uid = "net-uid-1" },
         Spec = new NetworkSpec
         {
             Mtu = 1400,
@@ -43,7 +43,7 @@ public sealed class NetworkSetupMapperTests
 
     private static Port Port(string name, string? node = ThisNode, string? mac = "52:54:00:AA:00:01", string? ip = "10.1.0.11", string network = "private") => new()
     {
-        Metadata = new() { Name = name, Namespace = "demo", Uid = name + "-uid" },
+        Metadata = new() { Name = name, NamespaceProperty = "demo", Uid = name + "-uid" },
         Spec = new PortSpec { NetworkRef = new() { Name = network } },
         Status = new PortStatus
         {

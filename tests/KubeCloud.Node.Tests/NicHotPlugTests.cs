@@ -167,7 +167,7 @@ public sealed class NicHotPlugTests(VmFixture vm, ITestOutputHelper output)
 
     private static Network ApiNetwork(string name, int octet, int vni) => new()
     {
-        Metadata = new() { Name = name, Namespace = "kc-test", Uid = Guid.NewGuid().ToString() },
+        Metadata = new() { Name = name, NamespaceProperty = "kc-test", Uid = Guid.NewGuid().ToString() },
         Spec = new NetworkSpec
         {
             Mtu = 1450,
@@ -178,7 +178,7 @@ public sealed class NicHotPlugTests(VmFixture vm, ITestOutputHelper output)
 
     private static Port ApiPort(string name, Network network, string mac, string ip, string node) => new()
     {
-        Metadata = new() { Name = name, Namespace = "kc-test", Uid = Guid.NewGuid().ToString() },
+        Metadata = new() { Name = name, NamespaceProperty = "kc-test", Uid = Guid.NewGuid().ToString() },
         Spec = new PortSpec { NetworkRef = new() { Name = network.Metadata.Name! } },
         Status = new PortStatus { Node = node, MacAddress = mac, FixedIPs = [new AllocatedIP { Subnet = "v4", IPAddress = ip }] },
     };

@@ -10,7 +10,7 @@ public sealed class ServerDomainMapperTests
 {
     private static Server Server(string? userData = "#!/bin/sh\necho hi\n") => new()
     {
-        Metadata = new() { Name = "web-1", Namespace = "demo", Uid = "11111111-2222-3333-4444-555555555555" },
+        Metadata = new() { Name = "web-1", NamespaceProperty = "demo", Uid = "11111111-2222-3333-4444-555555555555" },
         Spec = new ServerSpec { FlavorRef = new() { Name = "m1.small" }, SshKeys = ["ssh-ed25519 AAAA k"], UserData = userData },
     };
 
@@ -23,13 +23,13 @@ public sealed class ServerDomainMapperTests
     private static BoundPort Port() => new(
         new Port
         {
-            Metadata = new() { Name = "web-1-port0", Namespace = "demo", Uid = "port-uid-1" },
+            Metadata = new() { Name = "web-1-port0", NamespaceProperty = "demo", Uid = "port-uid-1" },
             Spec = new PortSpec { NetworkRef = new() { Name = "private" } },
             Status = new PortStatus { MacAddress = "52:54:00:AB:CD:EF", FixedIPs = [new AllocatedIP { Subnet = "v4", IPAddress = "10.1.0.5" }] },
         },
         new Network
         {
-            Metadata = new() { Name = "private", Namespace = "demo", Uid = "net-uid-1" },
+            Metadata = new() { Name = "private", NamespaceProperty = "demo", Uid = "net-uid-1" },
             Spec = new NetworkSpec
             {
                 Mtu = 1450,
@@ -40,7 +40,7 @@ public sealed class ServerDomainMapperTests
     private static AttachedVolume Volume() => new(
         new Volume
         {
-            Metadata = new() { Name = "data", Namespace = "demo", Uid = "vol-uid-1" },
+            Metadata = new() { Name = "data", NamespaceProperty = "demo", Uid = "vol-uid-1" },
             Spec = new VolumeSpec { Size = Quantity.Parse("1Gi") },
             Status = new VolumeStatus { Target = new IscsiTarget { Portal = "10.0.0.7:3260", Iqn = "iqn.2025-01.io.kubecloud:volume-data", Lun = 1, ChapSecretRef = new() { Name = "data-chap" } } },
         },

@@ -30,7 +30,7 @@ for (var i = 0; i + 1 < args.Length; i += 2)
 }
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-var network = new Network { Metadata = { Name = "big", Namespace = "p1", Uid = "net-uid" }, Spec = new NetworkSpec { Subnets = [new Subnet { Name = "s", Cidr = "10.0.0.0/16" }] } };
+var network = new Network { Metadata = { Name = "big", NamespaceProperty = "p1", Uid = "net-uid" }, Spec = new NetworkSpec { Subnets = [new Subnet { Name = "s", Cidr = "10.0.0.0/16" }] } };
 
 // Warm-up: JIT every path once, unmeasured.
 Allocate(new NetworkAddressAllocator(network), 2_000, threads: 1);
@@ -64,8 +64,8 @@ foreach (var count in admissionPorts)
 {
     var objects = new ListLookup([network, .. statuses.Take(count)]);
     var validator = new PortAdmission(objects, new AllowAll());
-    var plain = new Port { Metadata = { Name = "new", Namespace = "p1", Uid = "new-uid" }, Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = "big" } } };
-    var fixedIp = new Port { Metadata = { Name = "new", Namespace = "p1", Uid = "new-uid" }, Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = "big" }, FixedIPs = [new FixedIP { IPAddress = "10.0.255.200" }] } };
+    var plain = new Port { Metadata = { Name = "new", NamespaceProperty = "p1", Uid = "new-uid" }, Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = "big" } } };
+    var fixedIp = new Port { Metadata = { Name = "new", NamespaceProperty = "p1", Uid = "new-uid" }, Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = "big" }, FixedIPs = [new FixedIP { IPAddress = "10.0.255.200" }] } };
     var requests = Math.Max(20, 200_000 / Math.Max(count, 1));
     Report($"admission, port without fixed IP, {count} ports on the network (baseline)", requests, Validate(validator, plain, caller, requests));
     Report($"admission, port with fixed IP (IPAM dry run), {count} ports on the network", requests, Validate(validator, fixedIp, caller, requests));
@@ -74,8 +74,8 @@ foreach (var count in admissionPorts)
 // Quota: usage counted from the objects at every check.
 var flavor = new Flavor { Metadata = { Name = "m1" }, Spec = new FlavorSpec { Vcpus = 2, Memory = Quantity.Parse("4Gi") } };
 var project = new ProjectObjects(
-    [.. Enumerable.Range(0, servers).Select(i => new Server { Metadata = { Name = $"vm{i}", Namespace = "p1" }, Spec = new ServerSpec { FlavorRef = new LocalObjectReference { Name = "m1" } } })],
-    [.. Enumerable.Range(0, servers / 2).Select(i => new Volume { Metadata = { Name = $"v{i}", Namespace = "p1" }, Spec = new VolumeSpec { Size = Quantity.Parse("10Gi") } })],
+    [.. Enumerable.Range(0, servers).Select(i => new Server { Metadata = { Name = $"vm{i}", NamespaceProperty = "p1" }, Spec = new ServerSpec { FlavorRef = new LocalObjectReference { Name = "m1" } } })],
+    [.. Enumerable.Range(0, servers / 2).Select(i => new Volume { Metadata = { Name = $"v{i}", NamespaceProperty = "p1" }, Spec = new VolumeSpec { Size = Quantity.Parse("10Gi") } })],
     [],
     [],
     []);
@@ -122,7 +122,7 @@ static TimeSpan Validate(PortAdmission validator, Port port, AdmissionCaller cal
 
 static Port PortWith(string uid, PortAddresses addresses) => new()
 {
-    Metadata = { Name = uid, Namespace = "p1", Uid = uid },
+    Metadata = { Name = uid, NamespaceProperty = "p1", Uid = uid },
     Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = "big" } },
     Status = new PortStatus { MacAddress = addresses.MacAddress, FixedIPs = [.. addresses.FixedIPs.Select(ip => ip.ToStatus())] },
 };
@@ -135,12 +135,12 @@ static void Report(string what, int operations, TimeSpan elapsed) =>
 internal sealed class ListLookup(IReadOnlyList<object> objects) : IObjectLookup
 {
     public T? Get<T>(string? @namespace, string name)
-        where T : class => objects.OfType<T>().FirstOrDefault(o => Meta(o).Name == name && Meta(o).Namespace == @namespace);
+        where T : class => objects.OfType<T>().FirstOrDefault(o => Meta(o).Name == name && Meta(o).NamespaceProperty == @namespace);
 
     public IReadOnlyList<T> List<T>(string? @namespace)
-        where T : class => [.. objects.OfType<T>().Where(o => @namespace is null || Meta(o).Namespace == @namespace)];
+        where T : class => [.. objects.OfType<T>().Where(o => @namespace is null || Meta(o).NamespaceProperty == @namespace)];
 
-    private static KubeCloud.Kube.Models.V1ObjectMeta Meta(object o) => ((KubeCloud.Kube.Models.IMetadata<KubeCloud.Kube.Models.V1ObjectMeta>)o).Metadata!;
+    private static k8s.Models.V1ObjectMeta Meta(object o) => ((k8s.Models.IMetadata<k8s.Models.V1ObjectMeta>)o).Metadata!;
 }
 
 /// <summary>An authorizer that allows everything (the bench asks nothing anyway: same-namespace references).</summary>

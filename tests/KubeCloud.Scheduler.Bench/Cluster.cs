@@ -92,7 +92,7 @@ internal static class Cluster
 
     public static Image MakeImage(string ns, string name, CpuArchitecture? arch)
     {
-        var image = new Image { Metadata = new() { Name = name, Namespace = ns } };
+        var image = new Image { Metadata = new() { Name = name, NamespaceProperty = ns } };
         if (arch is not null)
         {
             image.Spec.Properties = new ImageProperties { Architecture = arch };

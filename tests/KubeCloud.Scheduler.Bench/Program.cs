@@ -220,7 +220,7 @@ internal sealed class Workload(Random random, AllocationLedger ledger)
     public ScheduleRequest Next(int i)
     {
         var ns = $"tenant-{random.Next(20):D2}";
-        var server = new Server { Metadata = new() { Name = $"vm-{i:D6}", Namespace = ns, Uid = $"{i:D8}-0000-4000-8000-000000000000" } };
+        var server = new Server { Metadata = new() { Name = $"vm-{i:D6}", NamespaceProperty = ns, Uid = $"{i:D8}-0000-4000-8000-000000000000" } };
         server.Spec.ImageRef = new NamespacedObjectReference { Name = "debian" };
         var hints = new SchedulerHints();
         var roll = random.Next(100);
@@ -238,7 +238,7 @@ internal sealed class Workload(Random random, AllocationLedger ledger)
             var key = $"{ns}/{name}";
             if (!_groups.TryGetValue(key, out group))
             {
-                group = new ServerGroup { Metadata = new() { Name = name, Namespace = ns }, Status = new ServerGroupStatus { Members = [] } };
+                group = new ServerGroup { Metadata = new() { Name = name, NamespaceProperty = ns }, Status = new ServerGroupStatus { Members = [] } };
                 group.Spec.Policy = policy;
                 if (policy == ServerGroupPolicy.AntiAffinity && random.Next(2) == 0)
                 {
@@ -258,12 +258,12 @@ internal sealed class Workload(Random random, AllocationLedger ledger)
             var other = _placed[random.Next(_placed.Count)];
             if (hintRoll < 5)
             {
-                server.Metadata.Namespace = other.Ns;
+                server.Metadata.NamespaceProperty = other.Ns;
                 hints.DifferentHost = [other.Name];
             }
             else if (hintRoll < 7 && group is null)
             {
-                server.Metadata.Namespace = other.Ns;
+                server.Metadata.NamespaceProperty = other.Ns;
                 hints.SameHost = [other.Name];
             }
         }
@@ -289,10 +289,10 @@ internal sealed class Workload(Random random, AllocationLedger ledger)
         var imageRoll = random.Next(100);
         var image = imageRoll < 2
             ? Cluster.MakeImage("secure", "golden", null)
-            : imageRoll < 12 ? Cluster.MakeImage(server.Metadata.Namespace!, "debian", CpuArchitecture.X8664)
-            : imageRoll < 14 ? Cluster.MakeImage(server.Metadata.Namespace!, "debian-arm", CpuArchitecture.Aarch64)
-            : Cluster.MakeImage(server.Metadata.Namespace!, "debian", null);
-        return ScheduleRequestFactory.Create(server, flavor, image, group, ledger.NodeResolver(server.Metadata.Namespace!));
+            : imageRoll < 12 ? Cluster.MakeImage(server.Metadata.NamespaceProperty!, "debian", CpuArchitecture.X8664)
+            : imageRoll < 14 ? Cluster.MakeImage(server.Metadata.NamespaceProperty!, "debian-arm", CpuArchitecture.Aarch64)
+            : Cluster.MakeImage(server.Metadata.NamespaceProperty!, "debian", null);
+        return ScheduleRequestFactory.Create(server, flavor, image, group, ledger.NodeResolver(server.Metadata.NamespaceProperty!));
     }
 
     public void Placed(ScheduleRequest request, string node) => _placed.Add((request.Namespace, request.Name));

@@ -192,11 +192,11 @@ public sealed class ClaimTests
         server.Spec.AvailabilityZone = "az1";
         server.Spec.SchedulerHints = new SchedulerHints { ServerGroup = "web", DifferentHost = ["db"], Query = "[\">=\", \"$free_ram_mb\", 1024]", BuildNearHostIP = "10.1.2.3" };
         server.Status = new ServerStatus { TriedNodes = ["h7"] };
-        var group = new ServerGroup { Metadata = new() { Name = "web", Namespace = "demo" } };
+        var group = new ServerGroup { Metadata = new() { Name = "web", NamespaceProperty = "demo" } };
         group.Spec.Policy = ServerGroupPolicy.AntiAffinity;
         group.Spec.Rules = new ServerGroupRules { MaxServerPerHost = 2 };
         group.Status = new ServerGroupStatus { Members = ["web-1", "web-2", "web-3", "web-9"] };
-        var image = new Image { Metadata = new() { Name = "cirros", Namespace = "demo" } };
+        var image = new Image { Metadata = new() { Name = "cirros", NamespaceProperty = "demo" } };
         image.Spec.Properties = new ImageProperties { Architecture = CpuArchitecture.X8664 };
         var flavor = ApiObjects.Flavor(extraSpecs: new() { ["capabilities:hypervisor_type"] = "kvm", ["aggregate_instance_extra_specs:ssd"] = "true", ["hw:cpu_policy"] = "shared" });
 

@@ -32,7 +32,7 @@ public sealed class ImageMinimumTests
     public void A_flavor_smaller_than_the_image_needs_is_refused_before_scheduling(ImageMinimumCase c)
     {
         var flavor = ApiObjects.Flavor("m1.test", memory: c.Memory, rootDisk: c.RootDisk);
-        var image = new Image { Metadata = new() { Name = "debian", Namespace = "demo" } };
+        var image = new Image { Metadata = new() { Name = "debian", NamespaceProperty = "demo" } };
         image.Spec.MinMemory = c.MinMemory is null ? null : Quantity.Parse(c.MinMemory);
         image.Spec.MinDisk = c.MinDisk is null ? null : Quantity.Parse(c.MinDisk);
         var server = ApiObjects.Server("vm1");

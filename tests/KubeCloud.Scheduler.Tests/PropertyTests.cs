@@ -191,7 +191,7 @@ public sealed class PropertyTests
 
         static FlavorSnapshot Snapshot(ResourceAmounts r) => new() { Name = "f", Vcpus = r.Vcpus, Memory = Quantity.Parse($"{r.MemoryMb}Mi"), RootDisk = Quantity.Parse($"{r.DiskMb}Mi") };
         var source = ledger.ResizeSourceOf(request.Uid);
-        var server = new Server { Metadata = new() { Name = request.Name, Namespace = request.Namespace, Uid = request.Uid } };
+        var server = new Server { Metadata = new() { Name = request.Name, NamespaceProperty = request.Namespace, Uid = request.Uid } };
         server.Spec.ImageRef = new NamespacedObjectReference { Name = "debian" };
         server.Status = new ServerStatus
         {

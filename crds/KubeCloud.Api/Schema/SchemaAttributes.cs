@@ -140,3 +140,14 @@ public sealed class PrinterColumnAttribute(int order, string name, string type, 
     public string? Description { get; init; }
     public string? Format { get; init; }
 }
+
+/// <summary>
+/// The kind is cluster-scoped (<c>spec.scope: Cluster</c>); without it a kind is namespaced. KubernetesClient's
+/// <c>[KubernetesEntity]</c> carries group, version, kind and plural but no scope, so the CRD generator reads it here.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ClusterScopedAttribute : Attribute
+{
+    /// <summary>True unless <paramref name="kind"/> carries <see cref="ClusterScopedAttribute"/>.</summary>
+    public static bool IsNamespaced(Type kind) => !IsDefined(kind, typeof(ClusterScopedAttribute), inherit: false);
+}

@@ -1,8 +1,9 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.Schema;
-using KubeCloud.Kube.Models;
-using KubeCloud.Kube.Models.Serialization;
+using KubeCloud.Api.Serialization;
 
 namespace KubeCloud.Api.V1Alpha1;
 
@@ -88,13 +89,8 @@ public abstract class KubeCloudObject<TSpec, TStatus> : IKubernetesObject<V1Obje
     [Description("Observed state, written by the operator and node daemons through the status subresource.")]
     public TStatus? Status { get; set; }
 
-    string? IKubernetesObject.ApiVersion { get => ApiVersion; set => ApiVersion = value ?? ApiGroup.GroupVersion; }
-
-    string? IKubernetesObject.Kind { get => Kind; set => Kind = value ?? GetType().Name; }
-
-    V1ObjectMeta? IMetadata<V1ObjectMeta>.Metadata { get => Metadata; set => Metadata = value ?? new(); }
-
-    TSpec? ISpec<TSpec>.Spec { get => Spec; set => Spec = value ?? new(); }
+    // KubernetesClient's IStatus<T> is not annotated for null; a KubeCloud status is null until a controller writes it.
+    TStatus IStatus<TStatus>.Status { get => Status!; set => Status = value; }
 }
 
 /// <summary>A status that carries conditions and the generation they describe.</summary>

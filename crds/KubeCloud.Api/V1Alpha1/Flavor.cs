@@ -1,12 +1,14 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.Schema;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Api.V1Alpha1;
 
 /// <summary>A hardware template for servers (nova flavor). Cluster-scoped; admins own it.</summary>
-[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName, Namespaced = false)]
+[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName)]
+[ClusterScoped]
 [ShortNames("flv")]
 [Categories(ApiGroup.Category)]
 [PrinterColumn(1, "VCPUs", "integer", ".spec.vcpus")]

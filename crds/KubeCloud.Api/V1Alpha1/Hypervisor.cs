@@ -1,13 +1,15 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.Schema;
-using KubeCloud.Kube.Models;
-using KubeCloud.Kube.Models.Serialization;
+using KubeCloud.Api.Serialization;
 
 namespace KubeCloud.Api.V1Alpha1;
 
 /// <summary>A compute node as the scheduler sees it (nova compute host).</summary>
-[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName, Namespaced = false)]
+[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName)]
+[ClusterScoped]
 [ShortNames("hv")]
 [Categories(ApiGroup.Category)]
 [PrinterColumn(1, "Type", "string", ".status.hypervisorType")]

@@ -1,12 +1,13 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.Schema;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Api.V1Alpha1;
 
 /// <summary>A tenant network with its subnets (Neutron network + subnets).</summary>
-[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName, Namespaced = true)]
+[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName)]
 [ShortNames("net")]
 [Categories(ApiGroup.Category)]
 [PrinterColumn(1, "Type", "string", ".spec.providerType")]

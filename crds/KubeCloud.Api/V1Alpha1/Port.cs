@@ -1,12 +1,13 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.Schema;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Api.V1Alpha1;
 
 /// <summary>A virtual NIC on a network, with its MAC and fixed IPs (Neutron port).</summary>
-[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName, Namespaced = true)]
+[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName)]
 [ShortNames("nic")]
 [Categories(ApiGroup.Category)]
 [PrinterColumn(1, "Network", "string", ".spec.networkRef.name")]

@@ -1,12 +1,13 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.Schema;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Api.V1Alpha1;
 
 /// <summary>A set of servers placed together or apart (nova server group).</summary>
-[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName, Namespaced = true)]
+[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName)]
 [ShortNames("sgrp")]
 [Categories(ApiGroup.Category)]
 [PrinterColumn(1, "Policy", "string", ".spec.policy")]

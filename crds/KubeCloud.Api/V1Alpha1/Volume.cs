@@ -1,13 +1,14 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.Schema;
-using KubeCloud.Kube.Models;
-using KubeCloud.Kube.Models.Serialization;
+using KubeCloud.Api.Serialization;
 
 namespace KubeCloud.Api.V1Alpha1;
 
 /// <summary>A block volume exported over iSCSI (Cinder volume).</summary>
-[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName, Namespaced = true)]
+[KubernetesEntity(Group = ApiGroup.Name, ApiVersion = ApiGroup.Version, Kind = KubeKind, PluralName = KubePluralName)]
 [ShortNames("vol")]
 [Categories(ApiGroup.Category)]
 [PrinterColumn(1, "Phase", "string", ".status.phase")]

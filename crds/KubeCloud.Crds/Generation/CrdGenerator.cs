@@ -1,8 +1,8 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
+using k8s.Models;
 using KubeCloud.Api.Schema;
 using KubeCloud.Crds.Validation;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Crds.Generation;
 
@@ -54,7 +54,7 @@ public static class CrdGenerator
             {
                 ["group"] = entity.Group,
                 ["names"] = Names(kind, entity),
-                ["scope"] = entity.Namespaced ? "Namespaced" : "Cluster",
+                ["scope"] = ClusterScopedAttribute.IsNamespaced(kind) ? "Namespaced" : "Cluster",
                 ["versions"] = new JsonArray(version),
             },
         };

@@ -3,9 +3,9 @@ using System.ComponentModel;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using k8s.Models;
 using KubeCloud.Api;
 using KubeCloud.Api.Schema;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Crds.Generation;
 

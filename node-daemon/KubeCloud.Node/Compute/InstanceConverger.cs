@@ -221,7 +221,7 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
             var uuid = ServerDomainMapper.ChapSecretUuid(attached.Volume);
             if (request.ChapSecrets.TryGetValue(uuid, out var password) && !driver.SecretExists(uuid))
             {
-                driver.DefineSecret(uuid, "iscsi", $"kubecloud/{attached.Volume.Metadata.Namespace}/{attached.Volume.Metadata.Name}", password);
+                driver.DefineSecret(uuid, "iscsi", $"kubecloud/{attached.Volume.Metadata.NamespaceProperty}/{attached.Volume.Metadata.Name}", password);
             }
         }
 

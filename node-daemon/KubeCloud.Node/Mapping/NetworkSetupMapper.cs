@@ -57,7 +57,7 @@ public static class NetworkSetupMapper
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(ports);
         ArgumentNullException.ThrowIfNull(node);
-        var name = $"network {network.Metadata.Namespace}/{network.Metadata.Name}";
+        var name = $"network {network.Metadata.NamespaceProperty}/{network.Metadata.Name}";
         var networkId = ServerDomainMapper.NetworkId(network);
         var mtu = network.Spec.Mtu > 0 ? network.Spec.Mtu : 1450;
         var bridge = BridgePlan(network, node, name, networkId, mtu);
@@ -137,10 +137,10 @@ public static class NetworkSetupMapper
                 continue;
             }
 
-            var portName = $"{port.Metadata.Namespace}/{port.Metadata.Name}";
+            var portName = $"{port.Metadata.NamespaceProperty}/{port.Metadata.Name}";
             if (!OnNetwork(port, network))
             {
-                skipped.Add(new SkippedPort(portName, $"spec.networkRef names {port.Spec.NetworkRef.Namespace ?? port.Metadata.Namespace}/{port.Spec.NetworkRef.Name}, not this network"));
+                skipped.Add(new SkippedPort(portName, $"spec.networkRef names {port.Spec.NetworkRef.Namespace ?? port.Metadata.NamespaceProperty}/{port.Spec.NetworkRef.Name}, not this network"));
                 continue;
             }
 
@@ -173,7 +173,7 @@ public static class NetworkSetupMapper
     }
 
     private static bool OnNetwork(Port port, Network network)
-        => port.Spec.NetworkRef.Name == network.Metadata.Name && (port.Spec.NetworkRef.Namespace ?? port.Metadata.Namespace) == network.Metadata.Namespace;
+        => port.Spec.NetworkRef.Name == network.Metadata.Name && (port.Spec.NetworkRef.Namespace ?? port.Metadata.NamespaceProperty) == network.Metadata.NamespaceProperty;
 
     private static IPNetwork ParseCidr(Subnet subnet, string name)
         => TryParseCidr(subnet.Cidr, out var cidr)

@@ -25,7 +25,7 @@ public sealed record NodeLayout(string InstancesDirectory, HypervisorType Hyperv
     public string InstanceDirectory(Server server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return Path.Combine(InstancesDirectory, $"{server.Metadata.Namespace}_{server.Metadata.Name}");
+        return Path.Combine(InstancesDirectory, $"{server.Metadata.NamespaceProperty}_{server.Metadata.Name}");
     }
 }
 
@@ -39,34 +39,34 @@ public static class ServerDomainMapper
     public static string DomainName(Server server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return $"{DomainPrefix}{server.Metadata.Namespace}-{server.Metadata.Name}";
+        return $"{DomainPrefix}{server.Metadata.NamespaceProperty}-{server.Metadata.Name}";
     }
 
     /// <summary>The domain UUID: the Server's uid, so libvirt and Kubernetes agree on identity.</summary>
     public static Guid DomainUuid(Server server)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return Guid.TryParse(server.Metadata.Uid, out var uid) ? uid : StableGuid($"server/{server.Metadata.Namespace}/{server.Metadata.Name}");
+        return Guid.TryParse(server.Metadata.Uid, out var uid) ? uid : StableGuid($"server/{server.Metadata.NamespaceProperty}/{server.Metadata.Name}");
     }
 
     /// <summary>Id used to derive a network's device names (its uid, else namespace/name).</summary>
     public static string NetworkId(Network network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        return network.Metadata.Uid ?? $"{network.Metadata.Namespace}/{network.Metadata.Name}";
+        return network.Metadata.Uid ?? $"{network.Metadata.NamespaceProperty}/{network.Metadata.Name}";
     }
 
     public static string PortId(Port port)
     {
         ArgumentNullException.ThrowIfNull(port);
-        return port.Metadata.Uid ?? $"{port.Metadata.Namespace}/{port.Metadata.Name}";
+        return port.Metadata.Uid ?? $"{port.Metadata.NamespaceProperty}/{port.Metadata.Name}";
     }
 
     /// <summary>libvirt secret UUID holding a volume's CHAP password (stable per volume).</summary>
     public static Guid ChapSecretUuid(Volume volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        return StableGuid("chap/" + (volume.Metadata.Uid ?? $"{volume.Metadata.Namespace}/{volume.Metadata.Name}"));
+        return StableGuid("chap/" + (volume.Metadata.Uid ?? $"{volume.Metadata.NamespaceProperty}/{volume.Metadata.Name}"));
     }
 
     public static DomainSpec ToDomainSpec(ServerBuild build, NodeLayout node)
@@ -109,7 +109,7 @@ public static class ServerDomainMapper
     {
         ArgumentNullException.ThrowIfNull(attached);
         var volume = attached.Volume;
-        var target = volume.Status?.Target ?? throw new InvalidOperationException($"volume {volume.Metadata.Namespace}/{volume.Metadata.Name} has no iSCSI target yet");
+        var target = volume.Status?.Target ?? throw new InvalidOperationException($"volume {volume.Metadata.NamespaceProperty}/{volume.Metadata.Name} has no iSCSI target yet");
         var (host, port) = ParsePortal(target.Portal);
         return new IscsiDiskSpec
         {

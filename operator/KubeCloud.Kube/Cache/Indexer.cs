@@ -1,4 +1,5 @@
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Cache;
 
@@ -19,7 +20,7 @@ public sealed class Indexer<T> : IIndexer<T>
 
     public Indexer()
     {
-        AddIndex(NamespaceIndex, obj => obj.Metadata?.Namespace is { Length: > 0 } ns ? [ns] : []);
+        AddIndex(NamespaceIndex, obj => obj.Metadata?.NamespaceProperty is { Length: > 0 } ns ? [ns] : []);
     }
 
     public int Count

@@ -1,4 +1,5 @@
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Cache;
 
@@ -8,7 +9,7 @@ public static class ObjectKey
     public static string Of(IKubernetesObject<V1ObjectMeta> obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return Of(obj.Metadata?.Namespace, obj.Metadata?.Name ?? throw new ArgumentException("The object has no name.", nameof(obj)));
+        return Of(obj.Metadata?.NamespaceProperty, obj.Metadata?.Name ?? throw new ArgumentException("The object has no name.", nameof(obj)));
     }
 
     public static string Of(string? @namespace, string name) =>

@@ -1,7 +1,9 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using WatchEventType = KubeCloud.Kube.Client.WatchEventType;
 
 namespace KubeCloud.Kube.Cache;
 
@@ -149,7 +151,7 @@ public sealed class SharedInformer<T> : IInformer
                 Continue = continueToken,
             }, cancellationToken).ConfigureAwait(false);
             objects.AddRange(page.Items ?? []);
-            continueToken = page.Metadata?.Continue;
+            continueToken = page.Metadata?.ContinueProperty;
             version = page.Metadata?.ResourceVersion;
         }
         while (!string.IsNullOrEmpty(continueToken));

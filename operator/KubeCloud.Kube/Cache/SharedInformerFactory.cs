@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,5 @@
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Client;
 

@@ -1,5 +1,6 @@
 using System.Net;
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Client;
 
@@ -69,7 +70,7 @@ public sealed class ConflictException(HttpStatusCode statusCode, V1Status status
 /// <summary>422 Invalid: validation failed; <see cref="Causes"/> name the fields.</summary>
 public sealed class InvalidException(HttpStatusCode statusCode, V1Status status) : KubeApiException(statusCode, status)
 {
-    public IReadOnlyList<V1StatusCause> Causes => Status.Details?.Causes ?? [];
+    public IReadOnlyList<V1StatusCause> Causes => [.. Status.Details?.Causes ?? []];
 }
 
 /// <summary>403: authenticated, but RBAC (or admission) refused.</summary>

@@ -5,8 +5,9 @@ using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Config;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Observability;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,51 +15,46 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace KubeCloud.Kube.Client;
 
 /// <summary>
-/// The HTTP implementation of <see cref="IKubeClient"/>: one pooled <see cref="SocketsHttpHandler"/> (HTTP/2 when the
-/// server offers it over TLS), bearer tokens from an <see cref="ICredentialProvider"/> (refreshed once after a 401),
-/// retries as <see cref="RetryPolicy"/> documents, and typed <see cref="KubeApiException"/>s.
+/// The typed client for any kind with <c>[KubernetesEntity]</c>, KubeCloud's kinds included, on KubernetesClient's
+/// <see cref="Kubernetes"/>: its configuration, credentials (tokens, token files, exec plugins, client certificates,
+/// in-cluster) and HTTP pipeline, with <see cref="RetryHandler"/> and <see cref="RestClientMetricsHandler"/> in the chain.
+/// What it adds is what the package's generic client lacks: list and watch with resourceVersion, bookmarks and
+/// selectors; server-side apply with fieldManager and force; the status subresource; typed <see cref="KubeApiException"/>s.
 /// </summary>
 public sealed class KubeClient : IKubeClient, IDisposable
 {
-    private const string ErrorCode = "<error>";
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
-    private readonly HttpClient _http;
-    private readonly ICredentialProvider? _credentials;
-    private readonly KubeClientOptions _options;
+    private readonly Kubernetes _kubernetes;
     private readonly TimeSpan _requestTimeout;
-    private readonly ILogger _logger;
-    private readonly string _metricsHost;
 
-    public KubeClient(KubeClientConfig config, KubeClientOptions? options = null)
-        : this(config.CreateHandler(), config.Server, config.Credentials, options, config.RequestTimeout, config.Namespace)
+    public KubeClient(KubernetesClientConfiguration config, KubeClientOptions? options = null)
+        : this(config, null, options)
     {
     }
 
-    /// <summary>A client over any handler (tests use an in-memory or fake-server handler).</summary>
-    public KubeClient(HttpMessageHandler handler, Uri server, ICredentialProvider? credentials = null, KubeClientOptions? options = null, TimeSpan? requestTimeout = null, string defaultNamespace = "default")
+    /// <summary>
+    /// A client whose innermost handler is <paramref name="transport"/> instead of the network (tests and benchmarks
+    /// answer from memory with it); null sends over the configuration's own <see cref="SocketsHttpHandler"/>.
+    /// </summary>
+    public KubeClient(KubernetesClientConfiguration config, DelegatingHandler? transport, KubeClientOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        ArgumentNullException.ThrowIfNull(server);
-        _options = options ?? new KubeClientOptions();
-        _http = new HttpClient(handler, disposeHandler: true)
-        {
-            BaseAddress = server,
-            Timeout = Timeout.InfiniteTimeSpan,
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
-        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        _credentials = credentials;
-        _requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30);
-        _logger = _options.Logger ?? NullLogger.Instance;
-        DefaultNamespace = defaultNamespace;
-        _metricsHost = server.Authority;
+        ArgumentNullException.ThrowIfNull(config);
+        options ??= new KubeClientOptions();
+        config.UserAgent ??= options.UserAgent;
+        DelegatingHandler[] handlers = transport is null
+            ? [new RetryHandler(options.Retry, options.Time, options.Logger), new RestClientMetricsHandler()]
+            : [new RetryHandler(options.Retry, options.Time, options.Logger), new RestClientMetricsHandler(), transport];
+        _kubernetes = new Kubernetes(config, handlers);
+        _requestTimeout = options.RequestTimeout;
+        DefaultNamespace = string.IsNullOrEmpty(config.Namespace) ? "default" : config.Namespace;
     }
+
+    /// <summary>The package's client on the same connection and credentials, for the built-in APIs it covers.</summary>
+    public IKubernetes Kubernetes => _kubernetes;
 
     public string DefaultNamespace { get; }
 
-    public Uri Server => _http.BaseAddress!;
+    public Uri Server => _kubernetes.BaseUri;
 
     public Task<T> GetAsync<T>(string name, string? @namespace = null, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta> =>
@@ -83,8 +79,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(obj);
         var info = StampTypeMeta(obj);
-        var path = info.PathFor(obj.Metadata?.Namespace ?? (info.Namespaced ? DefaultNamespace : null)) + new QueryString().AddWrite(options);
-        return SendForObjectAsync<T>(HttpMethod.Post, path, KubeJson.SerializeToUtf8Bytes(obj), JsonMediaType, cancellationToken);
+        var path = info.PathFor(obj.Metadata?.NamespaceProperty ?? (info.Namespaced ? DefaultNamespace : null)) + new QueryString().AddWrite(options);
+        return SendForObjectAsync<T>(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(obj, KubernetesJsonOptions.Options), JsonMediaType, cancellationToken);
     }
 
     public Task<T> UpdateAsync<T>(T obj, WriteOptions? options = null, CancellationToken cancellationToken = default)
@@ -103,7 +99,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var path = ResourceInfo.Of<T>().PathFor(@namespace, RequireName(name));
-        var body = options is null ? null : KubeJson.SerializeToUtf8Bytes(options.ToBody());
+        var body = options is null ? null : JsonSerializer.SerializeToUtf8Bytes(options.ToBody(), KubernetesJsonOptions.Options);
         using var response = await SendAsync(HttpMethod.Delete, path, body, JsonMediaType, streaming: false, cancellationToken).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (bytes.Length == 0)
@@ -114,8 +110,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
         using var document = JsonDocument.Parse(bytes);
         var isStatus = document.RootElement.TryGetProperty("kind", out var kind) && kind.GetString() == "Status";
         return isStatus
-            ? new DeleteResult<T>(null, document.RootElement.Deserialize<V1Status>(KubeJson.Options))
-            : new DeleteResult<T>(document.RootElement.Deserialize<T>(KubeJson.Options), null);
+            ? new DeleteResult<T>(null, document.RootElement.Deserialize<V1Status>(KubernetesJsonOptions.Options))
+            : new DeleteResult<T>(document.RootElement.Deserialize<T>(KubernetesJsonOptions.Options), null);
     }
 
     public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? @namespace = null, WatchOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -140,16 +136,16 @@ public sealed class KubeClient : IKubeClient, IDisposable
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose() => _kubernetes.Dispose();
 
     private Task<T> ReplaceAsync<T>(T obj, string? subresource, WriteOptions? options, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(obj);
         var info = StampTypeMeta(obj);
-        var path = info.PathFor(obj.Metadata?.Namespace ?? (info.Namespaced ? DefaultNamespace : null), RequireName(obj.Metadata?.Name), subresource)
+        var path = info.PathFor(obj.Metadata?.NamespaceProperty ?? (info.Namespaced ? DefaultNamespace : null), RequireName(obj.Metadata?.Name), subresource)
             + new QueryString().AddWrite(options);
-        return SendForObjectAsync<T>(HttpMethod.Put, path, KubeJson.SerializeToUtf8Bytes(obj), JsonMediaType, cancellationToken);
+        return SendForObjectAsync<T>(HttpMethod.Put, path, JsonSerializer.SerializeToUtf8Bytes(obj, KubernetesJsonOptions.Options), JsonMediaType, cancellationToken);
     }
 
     private Task<T> PatchCoreAsync<T>(string name, string? @namespace, string? subresource, KubePatch patch, PatchOptions? options, CancellationToken cancellationToken)
@@ -171,116 +167,59 @@ public sealed class KubeClient : IKubeClient, IDisposable
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            return await KubeJson.DeserializeAsync<TResult>(stream, cancellationToken).ConfigureAwait(false)
+            return await JsonSerializer.DeserializeAsync<TResult>(stream, KubernetesJsonOptions.Options, cancellationToken).ConfigureAwait(false)
                 ?? throw new JsonException($"{method} {path} returned an empty body.");
         }
     }
 
-    /// <summary>Sends with retries; returns a successful response or throws a <see cref="KubeApiException"/>.</summary>
+    /// <summary>Sends (retries happen in the handler chain); returns a successful response or throws a <see cref="KubeApiException"/>.</summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, byte[]? body, MediaTypeHeaderValue? contentType, bool streaming, CancellationToken cancellationToken)
     {
-        var retry = _options.Retry;
-        var refreshedCredentials = false;
-        for (var attempt = 1; ; attempt++)
+        using var timeout = streaming ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout?.CancelAfter(_requestTimeout);
+        var token = timeout?.Token ?? cancellationToken;
+        HttpResponseMessage response;
+        try
         {
-            using var timeout = streaming ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout?.CancelAfter(_requestTimeout);
-            var token = timeout?.Token ?? cancellationToken;
-            HttpResponseMessage response;
-            var started = Stopwatch.GetTimestamp();
-            try
+            // HttpClient.DefaultRequestVersion does not apply to messages built by hand: ask for HTTP/2 here
+            // (negotiated over TLS with ALPN; plain http stays on HTTP/1.1).
+            using var request = new HttpRequestMessage(method, new Uri(_kubernetes.BaseUri.AbsoluteUri.TrimEnd('/') + path))
             {
-                // HttpClient.DefaultRequestVersion does not apply to messages built by hand: ask for HTTP/2 here
-                // (negotiated over TLS with ALPN; plain http stays on HTTP/1.1).
-                using var request = new HttpRequestMessage(method, path)
-                {
-                    Version = HttpVersion.Version20,
-                    VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-                };
-                if (body is not null)
-                {
-                    request.Content = new ByteArrayContent(body);
-                    request.Content.Headers.ContentType = contentType;
-                }
-
-                if (_credentials is not null && await _credentials.GetTokenAsync(token).ConfigureAwait(false) is { } bearer)
-                {
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-                }
-
-                response = await _http.SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
-            }
-            catch (Exception) when (RecordAttempt(method, ErrorCode, started))
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            };
+            if (body is not null)
             {
-                throw; // not reached: RecordAttempt returns false, so the clauses below decide.
-            }
-            catch (HttpRequestException ex) when (attempt < retry.MaxAttempts && RetryPolicy.IsRetryableWithoutResponse(method) && !cancellationToken.IsCancellationRequested)
-            {
-                var delay = retry.DelayFor(attempt, null);
-                _logger.LogDebug(ex, "{Method} {Path} failed without a response; retry {Attempt} in {Delay}", method, path, attempt, delay);
-                RecordRetry(method, ErrorCode);
-                await Task.Delay(delay, _options.Time, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"{method} {path} took longer than {_requestTimeout}.", ex);
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = contentType;
             }
 
-            var code = StatusCodeText((int)response.StatusCode);
-            RecordAttempt(method, code, started);
-            if (response.IsSuccessStatusCode)
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            if (_kubernetes.Credentials is { } credentials)
             {
-                return response;
+                await credentials.ProcessHttpRequestAsync(request, token).ConfigureAwait(false);
             }
 
-            using (response)
-            {
-                var status = await ReadStatusAsync(response, cancellationToken).ConfigureAwait(false);
-                var retryAfter = RetryPolicy.RetryAfterOf(response.Headers, _options.Time)
-                    ?? (status?.Details?.RetryAfterSeconds is int seconds ? TimeSpan.FromSeconds(seconds) : null);
-                if (response.StatusCode == HttpStatusCode.Unauthorized && _credentials is not null && !refreshedCredentials)
-                {
-                    refreshedCredentials = true;
-                    _credentials.Invalidate();
-                    attempt--;
-                    continue;
-                }
+            response = await _kubernetes.HttpClient.SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{method} {path} took longer than {_requestTimeout}.", ex);
+        }
 
-                if (attempt < retry.MaxAttempts && RetryPolicy.IsRetryable(method, response.StatusCode, retryAfter is not null))
-                {
-                    var delay = retry.DelayFor(attempt, retryAfter);
-                    _logger.LogDebug("{Method} {Path} answered {Code}; retry {Attempt} in {Delay}", method, path, (int)response.StatusCode, attempt, delay);
-                    RecordRetry(method, code);
-                    await Task.Delay(delay, _options.Time, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
 
-                throw KubeApiException.From(response.StatusCode, status, retryAfter);
-            }
+        using (response)
+        {
+            var status = await ReadStatusAsync(response, cancellationToken).ConfigureAwait(false);
+            var retryAfter = RetryPolicy.RetryAfterOf(response.Headers, TimeProvider.System)
+                ?? (status?.Details?.RetryAfterSeconds is int seconds ? TimeSpan.FromSeconds(seconds) : null);
+            throw KubeApiException.From(response.StatusCode, status, retryAfter);
         }
     }
-
-    /// <summary>Counts one attempt in client-go's rest_client metrics; returns false (so it can run as an exception filter).</summary>
-    private bool RecordAttempt(HttpMethod method, string code, long started)
-    {
-        var verb = method.Method;
-        RuntimeMetrics.RestClientRequests.Add(1, new TagList { { "code", code }, { "method", verb }, { "host", _metricsHost } });
-        RuntimeMetrics.RestClientRequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList { { "verb", verb }, { "host", _metricsHost } });
-        return false;
-    }
-
-    private void RecordRetry(HttpMethod method, string code) =>
-        RuntimeMetrics.RestClientRetries.Add(1, new TagList { { "code", code }, { "verb", method.Method }, { "host", _metricsHost } });
-
-    private static string StatusCodeText(int code) => code switch
-    {
-        200 => "200",
-        201 => "201",
-        404 => "404",
-        409 => "409",
-        _ => code.ToString(CultureInfo.InvariantCulture),
-    };
 
     private static async Task<V1Status?> ReadStatusAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -292,7 +231,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
 
         try
         {
-            var status = KubeJson.Deserialize<V1Status>(text);
+            var status = KubernetesJson.Deserialize<V1Status>(text);
             if (status?.Kind == "Status")
             {
                 return status;

@@ -11,5 +11,8 @@ public sealed record KubeClientOptions
 
     public string UserAgent { get; init; } = "kubecloud-operator/0.1";
 
+    /// <summary>How long a request (not a watch) may take, its retries included.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public ILogger? Logger { get; init; }
 }

@@ -1,10 +1,10 @@
 using System.Text.Json.Serialization;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Client;
 
 /// <summary>A list of objects of any kind, as the API server returns it (<c>ServerList</c>, <c>PodList</c>...).</summary>
-public sealed class KubeList<T> : IKubernetesObject<V1ListMeta>, IItems<T>
+public sealed class KubeList<T>
 {
     [JsonPropertyName("apiVersion")]
     public string? ApiVersion { get; set; }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Client;
 
@@ -43,7 +44,7 @@ public sealed class KubePatch
         _ => throw new InvalidOperationException($"Unknown patch type {Type}."),
     };
 
-    /// <summary>A JSON merge patch from any object (serialized with <see cref="KubeJson.Options"/>, nulls omitted) or a <see cref="JsonNode"/> (explicit nulls remove fields).</summary>
+    /// <summary>A JSON merge patch from any object (serialized with <see cref="KubernetesJsonOptions.Options"/>, nulls omitted) or a <see cref="JsonNode"/> (explicit nulls remove fields).</summary>
     public static KubePatch Merge(object patch) => new(PatchType.Merge, Serialize(patch));
 
     /// <summary>A JSON patch; <paramref name="operations"/> is a <see cref="JsonArray"/> of operations or an object that serializes to one.</summary>
@@ -61,8 +62,8 @@ public sealed class KubePatch
         return value switch
         {
             string text => text,
-            JsonNode node => node.ToJsonString(KubeJson.Options),
-            _ => KubeJson.Serialize(value),
+            JsonNode node => node.ToJsonString(KubernetesJsonOptions.Options),
+            _ => KubernetesJson.Serialize(value),
         };
     }
 }

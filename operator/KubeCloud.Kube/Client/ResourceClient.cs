@@ -1,4 +1,5 @@
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Client;
 
@@ -45,7 +46,7 @@ public sealed class ResourceClient<T>(IKubeClient client, string? @namespace)
         if (Namespace is not null && ResourceInfo.Of<T>().Namespaced)
         {
             var metadata = obj.Metadata ??= new V1ObjectMeta();
-            metadata.Namespace ??= Namespace;
+            metadata.NamespaceProperty ??= Namespace;
         }
 
         return obj;

@@ -1,5 +1,6 @@
 using System.Text;
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Client;
 
@@ -21,8 +22,8 @@ public sealed class ResourceInfo
         Version = entity.ApiVersion;
         Kind = entity.Kind;
         Plural = entity.PluralName;
-        Namespaced = entity.Namespaced;
-        ApiVersion = entity.GroupVersion;
+        Namespaced = ResourceScope.IsNamespaced(type, entity);
+        ApiVersion = Group.Length == 0 ? Version : $"{Group}/{Version}";
         BasePath = Group.Length == 0 ? $"/api/{Version}" : $"/apis/{Group}/{Version}";
     }
 
@@ -53,7 +54,7 @@ public sealed class ResourceInfo
     private static ResourceInfo Create(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
-        var entity = KubernetesEntityAttribute.Of(type)
+        var entity = (KubernetesEntityAttribute?)Attribute.GetCustomAttribute(type, typeof(KubernetesEntityAttribute), inherit: false)
             ?? throw new ArgumentException($"{type.Name} has no [KubernetesEntity] attribute.", nameof(type));
         return new ResourceInfo(type, entity);
     }

@@ -3,7 +3,8 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Client;
 
@@ -114,11 +115,11 @@ public static class WatchStreamReader
                 }
                 else if (type == "ERROR")
                 {
-                    status = JsonSerializer.Deserialize<V1Status>(ref reader, KubeJson.Options);
+                    status = JsonSerializer.Deserialize<V1Status>(ref reader, KubernetesJsonOptions.Options);
                 }
                 else
                 {
-                    obj = JsonSerializer.Deserialize<T>(ref reader, KubeJson.Options);
+                    obj = JsonSerializer.Deserialize<T>(ref reader, KubernetesJsonOptions.Options);
                 }
             }
             else
@@ -138,11 +139,11 @@ public static class WatchStreamReader
             var slice = new Utf8JsonReader(line.Slice(objectStart, objectEnd - objectStart));
             if (type == "ERROR")
             {
-                status = JsonSerializer.Deserialize<V1Status>(ref slice, KubeJson.Options);
+                status = JsonSerializer.Deserialize<V1Status>(ref slice, KubernetesJsonOptions.Options);
             }
             else
             {
-                obj = JsonSerializer.Deserialize<T>(ref slice, KubeJson.Options);
+                obj = JsonSerializer.Deserialize<T>(ref slice, KubernetesJsonOptions.Options);
             }
         }
 

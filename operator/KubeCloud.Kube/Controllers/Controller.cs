@@ -17,7 +17,10 @@ public sealed class Controller<T> : IRunnable
     private readonly Func<IRateLimiter<ReconcileRequest>> _rateLimiter;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly KeyValuePair<string, object?> _controllerTag;
+    private readonly Prometheus.Gauge.Child _activeWorkers;
+    private readonly Prometheus.Counter.Child _reconcileErrors;
+    private readonly Prometheus.Counter.Child _terminalErrors;
+    private readonly Prometheus.Histogram.Child _reconcileTime;
 
     internal Controller(string name, IReconciler<T> reconciler, IReadOnlyList<EventSource> sources, int workers,
         Func<IRateLimiter<ReconcileRequest>> rateLimiter, ILogger logger, TimeProvider time)
@@ -29,7 +32,10 @@ public sealed class Controller<T> : IRunnable
         _rateLimiter = rateLimiter;
         _logger = logger;
         _time = time;
-        _controllerTag = new("controller", name);
+        _activeWorkers = RuntimeMetrics.ActiveWorkers.WithLabels(name);
+        _reconcileErrors = RuntimeMetrics.ReconcileErrors.WithLabels(name);
+        _terminalErrors = RuntimeMetrics.TerminalReconcileErrors.WithLabels(name);
+        _reconcileTime = RuntimeMetrics.ReconcileTime.WithLabels(name);
     }
 
     public string Name { get; }
@@ -104,7 +110,7 @@ public sealed class Controller<T> : IRunnable
 
     private async Task ReconcileOneAsync(RateLimitingQueue<ReconcileRequest> queue, ReconcileRequest request, CancellationToken cancellationToken)
     {
-        RuntimeMetrics.ActiveWorkers.Add(1, _controllerTag);
+        _activeWorkers.Inc();
         var started = _time.GetTimestamp();
         string outcome;
         try
@@ -134,8 +140,8 @@ public sealed class Controller<T> : IRunnable
         catch (TerminalReconcileException ex)
         {
             _logger.LogError(ex, "Controller {Controller}: reconcile of {Request} failed terminally; not retrying", Name, request);
-            RuntimeMetrics.TerminalReconcileErrors.Add(1, _controllerTag);
-            RuntimeMetrics.ReconcileErrors.Add(1, _controllerTag);
+            _terminalErrors.Inc();
+            _reconcileErrors.Inc();
             queue.Forget(request);
             outcome = "error";
         }
@@ -143,13 +149,13 @@ public sealed class Controller<T> : IRunnable
         {
             var retries = queue.NumRequeues(request);
             _logger.LogError(ex, "Controller {Controller}: reconcile of {Request} failed (retry {Retry})", Name, request, retries + 1);
-            RuntimeMetrics.ReconcileErrors.Add(1, _controllerTag);
+            _reconcileErrors.Inc();
             queue.AddRateLimited(request);
             outcome = "error";
         }
         finally
         {
-            RuntimeMetrics.ActiveWorkers.Add(-1, _controllerTag);
+            _activeWorkers.Dec();
         }
 
         if (outcome == "canceled")
@@ -157,7 +163,7 @@ public sealed class Controller<T> : IRunnable
             return;
         }
 
-        RuntimeMetrics.ReconcileTime.Record(_time.GetElapsedTime(started).TotalSeconds, _controllerTag);
-        RuntimeMetrics.ReconcileTotal.Add(1, _controllerTag, new("result", outcome));
+        _reconcileTime.Observe(_time.GetElapsedTime(started).TotalSeconds);
+        RuntimeMetrics.ReconcileTotal.WithLabels(Name, outcome).Inc();
     }
 }

@@ -1,6 +1,7 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Queue;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -95,7 +96,7 @@ public sealed class ControllerBuilder<T>
         {
             if (reference.Controller == true && reference.Name is { Length: > 0 } name && owner.Matches(reference.ApiVersion, reference.Kind))
             {
-                yield return new ReconcileRequest(owner.Namespaced ? child.Metadata?.Namespace : null, name);
+                yield return new ReconcileRequest(owner.Namespaced ? child.Metadata?.NamespaceProperty : null, name);
             }
         }
     }

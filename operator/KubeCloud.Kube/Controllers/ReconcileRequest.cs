@@ -1,4 +1,5 @@
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.Kube.Controllers;
 
@@ -8,7 +9,7 @@ public readonly record struct ReconcileRequest(string? Namespace, string Name)
     public static ReconcileRequest For(IKubernetesObject<V1ObjectMeta> obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return new(string.IsNullOrEmpty(obj.Metadata?.Namespace) ? null : obj.Metadata.Namespace, obj.Metadata?.Name ?? throw new ArgumentException("The object has no name.", nameof(obj)));
+        return new(string.IsNullOrEmpty(obj.Metadata?.NamespaceProperty) ? null : obj.Metadata.NamespaceProperty, obj.Metadata?.Name ?? throw new ArgumentException("The object has no name.", nameof(obj)));
     }
 
     public override string ToString() => Namespace is null ? Name : $"{Namespace}/{Name}";

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Threading.Channels;
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -139,9 +140,9 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable, IDisposabl
     {
         var (regarding, type, reason, action, note, observed, _) = e;
         var meta = regarding!.Metadata ?? new V1ObjectMeta();
-        var key = new EventKey(meta.Uid ?? $"{regarding.Kind}/{meta.Namespace}/{meta.Name}", type, reason, action, note, _reportingController);
+        var key = new EventKey(meta.Uid ?? $"{regarding.Kind}/{meta.NamespaceProperty}/{meta.Name}", type, reason, action, note, _reportingController);
         var decision = _correlator.Correlate(key);
-        var ns = string.IsNullOrEmpty(meta.Namespace) ? "default" : meta.Namespace;
+        var ns = string.IsNullOrEmpty(meta.NamespaceProperty) ? "default" : meta.NamespaceProperty;
         try
         {
             switch (decision.Kind)
@@ -154,7 +155,7 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable, IDisposabl
                     {
                         await _client.PatchAsync<Eventsv1Event>(decision.ExistingName!, ns, KubePatch.Merge(new Eventsv1Event
                         {
-                            Series = new Eventsv1EventSeries { Count = decision.Count, LastObservedTime = observed },
+                            Series = new Eventsv1EventSeries { Count = decision.Count, LastObservedTime = observed.UtcDateTime },
                         }), cancellationToken: _abandon.Token).ConfigureAwait(false);
                         return;
                     }
@@ -169,8 +170,8 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable, IDisposabl
             var name = $"{meta.Name}.{observed.UtcTicks.ToString("x", CultureInfo.InvariantCulture)}";
             await _client.CreateAsync(new Eventsv1Event
             {
-                Metadata = new V1ObjectMeta { Name = name, Namespace = ns },
-                EventTime = observed,
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+                EventTime = observed.UtcDateTime,
                 Type = type,
                 Reason = reason,
                 Action = action,
@@ -182,7 +183,7 @@ public sealed class EventRecorder : IEventRecorder, IAsyncDisposable, IDisposabl
                     ApiVersion = regarding.ApiVersion,
                     Kind = regarding.Kind,
                     Name = meta.Name,
-                    Namespace = meta.Namespace,
+                    NamespaceProperty = meta.NamespaceProperty,
                     Uid = meta.Uid,
                     ResourceVersion = meta.ResourceVersion,
                 },

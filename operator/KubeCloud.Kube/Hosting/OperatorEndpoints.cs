@@ -2,7 +2,7 @@ using KubeCloud.Kube.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
+using Prometheus;
 
 namespace KubeCloud.Kube.Hosting;
 
@@ -12,11 +12,10 @@ public static class OperatorEndpoints
     public static IEndpointRouteBuilder MapOperatorEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Collect(), PrometheusExporter.ContentType));
+        endpoints.MapMetrics("/metrics", RuntimeMetrics.Registry);
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
         endpoints.MapGet("/readyz", (OperatorHealth health) =>
             health.Ready ? Results.Text("ok") : Results.Text("caches not synced", statusCode: StatusCodes.Status503ServiceUnavailable));
-        _ = endpoints.ServiceProvider.GetRequiredService<PrometheusExporter>();
         return endpoints;
     }
 }

@@ -8,8 +8,8 @@ namespace KubeCloud.Kube.Hosting;
 /// <summary>The settings of an operator process.</summary>
 public sealed class OperatorOptions
 {
-    /// <summary>The cluster to talk to; null loads in-cluster config or the kubeconfig (<see cref="KubeClientConfig.Load"/>).</summary>
-    public KubeClientConfig? Cluster { get; set; }
+    /// <summary>The cluster to talk to; null loads in-cluster config or the kubeconfig (<see cref="ClusterConfig.Load"/>).</summary>
+    public k8s.KubernetesClientConfiguration? Cluster { get; set; }
 
     public KubeClientOptions Client { get; set; } = new();
 

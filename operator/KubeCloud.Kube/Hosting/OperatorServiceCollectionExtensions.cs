@@ -1,10 +1,11 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Config;
 using KubeCloud.Kube.Controllers;
 using KubeCloud.Kube.Events;
 using KubeCloud.Kube.LeaderElection;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Observability;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,7 +25,7 @@ public static class OperatorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IKubeClient>(sp =>
         {
-            var cluster = options.Cluster ?? KubeClientConfig.Load();
+            var cluster = options.Cluster ?? ClusterConfig.Load();
             return new KubeClient(cluster, options.Client with
             {
                 Logger = options.Client.Logger ?? sp.GetRequiredService<ILoggerFactory>().CreateLogger<KubeClient>(),
@@ -32,7 +33,6 @@ public static class OperatorServiceCollectionExtensions
         });
         services.TryAddSingleton(sp => new SharedInformerFactory(
             sp.GetRequiredService<IKubeClient>(), options.Informers, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(_ => new PrometheusExporter());
         services.TryAddSingleton<OperatorHealth>();
         services.TryAddSingleton<IEventRecorder>(sp => new EventRecorder(
             sp.GetRequiredService<IKubeClient>(), options.EventSource, options.LeaderElection?.Identity ?? Environment.MachineName,

@@ -1,5 +1,6 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Observability;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -178,13 +179,13 @@ public sealed class LeaderElector
             {
                 var created = await _client.CreateAsync(new V1Lease
                 {
-                    Metadata = new V1ObjectMeta { Name = _options.LeaseName, Namespace = _options.LeaseNamespace },
+                    Metadata = new V1ObjectMeta { Name = _options.LeaseName, NamespaceProperty = _options.LeaseNamespace },
                     Spec = new V1LeaseSpec
                     {
                         HolderIdentity = Identity,
                         LeaseDurationSeconds = LeaseSeconds,
-                        AcquireTime = now,
-                        RenewTime = now,
+                        AcquireTime = now.UtcDateTime,
+                        RenewTime = now.UtcDateTime,
                         LeaseTransitions = 0,
                     },
                 }, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -202,13 +203,13 @@ public sealed class LeaderElector
 
             if (spec.HolderIdentity != Identity)
             {
-                spec.AcquireTime = now;
+                spec.AcquireTime = now.UtcDateTime;
                 spec.LeaseTransitions = (spec.LeaseTransitions ?? 0) + 1;
             }
 
             spec.HolderIdentity = Identity;
             spec.LeaseDurationSeconds = LeaseSeconds;
-            spec.RenewTime = now;
+            spec.RenewTime = now.UtcDateTime;
             var updated = await _client.UpdateAsync(lease, cancellationToken: cancellationToken).ConfigureAwait(false);
             Observe(updated.Spec);
             return true;
@@ -237,7 +238,7 @@ public sealed class LeaderElector
 
             lease.Spec.HolderIdentity = null;
             lease.Spec.LeaseDurationSeconds = 1;
-            lease.Spec.RenewTime = _time.GetUtcNow();
+            lease.Spec.RenewTime = _time.GetUtcNow().UtcDateTime;
             await _client.UpdateAsync(lease, cancellationToken: timeout.Token).ConfigureAwait(false);
             _logger.LogInformation("{Identity} released lease {Namespace}/{Lease}", Identity, _options.LeaseNamespace, _options.LeaseName);
         }

@@ -1,5 +1,6 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Models;
 
 namespace KubeCloud.Kube.Objects;
 
@@ -33,14 +34,14 @@ public static class Finalizers
         var first = true;
         return ConflictRetry.RunAsync(async ct =>
         {
-            var current = first ? obj : await client.GetAsync<T>(obj.Metadata!.Name!, obj.Metadata.Namespace, ct).ConfigureAwait(false);
+            var current = first ? obj : await client.GetAsync<T>(obj.Metadata!.Name!, obj.Metadata.NamespaceProperty, ct).ConfigureAwait(false);
             first = false;
             if (Has(current, finalizer) == add)
             {
                 return current;
             }
 
-            var copy = KubeJson.Deserialize<T>(KubeJson.Serialize(current))!;
+            var copy = KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(current));
             var metadata = copy.Metadata ??= new V1ObjectMeta();
             var list = metadata.Finalizers ??= [];
             if (add)
@@ -49,7 +50,7 @@ public static class Finalizers
             }
             else
             {
-                list.RemoveAll(f => f == finalizer);
+                metadata.Finalizers = [.. list.Where(f => f != finalizer)];
             }
 
             try

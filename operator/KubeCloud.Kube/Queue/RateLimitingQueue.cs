@@ -13,7 +13,11 @@ public sealed class RateLimitingQueue<TKey> : IDisposable
 {
     private readonly IRateLimiter<TKey> _rateLimiter;
     private readonly TimeProvider _time;
-    private readonly KeyValuePair<string, object?>[] _tags;
+    private readonly Prometheus.Gauge.Child _depth;
+    private readonly Prometheus.Counter.Child _adds;
+    private readonly Prometheus.Counter.Child _retries;
+    private readonly Prometheus.Histogram.Child _queueDuration;
+    private readonly Prometheus.Histogram.Child _workDuration;
     private readonly Lock _gate = new();
     private readonly Queue<TKey> _queue = new();
     private readonly HashSet<TKey> _dirty = [];
@@ -32,7 +36,11 @@ public sealed class RateLimitingQueue<TKey> : IDisposable
         Name = name;
         _time = time ?? TimeProvider.System;
         _rateLimiter = rateLimiter ?? DefaultControllerRateLimiter.Create<TKey>(_time);
-        _tags = [new("name", name)];
+        _depth = RuntimeMetrics.QueueDepth.WithLabels(name);
+        _adds = RuntimeMetrics.QueueAdds.WithLabels(name);
+        _retries = RuntimeMetrics.QueueRetries.WithLabels(name);
+        _queueDuration = RuntimeMetrics.QueueLatency.WithLabels(name);
+        _workDuration = RuntimeMetrics.WorkDuration.WithLabels(name);
         _timer = _time.CreateTimer(_ => MoveReadyWaiters(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -113,7 +121,7 @@ public sealed class RateLimitingQueue<TKey> : IDisposable
     /// <summary>Queues the item after the rate limiter's delay (a retry).</summary>
     public void AddRateLimited(TKey item)
     {
-        RuntimeMetrics.QueueRetries.Add(1, _tags);
+        _retries.Inc();
         AddAfter(item, _rateLimiter.When(item));
     }
 
@@ -138,11 +146,11 @@ public sealed class RateLimitingQueue<TKey> : IDisposable
                     var item = _queue.Dequeue();
                     _dirty.Remove(item);
                     _processing.Add(item);
-                    RuntimeMetrics.QueueDepth.Add(-1, _tags);
+                    _depth.Dec();
                     var now = _time.GetTimestamp();
                     if (_addedAt.Remove(item, out var addedAt))
                     {
-                        RuntimeMetrics.QueueLatency.Record(_time.GetElapsedTime(addedAt, now).TotalSeconds, _tags);
+                        _queueDuration.Observe(_time.GetElapsedTime(addedAt, now).TotalSeconds);
                     }
 
                     _startedAt[item] = now;
@@ -186,7 +194,7 @@ public sealed class RateLimitingQueue<TKey> : IDisposable
 
             if (_startedAt.Remove(item, out var startedAt))
             {
-                RuntimeMetrics.WorkDuration.Record(_time.GetElapsedTime(startedAt).TotalSeconds, _tags);
+                _workDuration.Observe(_time.GetElapsedTime(startedAt).TotalSeconds);
             }
 
             if (_dirty.Contains(item))
@@ -238,7 +246,7 @@ public sealed class RateLimitingQueue<TKey> : IDisposable
             return;
         }
 
-        RuntimeMetrics.QueueAdds.Add(1, _tags);
+        _adds.Inc();
         _addedAt.TryAdd(item, _time.GetTimestamp());
         if (_processing.Contains(item))
         {
@@ -251,7 +259,7 @@ public sealed class RateLimitingQueue<TKey> : IDisposable
     private void PushLocked(TKey item)
     {
         _queue.Enqueue(item);
-        RuntimeMetrics.QueueDepth.Add(1, _tags);
+        _depth.Inc();
         WakeGettersLocked();
     }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 
 namespace KubeCloud.LocalCluster.Auth;
 

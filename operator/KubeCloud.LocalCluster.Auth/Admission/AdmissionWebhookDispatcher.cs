@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KubeCloud.LocalCluster.Auth;
 
@@ -292,7 +293,7 @@ public sealed class AdmissionWebhookDispatcher : IDisposable
                 Username = a.User.Name,
                 Uid = a.User.Uid,
                 Groups = [.. a.User.Groups],
-                Extra = a.User.Extra?.ToDictionary(e => e.Key, e => e.Value.ToList()),
+                Extra = a.User.Extra?.ToDictionary(e => e.Key, e => (IList<string>)[.. e.Value]),
             },
             Object = a.Object?.DeepClone(),
             OldObject = a.OldObject?.DeepClone(),
@@ -393,14 +394,14 @@ public sealed class AdmissionWebhookDispatcher : IDisposable
     private sealed record Webhook(
         string Name,
         Admissionregistrationv1WebhookClientConfig? ClientConfig,
-        List<V1RuleWithOperations>? Rules,
+        IList<V1RuleWithOperations>? Rules,
         string? MatchPolicy,
         V1LabelSelector? NamespaceSelector,
         V1LabelSelector? ObjectSelector,
         string? FailurePolicy,
         string? SideEffects,
         int? TimeoutSeconds,
-        List<string>? AdmissionReviewVersions,
+        IList<string>? AdmissionReviewVersions,
         bool ReinvokeIfNeeded)
     {
         public static Webhook From(V1MutatingWebhook w) => new(

@@ -5,7 +5,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 
 namespace KubeCloud.LocalCluster.Auth;
 
@@ -32,7 +32,7 @@ internal sealed class WebhookClient : IDisposable
         var baseUri = config.Url is { Length: > 0 } url
             ? new Uri(url)
             : config.Service is { } service
-                ? new Uri($"https://{service.Name}.{service.Namespace}.svc:{service.Port ?? 443}{service.Path}")
+                ? new Uri($"https://{service.Name}.{service.NamespaceProperty}.svc:{service.Port ?? 443}{service.Path}")
                 : throw new WebhookCallException("webhook has no clientConfig.url or clientConfig.service");
         var builder = new UriBuilder(baseUri);
         var timeout = $"timeout={timeoutSeconds}s";

@@ -1,4 +1,4 @@
-using KubeCloud.Kube.Models;
+using k8s.Models;
 
 namespace KubeCloud.LocalCluster.Auth;
 
@@ -58,10 +58,10 @@ public static class WebhookMatch
         };
     }
 
-    private static bool ExactOrWildcard(List<string>? items, string requested) =>
+    private static bool ExactOrWildcard(IList<string>? items, string requested) =>
         items is not null && items.Any(item => item == "*" || item == requested);
 
-    private static bool ResourceMatches(List<string>? resources, string resource, string subresource)
+    private static bool ResourceMatches(IList<string>? resources, string resource, string subresource)
     {
         foreach (var item in resources ?? [])
         {

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 
 namespace KubeCloud.LocalCluster.Auth;
 
@@ -77,8 +77,8 @@ public static class BootstrapPolicy
     private static V1ObjectMeta Metadata(string name, Dictionary<string, string>? labels) => new()
     {
         Name = name,
-        Annotations = new() { ["rbac.authorization.kubernetes.io/autoupdate"] = "true" },
-        Labels = new(labels ?? []) { ["kubernetes.io/bootstrapping"] = "rbac-defaults" },
+        Annotations = new Dictionary<string, string> { ["rbac.authorization.kubernetes.io/autoupdate"] = "true" },
+        Labels = new Dictionary<string, string>(labels ?? []) { ["kubernetes.io/bootstrapping"] = "rbac-defaults" },
     };
 
     private static JsonObject Role(string name, Dictionary<string, string>? labels, string? aggregateFrom, params V1PolicyRule[] rules) =>
@@ -89,7 +89,7 @@ public static class BootstrapPolicy
             Metadata = Metadata(name, labels),
             AggregationRule = aggregateFrom is null
                 ? null
-                : new V1AggregationRule { ClusterRoleSelectors = [new V1LabelSelector { MatchLabels = new() { [aggregateFrom] = "true" } }] },
+                : new V1AggregationRule { ClusterRoleSelectors = [new V1LabelSelector { MatchLabels = new Dictionary<string, string> { [aggregateFrom] = "true" } }] },
             Rules = aggregateFrom is null ? [.. rules] : null,
         })!.AsObject();
 

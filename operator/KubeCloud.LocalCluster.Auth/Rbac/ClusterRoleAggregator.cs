@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 
 namespace KubeCloud.LocalCluster.Auth;
 
@@ -69,7 +69,7 @@ public sealed class ClusterRoleAggregator
         })];
     }
 
-    private static List<V1PolicyRule> RulesSelectedBy(string name, List<V1LabelSelector> selectors, IEnumerable<V1ClusterRole> roles)
+    private static List<V1PolicyRule> RulesSelectedBy(string name, IList<V1LabelSelector> selectors, IEnumerable<V1ClusterRole> roles)
     {
         var result = new List<V1PolicyRule>();
         var seen = new List<JsonNode?>();
@@ -98,6 +98,6 @@ public sealed class ClusterRoleAggregator
         return result;
     }
 
-    private static bool SameRules(List<V1PolicyRule> rules, List<V1PolicyRule>? current) =>
+    private static bool SameRules(List<V1PolicyRule> rules, IList<V1PolicyRule>? current) =>
         JsonNode.DeepEquals(KubeJson.SerializeToNode(rules), KubeJson.SerializeToNode(current ?? []));
 }

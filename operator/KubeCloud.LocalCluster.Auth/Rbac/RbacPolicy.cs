@@ -1,4 +1,4 @@
-using KubeCloud.Kube.Models;
+using k8s.Models;
 
 namespace KubeCloud.LocalCluster.Auth;
 
@@ -40,7 +40,7 @@ public sealed class RbacPolicy
         foreach (var json in source.List(RbacResources.Group, RbacResources.Roles))
         {
             var role = KubeJson.Deserialize<V1Role>(json);
-            if (role?.Metadata is { Name: { } name, Namespace: { } ns })
+            if (role?.Metadata is { Name: { } name, NamespaceProperty: { } ns })
             {
                 policy.roles[(ns, name)] = Compile(role.Rules);
             }
@@ -59,7 +59,7 @@ public sealed class RbacPolicy
         foreach (var json in source.List(RbacResources.Group, RbacResources.RoleBindings))
         {
             var binding = KubeJson.Deserialize<V1RoleBinding>(json);
-            if (binding?.Metadata is { Name: { } name, Namespace: { } ns } && binding.RoleRef is { } roleRef)
+            if (binding?.Metadata is { Name: { } name, NamespaceProperty: { } ns } && binding.RoleRef is { } roleRef)
             {
                 policy.Index(order++, "RoleBinding", name, ns, roleRef, binding.Subjects);
             }
@@ -152,7 +152,7 @@ public sealed class RbacPolicy
         return result;
     }
 
-    private void Index(int order, string bindingKind, string name, string ns, V1RoleRef roleRef, List<Rbacv1Subject>? subjects)
+    private void Index(int order, string bindingKind, string name, string ns, V1RoleRef roleRef, IList<Rbacv1Subject>? subjects)
     {
         for (var i = 0; i < (subjects?.Count ?? 0); i++)
         {
@@ -194,14 +194,14 @@ public sealed class RbacPolicy
     }
 
     private static string ServiceAccountNamespace(Rbacv1Subject subject, string bindingNamespace) =>
-        string.IsNullOrEmpty(subject.Namespace) ? bindingNamespace : subject.Namespace;
+        string.IsNullOrEmpty(subject.NamespaceProperty) ? bindingNamespace : subject.NamespaceProperty;
 
     private static string Describe(Rbacv1Subject subject, string bindingNamespace) =>
         subject.Kind == RbacResources.ServiceAccountKind
             ? $"{subject.Kind} \"{subject.Name}/{ServiceAccountNamespace(subject, bindingNamespace)}\""
             : $"{subject.Kind} \"{subject.Name}\"";
 
-    private static PolicyRuleMatch[] Compile(List<V1PolicyRule>? rules) =>
+    private static PolicyRuleMatch[] Compile(IList<V1PolicyRule>? rules) =>
         rules is null ? [] : [.. rules.Select(rule => new PolicyRuleMatch(rule))];
 }
 

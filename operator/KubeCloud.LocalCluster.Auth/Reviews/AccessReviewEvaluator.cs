@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s.Models;
 
 namespace KubeCloud.LocalCluster.Auth;
 
@@ -48,8 +48,8 @@ public sealed class AccessReviewEvaluator
         var user = new UserInfo(
             spec.User ?? "",
             spec.Uid,
-            spec.Groups ?? [],
-            spec.Extra?.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)e.Value));
+            [.. spec.Groups ?? []],
+            spec.Extra?.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)[.. e.Value]));
         return Answer(body, "SubjectAccessReview", Decide(user, spec.ResourceAttributes, spec.NonResourceAttributes));
     }
 
@@ -80,8 +80,8 @@ public sealed class AccessReviewEvaluator
             return AccessReviewOutcome.Failed(Invalid("LocalSubjectAccessReview", errors));
         }
 
-        var metadataNamespace = review.Metadata?.Namespace;
-        if ((!string.IsNullOrEmpty(metadataNamespace) && metadataNamespace != @namespace) || spec.ResourceAttributes!.Namespace != @namespace)
+        var metadataNamespace = review.Metadata?.NamespaceProperty;
+        if ((!string.IsNullOrEmpty(metadataNamespace) && metadataNamespace != @namespace) || spec.ResourceAttributes!.NamespaceProperty != @namespace)
         {
             return AccessReviewOutcome.Failed(BadRequest($"spec.resourceAttributes.namespace must match namespace: {@namespace}"));
         }
@@ -89,8 +89,8 @@ public sealed class AccessReviewEvaluator
         var user = new UserInfo(
             spec.User ?? "",
             spec.Uid,
-            spec.Groups ?? [],
-            spec.Extra?.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)e.Value));
+            [.. spec.Groups ?? []],
+            spec.Extra?.ToDictionary(e => e.Key, e => (IReadOnlyList<string>)[.. e.Value]));
         return Answer(body, "LocalSubjectAccessReview", Decide(user, spec.ResourceAttributes, null));
     }
 
@@ -119,7 +119,7 @@ public sealed class AccessReviewEvaluator
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(user);
         var review = KubeJson.Deserialize<V1SelfSubjectRulesReview>(body) ?? new V1SelfSubjectRulesReview();
-        var @namespace = review.Spec?.Namespace ?? "";
+        var @namespace = review.Spec?.NamespaceProperty ?? "";
         if (@namespace.Length == 0)
         {
             return AccessReviewOutcome.Failed(BadRequest("no namespace on request"));
@@ -164,7 +164,7 @@ public sealed class AccessReviewEvaluator
                 ApiVersion: resource.Version ?? "",
                 Resource: resource.Resource ?? "",
                 Subresource: resource.Subresource ?? "",
-                Namespace: resource.Namespace ?? "",
+                Namespace: resource.NamespaceProperty ?? "",
                 Name: resource.Name ?? "")
             : new RequestAttributes(user, nonResource!.Verb ?? "", IsResourceRequest: false, Path: nonResource.Path ?? "");
         return authorizer.Authorize(attributes);

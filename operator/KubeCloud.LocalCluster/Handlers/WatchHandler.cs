@@ -54,7 +54,7 @@ public sealed class WatchHandler
         {
             response.StatusCode = 200;
             response.ContentType = ResponseWriter.Json;
-            await WriteLineAsync(context, "ERROR", Kube.Models.KubeJson.SerializeToNode(e.Status)!);
+            await WriteLineAsync(context, "ERROR", Auth.KubeJson.SerializeToNode(e.Status)!);
             return;
         }
 

@@ -1,4 +1,4 @@
-using KubeCloud.Kube.Models;
+using k8s.Models;
 using KubeCloud.LocalCluster.Resources;
 
 namespace KubeCloud.LocalCluster.Http;

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using KubeCloud.Kube.Models;
+using k8s.Models;
+using KubeCloud.LocalCluster.Auth;
 using Microsoft.AspNetCore.Http;
 
 namespace KubeCloud.LocalCluster.Http;

@@ -198,7 +198,7 @@ public sealed class ServerSideApply
             .ThenBy(c => c.Manager.Subresource, StringComparer.Ordinal)
             .ThenBy(c => c.Path, StringComparer.Ordinal)
             .ToList();
-        var causes = conflicts.Select(c => new Kube.Models.V1StatusCause
+        var causes = conflicts.Select(c => new k8s.Models.V1StatusCause
         {
             Reason = "FieldManagerConflict",
             Message = $"conflict with {c.Manager.Describe()}",
@@ -216,6 +216,6 @@ public sealed class ServerSideApply
             message = $"Apply failed with {conflicts.Count} conflicts: {string.Join("\n", lines)}";
         }
 
-        return new ApiException(ApiException.Failure(409, "Conflict", message, new Kube.Models.V1StatusDetails { Causes = causes }));
+        return new ApiException(ApiException.Failure(409, "Conflict", message, new k8s.Models.V1StatusDetails { Causes = causes }));
     }
 }

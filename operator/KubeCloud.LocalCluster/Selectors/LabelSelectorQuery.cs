@@ -1,4 +1,4 @@
-using KubeCloud.Kube.Models;
+using KubeCloud.LocalCluster.Auth;
 using KubeCloud.LocalCluster.Http;
 
 namespace KubeCloud.LocalCluster.Selectors;

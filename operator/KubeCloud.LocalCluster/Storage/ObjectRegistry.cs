@@ -392,12 +392,12 @@ public sealed class ObjectRegistry
         {
             var status = ApiException.Failure(403, "Forbidden",
                 $"{type.GroupResource} \"{obj.Name()}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated",
-                new Kube.Models.V1StatusDetails
+                new k8s.Models.V1StatusDetails
                 {
                     Name = obj.Name(),
                     Group = type.Group.Length == 0 ? null : type.Group,
                     Kind = type.Plural,
-                    Causes = [new Kube.Models.V1StatusCause { Reason = "NamespaceTerminating", Message = $"namespace {ns} is being terminated", Field = "metadata.namespace" }],
+                    Causes = [new k8s.Models.V1StatusCause { Reason = "NamespaceTerminating", Message = $"namespace {ns} is being terminated", Field = "metadata.namespace" }],
                 });
             throw new ApiException(status);
         }

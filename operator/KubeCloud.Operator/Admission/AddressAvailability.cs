@@ -20,10 +20,10 @@ internal static class AddressAvailability
 
         // Only the ports holding a requested MAC or address can make the request fail: rebuild from those.
         // Port statuses hold canonical text (the operator writes IPAddress.ToString()), so a plain compare finds them.
-        var ns = network.Metadata.Namespace;
+        var ns = network.Metadata.NamespaceProperty;
         var wantedIPs = (spec.FixedIPs ?? []).Where(f => !string.IsNullOrEmpty(f.IPAddress)).Select(f => PortAddresses.Canonical(f.IPAddress!)).ToHashSet(StringComparer.Ordinal);
         var ports = objects.List<Port>(null).Where(p =>
-            p.Spec.NetworkRef.Name == network.Metadata.Name && (p.Spec.NetworkRef.Namespace ?? p.Metadata.Namespace) == ns
+            p.Spec.NetworkRef.Name == network.Metadata.Name && (p.Spec.NetworkRef.Namespace ?? p.Metadata.NamespaceProperty) == ns
             && p.Status is { } status
             && (string.Equals(status.MacAddress, spec.MacAddress, StringComparison.OrdinalIgnoreCase)
                 || (status.FixedIPs ?? []).Any(ip => wantedIPs.Contains(ip.IPAddress))));

@@ -15,7 +15,7 @@ public sealed class ImageAdmission(IObjectLookup objects, IAccessAuthorizer auth
 
         var errors = new List<FieldError>();
         var refs = new ReferenceChecks(objects, authorizer, request.Caller);
-        await refs.AdminFieldAsync(Image.KubePluralName, AccessRules.Publicize, image.Metadata.Namespace, "spec.visibility", "visibility public", errors, cancellationToken).ConfigureAwait(false);
+        await refs.AdminFieldAsync(Image.KubePluralName, AccessRules.Publicize, image.Metadata.NamespaceProperty, "spec.visibility", "visibility public", errors, cancellationToken).ConfigureAwait(false);
         return new AdmissionVerdict(errors);
     }
 }

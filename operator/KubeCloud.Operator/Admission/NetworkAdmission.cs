@@ -21,7 +21,7 @@ public sealed class NetworkAdmission(IObjectLookup objects, IAccessAuthorizer au
             if (request.OldObject is { } gone && PortsOn(gone).FirstOrDefault() is { } port)
             {
                 errors.Add(new FieldError("metadata.name", AdmissionRules.NetworkInUse,
-                    $"network {gone.Metadata.Namespace}/{gone.Metadata.Name} still has ports (for example {port.Metadata.Namespace}/{port.Metadata.Name}); delete them, or the servers using them, first"));
+                    $"network {gone.Metadata.NamespaceProperty}/{gone.Metadata.Name} still has ports (for example {port.Metadata.NamespaceProperty}/{port.Metadata.Name}); delete them, or the servers using them, first"));
             }
 
             return new AdmissionVerdict(errors);
@@ -32,7 +32,7 @@ public sealed class NetworkAdmission(IObjectLookup objects, IAccessAuthorizer au
             return AdmissionVerdict.Allow;
         }
 
-        var ns = network.Metadata.Namespace ?? string.Empty;
+        var ns = network.Metadata.NamespaceProperty ?? string.Empty;
         var old = request.OldObject;
         var spec = network.Spec;
         var refs = new ReferenceChecks(objects, authorizer, request.Caller);
@@ -95,7 +95,7 @@ public sealed class NetworkAdmission(IObjectLookup objects, IAccessAuthorizer au
                 if (user is not null)
                 {
                     errors.Add(new FieldError("spec.subnets", AdmissionRules.SubnetInUse,
-                        $"subnet {removed.Name} cannot be removed: port {user.Metadata.Namespace}/{user.Metadata.Name} has an address in it"));
+                        $"subnet {removed.Name} cannot be removed: port {user.Metadata.NamespaceProperty}/{user.Metadata.Name} has an address in it"));
                 }
             }
         }
@@ -104,14 +104,14 @@ public sealed class NetworkAdmission(IObjectLookup objects, IAccessAuthorizer au
     }
 
     private IEnumerable<Port> PortsOn(Network network) =>
-        objects.List<Port>(null).Where(p => p.Spec.NetworkRef.Name == network.Metadata.Name && (p.Spec.NetworkRef.Namespace ?? p.Metadata.Namespace) == network.Metadata.Namespace);
+        objects.List<Port>(null).Where(p => p.Spec.NetworkRef.Name == network.Metadata.Name && (p.Spec.NetworkRef.Namespace ?? p.Metadata.NamespaceProperty) == network.Metadata.NamespaceProperty);
 
     /// <summary>Another network of the same segment space (type, and physical network for vlan) using the ID.</summary>
     private string? HolderOf(Network network, int id)
     {
         foreach (var other in objects.List<Network>(null))
         {
-            if (other.Metadata.Uid == network.Metadata.Uid && other.Metadata.Name == network.Metadata.Name && other.Metadata.Namespace == network.Metadata.Namespace)
+            if (other.Metadata.Uid == network.Metadata.Uid && other.Metadata.Name == network.Metadata.Name && other.Metadata.NamespaceProperty == network.Metadata.NamespaceProperty)
             {
                 continue;
             }
@@ -120,7 +120,7 @@ public sealed class NetworkAdmission(IObjectLookup objects, IAccessAuthorizer au
                 && (network.Spec.ProviderType != ProviderType.Vlan || other.Spec.PhysicalNetwork == network.Spec.PhysicalNetwork);
             if (sameSpace && (other.Status?.SegmentationId ?? other.Spec.SegmentationId) == id)
             {
-                return $"{other.Metadata.Namespace}/{other.Metadata.Name}";
+                return $"{other.Metadata.NamespaceProperty}/{other.Metadata.Name}";
             }
         }
 

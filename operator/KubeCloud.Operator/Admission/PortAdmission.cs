@@ -18,7 +18,7 @@ public sealed class PortAdmission(IObjectLookup objects, IAccessAuthorizer autho
         }
 
         var errors = new List<FieldError>();
-        var ns = port.Metadata.Namespace ?? string.Empty;
+        var ns = port.Metadata.NamespaceProperty ?? string.Empty;
         var old = request.OldObject;
         var refs = new ReferenceChecks(objects, authorizer, request.Caller);
         if (old is not null && SameAddresses(old.Spec, port.Spec))

@@ -21,7 +21,7 @@ public sealed class ServerAdmission(IObjectLookup objects, IAccessAuthorizer aut
 
         var errors = new List<FieldError>();
         var refs = new ReferenceChecks(objects, authorizer, request.Caller);
-        var ns = server.Metadata.Namespace ?? string.Empty;
+        var ns = server.Metadata.NamespaceProperty ?? string.Empty;
         var name = server.Metadata.Name ?? string.Empty;
         var old = request.OldObject;
         var spec = server.Spec;
@@ -119,7 +119,7 @@ public sealed class ServerAdmission(IObjectLookup objects, IAccessAuthorizer aut
 
     private async ValueTask CheckNetworksAsync(Server server, Server? old, ReferenceChecks refs, List<FieldError> errors, CancellationToken cancellationToken)
     {
-        var ns = server.Metadata.Namespace ?? string.Empty;
+        var ns = server.Metadata.NamespaceProperty ?? string.Empty;
         var networks = server.Spec.Networks ?? [];
         var before = old?.Spec.Networks ?? [];
         for (var i = 0; i < networks.Count; i++)
@@ -150,7 +150,7 @@ public sealed class ServerAdmission(IObjectLookup objects, IAccessAuthorizer aut
 
     private static void CheckVolumes(Server server, Server? old, ReferenceChecks refs, List<FieldError> errors)
     {
-        var ns = server.Metadata.Namespace ?? string.Empty;
+        var ns = server.Metadata.NamespaceProperty ?? string.Empty;
         var volumes = server.Spec.Volumes ?? [];
         var before = old?.Spec.Volumes ?? [];
         for (var i = 0; i < volumes.Count; i++)
@@ -172,7 +172,7 @@ public sealed class ServerAdmission(IObjectLookup objects, IAccessAuthorizer aut
     /// <summary>cinder's attach checks: not in Error or being deleted, and not held by another server unless multiattach.</summary>
     private static void CheckAttachable(Volume volume, string server, string path, List<FieldError> errors)
     {
-        var id = $"{volume.Metadata.Namespace}/{volume.Metadata.Name}";
+        var id = $"{volume.Metadata.NamespaceProperty}/{volume.Metadata.Name}";
         if (volume.Status?.Phase is VolumePhase.Error or VolumePhase.Deleting || volume.Metadata.DeletionTimestamp is not null)
         {
             errors.Add(new FieldError(path, AdmissionRules.VolumeUsable, $"volume {id} is {(volume.Metadata.DeletionTimestamp is not null ? "being deleted" : volume.Status!.Phase.ToString())} and cannot be attached"));

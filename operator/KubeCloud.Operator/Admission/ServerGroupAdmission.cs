@@ -15,7 +15,7 @@ public sealed class ServerGroupAdmission(IObjectLookup objects) : IAdmissionVali
         }
 
         var errors = new List<FieldError>();
-        QuotaGate.Check(objects, group.Metadata.Namespace ?? string.Empty, new QuotaUsage { ServerGroups = 1 }, "metadata.name", errors);
+        QuotaGate.Check(objects, group.Metadata.NamespaceProperty ?? string.Empty, new QuotaUsage { ServerGroups = 1 }, "metadata.name", errors);
         return ValueTask.FromResult(new AdmissionVerdict(errors));
     }
 }

@@ -33,7 +33,7 @@ public sealed class VolumeAdmission(IObjectLookup objects, IAccessAuthorizer aut
             return AdmissionVerdict.Allow;
         }
 
-        var ns = volume.Metadata.Namespace ?? string.Empty;
+        var ns = volume.Metadata.NamespaceProperty ?? string.Empty;
         var old = request.OldObject;
         var refs = new ReferenceChecks(objects, authorizer, request.Caller);
         if (old is null)
@@ -44,7 +44,7 @@ public sealed class VolumeAdmission(IObjectLookup objects, IAccessAuthorizer aut
                 var needed = image.Status?.VirtualSize is { } virtualSize ? Quantity.FromBytes(virtualSize) : image.Spec.MinDisk;
                 if (needed is { } minimum && volume.Spec.Size < minimum)
                 {
-                    errors.Add(new FieldError("spec.size", AdmissionRules.VolumeSizeNotSmaller, $"{volume.Spec.Size} is smaller than image {image.Metadata.Namespace}/{image.Metadata.Name} needs ({minimum})"));
+                    errors.Add(new FieldError("spec.size", AdmissionRules.VolumeSizeNotSmaller, $"{volume.Spec.Size} is smaller than image {image.Metadata.NamespaceProperty}/{image.Metadata.Name} needs ({minimum})"));
                 }
             }
 

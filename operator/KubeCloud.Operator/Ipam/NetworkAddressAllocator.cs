@@ -28,7 +28,7 @@ public sealed class NetworkAddressAllocator
     public NetworkAddressAllocator(Network network, MacAddressAllocator? macs = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        NetworkName = $"{network.Metadata.Namespace}/{network.Metadata.Name}";
+        NetworkName = $"{network.Metadata.NamespaceProperty}/{network.Metadata.Name}";
         var subnets = network.Spec.Subnets ?? [];
         _subnetOrder = [.. subnets.Select(s => s.Name)];
         _subnets = subnets.ToDictionary(s => s.Name, s => new SubnetAddressPool(SubnetAddressing.From(s)), StringComparer.Ordinal);
@@ -49,7 +49,7 @@ public sealed class NetworkAddressAllocator
         var allocator = new NetworkAddressAllocator(network, macs);
         var lost = new List<PortIdentity>();
         foreach (var port in ports.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTimeOffset.MaxValue)
-                     .ThenBy(p => p.Metadata.Namespace, StringComparer.Ordinal)
+                     .ThenBy(p => p.Metadata.NamespaceProperty, StringComparer.Ordinal)
                      .ThenBy(p => p.Metadata.Name, StringComparer.Ordinal))
         {
             if (PortAddresses.FromStatus(port.Status) is { } recorded && !allocator.Hold(PortIdentity.Of(port), recorded))

@@ -9,9 +9,9 @@ public readonly record struct PortIdentity(string Namespace, string Name, string
     {
         ArgumentNullException.ThrowIfNull(port);
         var uid = string.IsNullOrEmpty(port.Metadata.Uid)
-            ? throw new ArgumentException($"port {port.Metadata.Namespace}/{port.Metadata.Name} has no metadata.uid: allocations are keyed by it", nameof(port))
+            ? throw new ArgumentException($"port {port.Metadata.NamespaceProperty}/{port.Metadata.Name} has no metadata.uid: allocations are keyed by it", nameof(port))
             : port.Metadata.Uid;
-        return new PortIdentity(port.Metadata.Namespace ?? string.Empty, port.Metadata.Name ?? string.Empty, uid);
+        return new PortIdentity(port.Metadata.NamespaceProperty ?? string.Empty, port.Metadata.Name ?? string.Empty, uid);
     }
 
     public override string ToString() => $"{Namespace}/{Name}";

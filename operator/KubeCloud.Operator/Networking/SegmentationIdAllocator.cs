@@ -60,7 +60,7 @@ public sealed class SegmentationIdAllocator
         var lost = new List<Network>();
         foreach (var network in networks.Where(n => n.Spec.ProviderType == ProviderType.Vxlan)
                      .OrderBy(n => n.Metadata.CreationTimestamp ?? DateTimeOffset.MaxValue)
-                     .ThenBy(n => n.Metadata.Namespace, StringComparer.Ordinal)
+                     .ThenBy(n => n.Metadata.NamespaceProperty, StringComparer.Ordinal)
                      .ThenBy(n => n.Metadata.Name, StringComparer.Ordinal))
         {
             if ((network.Status?.SegmentationId ?? network.Spec.SegmentationId) is { } vni && !allocator.TryHold(UidOf(network), NameOf(network), vni, out _))
@@ -160,10 +160,10 @@ public sealed class SegmentationIdAllocator
         _byNetwork[uid] = vni;
     }
 
-    private static string NameOf(Network network) => $"{network.Metadata.Namespace}/{network.Metadata.Name}";
+    private static string NameOf(Network network) => $"{network.Metadata.NamespaceProperty}/{network.Metadata.Name}";
 
     private static string UidOf(Network network) =>
         string.IsNullOrEmpty(network.Metadata.Uid)
-            ? throw new ArgumentException($"network {network.Metadata.Namespace}/{network.Metadata.Name} has no metadata.uid: VNIs are keyed by it", nameof(network))
+            ? throw new ArgumentException($"network {network.Metadata.NamespaceProperty}/{network.Metadata.Name} has no metadata.uid: VNIs are keyed by it", nameof(network))
             : network.Metadata.Uid;
 }

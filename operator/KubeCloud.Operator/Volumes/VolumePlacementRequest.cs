@@ -12,6 +12,6 @@ public sealed record VolumePlacementRequest(string VolumeKey, double SizeGb, str
     public static VolumePlacementRequest For(Volume volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        return new VolumePlacementRequest($"{volume.Metadata.Namespace}/{volume.Metadata.Name}", volume.Spec.Size.ToGibibytes(), string.IsNullOrEmpty(volume.Spec.VolumeType) ? null : volume.Spec.VolumeType);
+        return new VolumePlacementRequest($"{volume.Metadata.NamespaceProperty}/{volume.Metadata.Name}", volume.Spec.Size.ToGibibytes(), string.IsNullOrEmpty(volume.Spec.VolumeType) ? null : volume.Spec.VolumeType);
     }
 }

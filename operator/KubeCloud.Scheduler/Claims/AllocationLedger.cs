@@ -319,7 +319,7 @@ public sealed class AllocationLedger
                 continue;
             }
 
-            var key = $"{server.Metadata.Namespace}/{name}";
+            var key = $"{server.Metadata.NamespaceProperty}/{name}";
             var bootFromVolume = server.Spec.ImageRef is null;
             var inFlight = status.Phase is null or ServerPhase.Pending or ServerPhase.Scheduling or ServerPhase.Building
                 || status.TaskState == ServerTaskState.Resizing;

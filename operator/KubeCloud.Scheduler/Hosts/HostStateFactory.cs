@@ -36,11 +36,12 @@ public static class HostStateFactory
         var warnings = new List<string>();
         var multipliers = WeightMultiplierLabels.Read(name, labels.Concat(hypervisor.Metadata.Annotations ?? new Dictionary<string, string>()), warnings);
 
+        var hostLabels = new Dictionary<string, string>(labels, StringComparer.Ordinal);
         return new HostState
         {
             Name = name,
             Zone = labels.TryGetValue(ZoneLabel, out var zone) && !string.IsNullOrEmpty(zone) ? zone : options.DefaultAvailabilityZone,
-            Labels = new Dictionary<string, string>(labels, StringComparer.Ordinal),
+            Labels = hostLabels,
             HypervisorType = status?.HypervisorType,
             CpuModel = cpu?.Model,
             CpuVendor = cpu?.Vendor,
@@ -61,7 +62,7 @@ public static class HostStateFactory
             Disabled = spec.Disabled,
             DisabledReason = spec.DisabledReason,
             Ready = IsReady(status, now, options.ServiceDownTimeSeconds),
-            TenantAllowList = TenantAllowList(labels),
+            TenantAllowList = TenantAllowList(hostLabels),
             WeightMultipliers = multipliers,
             Warnings = warnings,
             Isolated = options.IsolatedHosts.Contains(name, StringComparer.Ordinal),

@@ -26,7 +26,7 @@ public static class ScheduleRequestFactory
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(flavor);
         ArgumentNullException.ThrowIfNull(nodeOfServer);
-        var ns = server.Metadata.Namespace ?? throw new ArgumentException("a Server needs metadata.namespace", nameof(server));
+        var ns = server.Metadata.NamespaceProperty ?? throw new ArgumentException("a Server needs metadata.namespace", nameof(server));
         var name = server.Metadata.Name ?? throw new ArgumentException("a Server needs metadata.name", nameof(server));
         var uid = string.IsNullOrEmpty(server.Metadata.Uid) ? throw new ArgumentException("a Server needs metadata.uid: claims are keyed by it", nameof(server)) : server.Metadata.Uid;
         var hints = server.Spec.SchedulerHints;
@@ -40,7 +40,7 @@ public static class ScheduleRequestFactory
             Uid = uid,
             Resources = Resources(flavor.Spec, image?.Spec, bootFromVolume),
             FlavorName = flavor.Metadata.Name ?? string.Empty,
-            ImageKey = image is null ? null : $"{image.Metadata.Namespace ?? ns}/{image.Metadata.Name}",
+            ImageKey = image is null ? null : $"{image.Metadata.NamespaceProperty ?? ns}/{image.Metadata.Name}",
             ImageName = image?.Metadata.Name,
             ImageArchitecture = image?.Spec.Properties?.Architecture,
             ImageHypervisorType = image?.Spec.Properties?.HypervisorType,
@@ -74,12 +74,12 @@ public static class ScheduleRequestFactory
         ArgumentNullException.ThrowIfNull(server);
         if (server.Status is not { Node: { Length: > 0 } node } status)
         {
-            throw new InvalidOperationException($"server {server.Metadata.Namespace}/{server.Metadata.Name} has no status.node: only a placed server can be resized");
+            throw new InvalidOperationException($"server {server.Metadata.NamespaceProperty}/{server.Metadata.Name} has no status.node: only a placed server can be resized");
         }
 
         if (status.Resize is not null)
         {
-            throw new InvalidOperationException($"server {server.Metadata.Namespace}/{server.Metadata.Name} has a resize waiting to be confirmed or reverted (status.resize from {status.Resize.SourceNode})");
+            throw new InvalidOperationException($"server {server.Metadata.NamespaceProperty}/{server.Metadata.Name} has a resize waiting to be confirmed or reverted (status.resize from {status.Resize.SourceNode})");
         }
 
         return Create(server, newFlavor, image, group, nodeOfServer) with { ResizeSourceNode = node, TriedNodes = new HashSet<string>(StringComparer.Ordinal) };
@@ -102,7 +102,7 @@ public static class ScheduleRequestFactory
 
         var spec = flavor.Spec;
         var flavorName = flavor.Metadata.Name ?? "(unnamed)";
-        var imageName = $"{image.Metadata.Namespace}/{image.Metadata.Name}";
+        var imageName = $"{image.Metadata.NamespaceProperty}/{image.Metadata.Name}";
         if (image.Spec.MinMemory is { } minMemory && spec.Memory.CompareTo(minMemory) < 0)
         {
             throw new FlavorTooSmallException(

@@ -1,3 +1,4 @@
+using k8s;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Config;
 using KubeCloud.LocalCluster;
@@ -8,16 +9,12 @@ namespace KubeCloud.Kube.IntegrationTests.LocalCluster;
 /// <summary>A KubeCloud.LocalCluster API server (HTTPS, bearer tokens, the KubeCloud CRDs) and clients from its kubeconfig.</summary>
 public sealed class LocalClusterFixture : IAsyncDisposable
 {
-    private LocalClusterFixture(LocalApiServer server, KubeClientConfig config)
-    {
-        Server = server;
-        Config = config;
-    }
+    private LocalClusterFixture(LocalApiServer server) => Server = server;
 
     public LocalApiServer Server { get; }
 
-    /// <summary>The admin configuration, read from the kubeconfig the server wrote (CA data, token).</summary>
-    public KubeClientConfig Config { get; }
+    /// <summary>A fresh admin configuration, read from the kubeconfig the server wrote (CA data, token).</summary>
+    public KubernetesClientConfiguration Config() => ClusterConfig.FromKubeconfig(Server.KubeconfigPath);
 
     public static async Task<LocalClusterFixture> StartAsync(TimeSpan? bookmarkInterval = null)
     {
@@ -29,15 +26,15 @@ public sealed class LocalClusterFixture : IAsyncDisposable
         }
 
         var server = await LocalApiServer.StartAsync(options);
-        return new LocalClusterFixture(server, KubeConfigLoader.Load(server.KubeconfigPath));
+        return new LocalClusterFixture(server);
     }
 
-    public KubeClient NewClient() => new(Config, new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } });
+    public KubeClient NewClient() => new(Config(), new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } });
 
     /// <summary>A client whose connections can be cut (to force a reconnect from an old resourceVersion).</summary>
-    public KubeClient NewClient(PartitionableHandler handler) => new(handler, Config.Server, Config.Credentials);
+    public KubeClient NewClient(PartitionableHandler handler) => new(Config(), handler);
 
-    public PartitionableHandler NewPartitionableHandler() => new(Config.CreateHandler());
+    public static PartitionableHandler NewPartitionableHandler() => new();
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 }

@@ -1,10 +1,11 @@
+using k8s;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Config;
 using KubeCloud.Kube.Controllers;
 using KubeCloud.Kube.LeaderElection;
-using KubeCloud.Kube.Models;
 using KubeCloud.Kube.Objects;
 
 namespace KubeCloud.Kube.IntegrationTests.LocalCluster;
@@ -34,7 +35,7 @@ public sealed class LocalClusterTests
         var stale = await client.GetAsync<Server>("web", "default");
         var fresh = await client.PatchAsync<Server>("web", "default", KubePatch.Merge(new { metadata = new { labels = new { tier = "front" } } }));
         Assert.Equal("front", fresh.Metadata.Labels!["tier"]);
-        stale.Metadata.Labels = new() { ["tier"] = "back" };
+        stale.Metadata.Labels = new Dictionary<string, string>() { ["tier"] = "back" };
         await Assert.ThrowsAsync<ConflictException>(() => client.UpdateAsync(stale));
 
         fresh.Status = new ServerStatus { Phase = ServerPhase.Scheduling };
@@ -65,11 +66,13 @@ public sealed class LocalClusterTests
     {
         await using var cluster = await LocalClusterFixture.StartAsync();
         var token = cluster.Server.AddUser("alice", "tenants");
-        using var alice = new KubeClient(KubeConfigLoader.Load(cluster.Server.WriteKubeconfig(token)));
+        using var alice = new KubeClient(ClusterConfig.FromKubeconfig(cluster.Server.WriteKubeconfig(token)));
         var forbidden = await Assert.ThrowsAsync<ForbiddenException>(() => alice.ListAsync<Server>("default"));
         Assert.Equal("Forbidden", forbidden.Reason);
 
-        using var stranger = new KubeClient(cluster.Config.CreateHandler(), cluster.Config.Server, new StaticTokenProvider("not-a-token"), new KubeClientOptions { Retry = RetryPolicy.None });
+        var strangerConfig = cluster.Config();
+        strangerConfig.AccessToken = "not-a-token";
+        using var stranger = new KubeClient(strangerConfig, new KubeClientOptions { Retry = RetryPolicy.None });
         await Assert.ThrowsAsync<UnauthorizedException>(() => stranger.ListAsync<Server>("default"));
     }
 
@@ -77,8 +80,8 @@ public sealed class LocalClusterTests
     public async Task The_client_speaks_HTTP2_over_TLS_when_the_server_offers_it()
     {
         await using var cluster = await LocalClusterFixture.StartAsync();
-        var recorder = new VersionRecorder(cluster.Config.CreateHandler());
-        using var client = new KubeClient(recorder, cluster.Config.Server, cluster.Config.Credentials);
+        var recorder = new VersionRecorder();
+        using var client = new KubeClient(cluster.Config(), recorder);
         await client.ListAsync<Server>("default");
         await foreach (var _ in client.WatchAsync<Server>("default", new WatchOptions { TimeoutSeconds = 1 }))
         {
@@ -88,35 +91,70 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
-    public async Task In_cluster_config_follows_a_rotated_service_account_token()
+    public async Task A_rotated_service_account_token_is_followed()
     {
+        // InClusterConfig() reads /var/run/secrets/kubernetes.io/serviceaccount/token through the package's
+        // TokenFileAuth, which reads the file again a minute after it last did (as client-go's cached token source).
         await using var cluster = await LocalClusterFixture.StartAsync();
-        var directory = Directory.CreateTempSubdirectory("kubecloud-sa-").FullName;
+        var tokenPath = Path.Combine(Directory.CreateTempSubdirectory("kubecloud-sa-").FullName, "token");
         try
         {
-            File.WriteAllText(Path.Combine(directory, "ca.crt"), cluster.Server.CaCertificatePem);
-            File.WriteAllText(Path.Combine(directory, "namespace"), "default");
-            var tokenPath = Path.Combine(directory, "token");
             File.WriteAllText(tokenPath, cluster.Server.AddUser("nobody"));
-            File.SetLastWriteTimeUtc(tokenPath, DateTime.UtcNow.AddMinutes(-5));
-            var environment = new Dictionary<string, string?>
-            {
-                ["KUBERNETES_SERVICE_HOST"] = cluster.Server.Endpoint.Host,
-                ["KUBERNETES_SERVICE_PORT"] = cluster.Server.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            };
-            var config = InClusterConfig.Load(directory, name => environment.GetValueOrDefault(name));
-            using var client = new KubeClient(config);
+            var config = cluster.Config();
+            config.AccessToken = null;
+            config.TokenProvider = new k8s.Authentication.TokenFileAuth(tokenPath);
+            using var client = new KubeClient(config, new KubeClientOptions { Retry = RetryPolicy.None });
             await Assert.ThrowsAsync<ForbiddenException>(() => client.ListAsync<Server>("default"));
 
-            // The kubelet rotates the token (here: to an admin's); the next request carries it.
+            // The kubelet rotates the token (here: to an admin's); a request after the reload carries it.
             File.WriteAllText(tokenPath, cluster.Server.AdminToken);
-            File.SetLastWriteTimeUtc(tokenPath, DateTime.UtcNow);
+            await TestCluster.EventuallyAsync(
+                async () =>
+                {
+                    try
+                    {
+                        return (await client.ListAsync<Server>("default")).Items is not null;
+                    }
+                    catch (ForbiddenException)
+                    {
+                        return false;
+                    }
+                },
+                "the rotated token is used",
+                TimeSpan.FromSeconds(90));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(tokenPath)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_exec_plugin_token_authenticates()
+    {
+        await using var cluster = await LocalClusterFixture.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("kubecloud-exec-").FullName;
+        try
+        {
+            var plugin = Path.Combine(directory, "token-plugin.sh");
+            File.WriteAllText(plugin, "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"" + cluster.Server.AdminToken + "\"}}'\n");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+            }
+            var kubeconfig = Path.Combine(directory, "kubeconfig");
+            var lines = File.ReadAllLines(cluster.Server.KubeconfigPath).ToList();
+            var token = lines.FindIndex(l => l.TrimStart().StartsWith("token: ", StringComparison.Ordinal));
+            lines[token] = $"    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {plugin}\n      interactiveMode: Never";
+            File.WriteAllLines(kubeconfig, lines);
+            using var client = new KubeClient(ClusterConfig.FromKubeconfig(kubeconfig));
             Assert.NotNull((await client.ListAsync<Server>("default")).Items);
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
         }
+
     }
 
     [Fact]
@@ -125,11 +163,11 @@ public sealed class LocalClusterTests
         await using var cluster = await LocalClusterFixture.StartAsync();
         using var client = cluster.NewClient();
         var informer = new SharedInformer<Server>(client, new InformerOptions { PageSize = 2 });
-        informer.AddIndex("node", s => [s.Metadata.Labels?.GetValueOrDefault(ApiGroup.NodeLabel)]);
+        informer.AddIndex("node", s => [s.GetLabel(ApiGroup.NodeLabel)]);
         for (var i = 0; i < 5; i++)
         {
             var server = NewServer("default", $"vm{i}");
-            server.Metadata.Labels = new() { [ApiGroup.NodeLabel] = $"node-{i % 2}" };
+            server.Metadata.Labels = new Dictionary<string, string>() { [ApiGroup.NodeLabel] = $"node-{i % 2}" };
             await client.CreateAsync(server);
         }
 
@@ -176,7 +214,7 @@ public sealed class LocalClusterTests
     {
         await using var cluster = await LocalClusterFixture.StartAsync(bookmarkInterval: TimeSpan.FromMinutes(5));
         using var client = cluster.NewClient();
-        var handler = cluster.NewPartitionableHandler();
+        var handler = LocalClusterFixture.NewPartitionableHandler();
         using var informerClient = cluster.NewClient(handler);
         await client.CreateAsync(NewServer("default", "stays"));
         await client.CreateAsync(NewServer("default", "goes"));
@@ -216,7 +254,7 @@ public sealed class LocalClusterTests
     public async Task Leader_election_hands_over_on_the_local_api_server_without_overlap()
     {
         await using var cluster = await LocalClusterFixture.StartAsync();
-        var handlerA = cluster.NewPartitionableHandler();
+        var handlerA = LocalClusterFixture.NewPartitionableHandler();
         using var clientA = cluster.NewClient(handlerA);
         using var clientB = cluster.NewClient();
         var options = new LeaderElectionOptions
@@ -271,7 +309,7 @@ public sealed class LocalClusterTests
         Assert.All(leaders.Take(leaders.Count - 1), who => Assert.Equal("a", who));
     }
 
-    private sealed class VersionRecorder(HttpMessageHandler inner) : DelegatingHandler(inner)
+    private sealed class VersionRecorder : DelegatingHandler
     {
         public List<Version> Versions { get; } = [];
 

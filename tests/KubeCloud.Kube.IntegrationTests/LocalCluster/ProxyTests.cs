@@ -13,15 +13,11 @@ public sealed class ProxyTests
     {
         await using var cluster = await LocalClusterFixture.StartAsync();
         await using var proxy = new ConnectProxy();
-        var file = KubeConfigLoader.LoadMerged([cluster.Server.KubeconfigPath]);
-        foreach (var named in file.Clusters!)
-        {
-            named.Cluster.ProxyUrl = proxy.Url.ToString();
-        }
-
-        var config = KubeConfigLoader.Resolve(file);
-        Assert.Equal(proxy.Url, config.ProxyUrl);
-        using var client = new KubeClient(config);
+        // KubernetesClient's own kubeconfig model drops proxy-url; ClusterConfig reads it and routes through it.
+        var kubeconfig = cluster.Server.KubeconfigPath + ".proxied";
+        File.WriteAllText(kubeconfig, File.ReadAllText(cluster.Server.KubeconfigPath).Replace("    server: ", $"    proxy-url: {proxy.Url}\n    server: ", StringComparison.Ordinal));
+        Assert.Equal(proxy.Url, KubeconfigProxyUrl.Read(kubeconfig));
+        using var client = new KubeClient(ClusterConfig.FromKubeconfig(kubeconfig));
 
         var created = await client.CreateAsync(TestCluster.NewServer("default", "via-proxy"));
         Assert.Equal("via-proxy", (await client.GetAsync<Server>("via-proxy", "default")).Metadata.Name);

@@ -11,12 +11,12 @@ internal static class Build
     public static string NewUid() => $"uid-{Interlocked.Increment(ref _uid)}";
 
     public static T Named<T>(T obj, string? ns, string name)
-        where T : class, KubeCloud.Kube.Models.IMetadata<KubeCloud.Kube.Models.V1ObjectMeta>
+        where T : class, k8s.Models.IMetadata<k8s.Models.V1ObjectMeta>
     {
         obj.Metadata!.Name = name;
-        obj.Metadata.Namespace = ns;
+        obj.Metadata.NamespaceProperty = ns;
         obj.Metadata.Uid = NewUid();
-        obj.Metadata.CreationTimestamp = DateTimeOffset.UnixEpoch.AddSeconds(_uid);
+        obj.Metadata.CreationTimestamp = DateTime.UnixEpoch.AddSeconds(_uid);
         return obj;
     }
 

@@ -1,4 +1,4 @@
-using KubeCloud.Kube.Models;
+using k8s.Models;
 using KubeCloud.Operator.Admission;
 
 namespace KubeCloud.Operator.Tests.Fixtures;
@@ -17,10 +17,10 @@ internal sealed class InMemoryObjects : IObjectLookup
     }
 
     public T? Get<T>(string? @namespace, string name)
-        where T : class => _objects.OfType<T>().FirstOrDefault(o => Meta(o).Name == name && Meta(o).Namespace == @namespace);
+        where T : class => _objects.OfType<T>().FirstOrDefault(o => Meta(o).Name == name && Meta(o).NamespaceProperty == @namespace);
 
     public IReadOnlyList<T> List<T>(string? @namespace)
-        where T : class => [.. _objects.OfType<T>().Where(o => @namespace is null || Meta(o).Namespace == @namespace)];
+        where T : class => [.. _objects.OfType<T>().Where(o => @namespace is null || Meta(o).NamespaceProperty == @namespace)];
 
     private static V1ObjectMeta Meta(object o) => ((IMetadata<V1ObjectMeta>)o).Metadata!;
 }

@@ -31,7 +31,7 @@ public sealed class QuotaTests
         };
         var flavorGone = Server("p1", "d", "deleted-flavor");
         var deleting = Server("p1", "e", "m1.small");
-        deleting.Metadata.DeletionTimestamp = DateTimeOffset.UnixEpoch;
+        deleting.Metadata.DeletionTimestamp = DateTime.UnixEpoch;
         var grown = Volume("p1", "v2", "5Gi", v => v.Status = new VolumeStatus { Capacity = Quantity.Parse("6Gi") });
         var objects = new ProjectObjects(
             [scheduled, pending, resizing, flavorGone, deleting],

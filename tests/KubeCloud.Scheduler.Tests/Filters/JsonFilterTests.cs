@@ -88,7 +88,7 @@ public sealed class JsonFilterTests
     [Fact]
     public void The_request_factory_refuses_a_malformed_query_hint()
     {
-        var server = new Server { Metadata = new() { Name = "vm1", Namespace = "demo", Uid = "uid-vm1" } };
+        var server = new Server { Metadata = new() { Name = "vm1", NamespaceProperty = "demo", Uid = "uid-vm1" } };
         server.Spec.ImageRef = new NamespacedObjectReference { Name = "cirros" };
         server.Spec.SchedulerHints = new SchedulerHints { Query = "[\">=\", \"$nope\", 1]" };
         var flavor = new Flavor { Metadata = new() { Name = "m1.small" } };

@@ -10,7 +10,7 @@ internal static class ApiObjects
 
     public static Hypervisor Hypervisor(string name, int vcpus = 16, string memory = "32Gi", string disk = "1Ti", string? zone = null, DateTimeOffset? heartbeat = null, bool ready = true)
     {
-        var hypervisor = new Hypervisor { Metadata = new() { Name = name, Labels = [] } };
+        var hypervisor = new Hypervisor { Metadata = new() { Name = name, Labels = new Dictionary<string, string>() } };
         if (zone is not null)
         {
             hypervisor.Metadata.Labels!["topology.kubernetes.io/zone"] = zone;
@@ -40,7 +40,7 @@ internal static class ApiObjects
 
     public static Server Server(string name, string ns = "demo", string? node = null, Flavor? flavor = null, ServerPhase? phase = ServerPhase.Active)
     {
-        var server = new Server { Metadata = new() { Name = name, Namespace = ns, Uid = RequestBuilder.UidOf(ns, name) } };
+        var server = new Server { Metadata = new() { Name = name, NamespaceProperty = ns, Uid = RequestBuilder.UidOf(ns, name) } };
         server.Spec.ImageRef = new NamespacedObjectReference { Name = "cirros" };
         server.Spec.FlavorRef = new LocalObjectReference { Name = flavor?.Metadata.Name ?? "m1.small" };
         if (node is not null)

@@ -146,10 +146,10 @@ public sealed class MultiplierLabelTests
     public void Hypervisor_annotations_take_negative_values_as_they_are_and_join_the_labels_smallest_wins()
     {
         var annotated = ApiObjects.Hypervisor("h1");
-        (annotated.Metadata.Annotations ??= [])[Ram] = "-1.0";
+        (annotated.Metadata.Annotations ??= new Dictionary<string, string>())[Ram] = "-1.0";
         var both = ApiObjects.Hypervisor("h2");
         both.Metadata.Labels![Ram + ".gpu-pool"] = "2";
-        (both.Metadata.Annotations ??= [])[Ram] = "0.5";
+        (both.Metadata.Annotations ??= new Dictionary<string, string>())[Ram] = "0.5";
         var inventory = new HostInventory(SchedulerOptions.Default, new AllocationLedger(), new ApiObjects.FixedTime(ApiObjects.Now));
 
         inventory.Refresh([annotated, both]);
