@@ -160,7 +160,8 @@ public sealed class LocalApiServer : IAsyncDisposable
             new WatchHandler(store, options.BookmarkInterval),
             new AccessReviewHandler(new AccessReviewEvaluator(rbac), authenticator),
             new ScaleHandler(registry),
-            new TokenRequestHandler(store, serviceAccountTokens));
+            new TokenRequestHandler(store, serviceAccountTokens),
+            options.Faults);
 
         // With a data directory and no port asked for, the port of the last run, so that its kubeconfig stays valid (any free one if that is taken now).
         var portFile = options.DataDirectory is { } portHome ? Path.Combine(portHome, PortFileName) : null;

@@ -44,4 +44,7 @@ public sealed class LocalApiServerOptions
 
     /// <summary>The clock service-account tokens are issued and checked by (tests move it past a token's expiry).</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>Test-only: faults to inject into resource requests (failures, dropped watches) and request counters; null injects none.</summary>
+    public FaultInjection? Faults { get; set; }
 }

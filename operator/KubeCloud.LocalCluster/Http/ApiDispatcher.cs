@@ -26,9 +26,11 @@ public sealed class ApiDispatcher
     private readonly ScaleHandler _scale;
     private readonly Impersonation _impersonation;
     private readonly TokenRequestHandler _tokenRequests;
+    private readonly FaultInjection? _faults;
 
-    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale, TokenRequestHandler tokenRequests)
+    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale, TokenRequestHandler tokenRequests, FaultInjection? faults = null)
     {
+        _faults = faults;
         _tokenRequests = tokenRequests;
         _scale = scale;
         _authenticator = authenticator;
@@ -87,7 +89,7 @@ public sealed class ApiDispatcher
                 return;
             }
 
-            await ServeResourceAsync(context);
+            await (_faults is null ? ServeResourceAsync(context) : _faults.ServeAsync(context, () => ServeResourceAsync(context)));
         }
         catch (ApiException e)
         {
