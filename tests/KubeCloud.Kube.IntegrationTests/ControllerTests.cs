@@ -78,7 +78,8 @@ public sealed class ControllerTests
 
         // The controller's updates fail: six conflicts exceed the finalizer's five conflict retries, so the reconcile
         // throws and the queue backs off; then five 500s exhaust the client's own retries of a PUT, once more.
-        cluster.Server.FailNextWrites("PUT", 409, 409, 409, 409, 409, 409, 500, 500, 500, 500, 500);
+        cluster.Faults.FailNext("update", "servers", 409, count: 6);
+        cluster.Faults.FailNext("update", "servers", 500, count: 5);
         await client.CreateAsync(TestCluster.NewServer("a", "contended"));
         await TestCluster.EventuallyAsync(() => Converged(informers.For<Server>().Store.Get("a", "contended")), "converged despite conflicts");
         Assert.True(reconciler.Reconciles >= 2);

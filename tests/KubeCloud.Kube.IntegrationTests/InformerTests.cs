@@ -52,7 +52,7 @@ public sealed class InformerTests
         await informer.WaitForCacheSyncAsync(cts.Token).WaitAsync(TestCluster.Timeout);
 
         Assert.Equal(7, informer.Store.Count);
-        Assert.Equal(3, cluster.Server.ListRequests);
+        Assert.Equal(3, cluster.Faults.Requests("list", "servers"));
         Assert.Equal(4, informer.Store.ListByNamespace("a").Count);
         Assert.Equal(4, informer.Store.ByIndex("network", "net1").Count);
 
@@ -83,7 +83,7 @@ public sealed class InformerTests
         using var cts = new CancellationTokenSource();
         var run = informer.RunAsync(cts.Token);
         await informer.WaitForCacheSyncAsync(cts.Token).WaitAsync(TestCluster.Timeout);
-        await TestCluster.EventuallyAsync(() => cluster.Server.OpenWatches == 1, "watch open");
+        await TestCluster.EventuallyAsync(() => cluster.OpenServerWatches == 1, "watch open");
 
         var expected = new List<string> { $"add first {(await client.GetAsync<Server>("first", "a")).Metadata.ResourceVersion}" };
         for (var round = 0; round < 3; round++)
@@ -92,7 +92,7 @@ public sealed class InformerTests
             expected.Add($"add before{round} {before.Metadata.ResourceVersion}");
             await TestCluster.EventuallyAsync(() => recorder.Snapshot().Length == expected.Count, "event before the drop");
 
-            cluster.Server.DropWatches(midEvent: true);
+            await cluster.Faults.DropWatchesAsync(midEvent: true);
             // Changes while the informer is disconnected must arrive once, after it resumes.
             var during = await client.CreateAsync(TestCluster.NewServer("a", $"during{round}"));
             expected.Add($"add during{round} {during.Metadata.ResourceVersion}");
@@ -101,15 +101,15 @@ public sealed class InformerTests
             expected.Add($"update during{round} {updated.Metadata.ResourceVersion}");
             await client.DeleteAsync<Server>($"before{round}", "a");
             expected.Add($"delete before{round}");
-            await TestCluster.EventuallyAsync(() => recorder.Snapshot().Length >= expected.Count && cluster.Server.OpenWatches == 1, "resumed");
+            await TestCluster.EventuallyAsync(() => recorder.Snapshot().Length >= expected.Count && cluster.OpenServerWatches == 1, "resumed");
         }
 
         await Task.Delay(200);
         Assert.Equal(expected, recorder.Snapshot());
         Assert.Equal(1, informer.ListCount);
-        Assert.Equal(4, cluster.Server.WatchRequests);
+        Assert.Equal(4, cluster.Faults.Requests("watch", "servers"));
         // Every re-watch started from the last resourceVersion the informer had seen, never from scratch.
-        Assert.All(cluster.Server.WatchResourceVersions, rv => Assert.False(string.IsNullOrEmpty(rv)));
+        Assert.All(cluster.Faults.WatchResourceVersions("servers"), rv => Assert.False(string.IsNullOrEmpty(rv)));
         await cts.CancelAsync();
         await run.WaitAsync(TestCluster.Timeout);
     }
@@ -129,18 +129,18 @@ public sealed class InformerTests
         using var cts = new CancellationTokenSource();
         var run = informer.RunAsync(cts.Token);
         await informer.WaitForCacheSyncAsync(cts.Token).WaitAsync(TestCluster.Timeout);
-        await TestCluster.EventuallyAsync(() => cluster.Server.OpenWatches == 1, "watch open");
+        await TestCluster.EventuallyAsync(() => cluster.OpenServerWatches == 1, "watch open");
 
         // The informer is cut off; meanwhile an object goes and another comes, and the server compacts its history.
         informerHandler.Partitioned = true;
-        cluster.Server.DropWatches();
-        cluster.Server.Remove(TestCluster.Servers, "a", "goes");
+        await cluster.Faults.DropWatchesAsync();
+        await client.DeleteAsync<Server>("goes", "a");
         var added = await client.CreateAsync(TestCluster.NewServer("a", "new"));
         cluster.Server.CompactHistory();
-        await Task.Delay(200);
+        await TestCluster.EventuallyAsync(() => informerHandler.Refused > 0, "the informer's re-watch was refused");
         informerHandler.Partitioned = false;
 
-        await TestCluster.EventuallyAsync(() => informer.ListCount == 2 && cluster.Server.OpenWatches == 1, "relisted after 410");
+        await TestCluster.EventuallyAsync(() => informer.ListCount == 2 && cluster.OpenServerWatches == 1, "relisted after 410");
         Assert.Null(informer.Store.Get("a", "goes"));
         Assert.NotNull(informer.Store.Get("a", "new"));
         var events = recorder.Snapshot();
@@ -157,8 +157,7 @@ public sealed class InformerTests
     [Fact]
     public async Task Bookmarks_advance_the_resource_version_the_informer_resumes_from()
     {
-        await using var cluster = await TestCluster.StartAsync();
-        cluster.Server.BookmarkInterval = TimeSpan.FromMilliseconds(50);
+        await using var cluster = await TestCluster.StartAsync(bookmarkInterval: TimeSpan.FromMilliseconds(50));
         using var client = cluster.NewClient();
         await client.CreateAsync(TestCluster.NewServer("a", "s"));
         var informer = new SharedInformer<Server>(client);
@@ -169,14 +168,14 @@ public sealed class InformerTests
         // Writes of another kind move the server's revision; only bookmarks tell the Server informer about it.
         for (var i = 0; i < 5; i++)
         {
-            await client.CreateAsync(new Flavor { Metadata = new() { Name = $"f{i}" } });
+            await client.CreateAsync(new Flavor { Metadata = new() { Name = $"f{i}" }, Spec = new FlavorSpec { Vcpus = 1, Memory = KubeCloud.Api.Quantity.Parse("1Gi") } });
         }
 
         var target = cluster.Server.CurrentRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await TestCluster.EventuallyAsync(() => informer.LastSyncResourceVersion == target, "bookmark advanced the resourceVersion");
-        cluster.Server.DropWatches();
-        await TestCluster.EventuallyAsync(() => cluster.Server.WatchRequests == 2, "re-watch");
-        Assert.Equal(target, cluster.Server.WatchResourceVersions[^1]);
+        await cluster.Faults.DropWatchesAsync();
+        await TestCluster.EventuallyAsync(() => cluster.Faults.Requests("watch", "servers") == 2, "re-watch");
+        Assert.Equal(target, cluster.Faults.WatchResourceVersions("servers")[^1]);
         await cts.CancelAsync();
         await run.WaitAsync(TestCluster.Timeout);
     }

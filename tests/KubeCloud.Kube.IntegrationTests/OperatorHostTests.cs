@@ -46,14 +46,14 @@ public sealed class OperatorHostTests
         }
     }
 
-    private static async Task<WebApplication> StartHostAsync(Uri apiServer, string identity, ReconcileLog log)
+    private static async Task<WebApplication> StartHostAsync(k8s.KubernetesClientConfiguration apiServer, string identity, ReconcileLog log)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.AddOperatorConsole(json: true).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddKubeCloudOperator(o =>
         {
-            o.Cluster = new k8s.KubernetesClientConfiguration { Host = apiServer.ToString() };
+            o.Cluster = apiServer;
             o.LeaderElection = new LeaderElectionOptions
             {
                 LeaseName = "operator",
@@ -83,9 +83,9 @@ public sealed class OperatorHostTests
         }
 
         var log = new ReconcileLog();
-        var first = await StartHostAsync(cluster.Server.Endpoint, "first", log);
+        var first = await StartHostAsync(cluster.Config(), "first", log);
         await TestCluster.EventuallyAsync(() => log.Entries().Count >= 5, "first host reconciled everything");
-        var second = await StartHostAsync(cluster.Server.Endpoint, "second", log);
+        var second = await StartHostAsync(cluster.Config(), "second", log);
         using var http = new HttpClient { BaseAddress = new Uri(second.Urls.First()) };
         await TestCluster.EventuallyAsync(async () => (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK, "second host ready (caches synced)");
         Assert.Equal("ok", await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)));

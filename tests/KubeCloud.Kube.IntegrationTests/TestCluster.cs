@@ -2,25 +2,63 @@ using k8s;
 using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.TestServer;
+using KubeCloud.Kube.Config;
+using KubeCloud.LocalCluster;
+using KubeCloud.Testing;
 
 namespace KubeCloud.Kube.IntegrationTests;
 
-/// <summary>A fake API server and a client of it; the client's handler can be cut off to simulate a partition or a crash.</summary>
+/// <summary>
+/// The local control plane (KubeCloud.LocalCluster: HTTPS, bearer tokens, the KubeCloud CRDs) with its test-only
+/// <see cref="FaultInjection"/>, and clients of it from its kubeconfig; a client's handler can be cut off to simulate
+/// a partition or a crash.
+/// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private TestCluster(FakeApiServer server) => Server = server;
+    /// <summary>The namespaces the tests write to, created at start.</summary>
+    private static readonly string[] Namespaces = ["a", "b", "kubecloud-system"];
 
-    public FakeApiServer Server { get; }
+    private TestCluster(LocalApiServer server, FaultInjection faults)
+    {
+        Server = server;
+        Faults = faults;
+    }
 
-    public static string Servers => ResourceInfo.Of<Server>().PathFor(null);
+    public LocalApiServer Server { get; }
 
-    public static async Task<TestCluster> StartAsync() => new(await FakeApiServer.StartAsync());
+    /// <summary>Failures, dropped watches and request counters of <see cref="Server"/>.</summary>
+    public FaultInjection Faults { get; }
+
+    /// <summary>How many watches of Servers are open on the server.</summary>
+    public int OpenServerWatches => Server.OpenWatches("kubecloud.io", "servers");
+
+    public static async Task<TestCluster> StartAsync(TimeSpan? bookmarkInterval = null)
+    {
+        var crds = Path.Combine(RepositoryRoot.Path, "crds");
+        var faults = new FaultInjection();
+        var options = new LocalApiServerOptions { WatchHistorySize = 10_000, BookmarkInterval = bookmarkInterval ?? TimeSpan.FromSeconds(1), Faults = faults };
+        foreach (var kind in new[] { "servers", "ports", "networks", "flavors" })
+        {
+            options.CrdFiles.Add(Path.Combine(crds, $"kubecloud.io_{kind}.yaml"));
+        }
+
+        var cluster = new TestCluster(await LocalApiServer.StartAsync(options), faults);
+        using var client = cluster.NewClient();
+        foreach (var ns in Namespaces)
+        {
+            await client.CreateAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        }
+
+        return cluster;
+    }
+
+    /// <summary>A fresh admin configuration, read from the kubeconfig the server wrote (CA data, token).</summary>
+    public KubernetesClientConfiguration Config() => ClusterConfig.FromKubeconfig(Server.KubeconfigPath);
 
     public KubeClient NewClient(PartitionableHandler? handler = null) =>
-        new(new KubernetesClientConfiguration { Host = Server.Endpoint.ToString() }, handler ?? new PartitionableHandler(), new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } });
+        new(Config(), handler ?? new PartitionableHandler(), new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } });
 
     public static Server NewServer(string ns, string name, string network = "net1", Dictionary<string, string>? labels = null) => new()
     {

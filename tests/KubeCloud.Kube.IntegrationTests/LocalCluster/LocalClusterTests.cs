@@ -4,9 +4,6 @@ using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
 using KubeCloud.Kube.Config;
-using KubeCloud.Kube.Controllers;
-using KubeCloud.Kube.LeaderElection;
-using KubeCloud.Kube.Objects;
 
 namespace KubeCloud.Kube.IntegrationTests.LocalCluster;
 
@@ -18,7 +15,7 @@ public sealed class LocalClusterTests
     [Fact]
     public async Task Typed_client_round_trips_custom_resources_and_maps_errors()
     {
-        await using var cluster = await LocalClusterFixture.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         using var client = cluster.NewClient();
 
         var created = await client.CreateAsync(NewServer("default", "web"));
@@ -64,7 +61,7 @@ public sealed class LocalClusterTests
     [Fact]
     public async Task Authentication_and_RBAC_failures_are_typed()
     {
-        await using var cluster = await LocalClusterFixture.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         var token = cluster.Server.AddUser("alice", "tenants");
         using var alice = new KubeClient(ClusterConfig.FromKubeconfig(cluster.Server.WriteKubeconfig(token)));
         var forbidden = await Assert.ThrowsAsync<ForbiddenException>(() => alice.ListAsync<Server>("default"));
@@ -79,7 +76,7 @@ public sealed class LocalClusterTests
     [Fact]
     public async Task The_client_speaks_HTTP2_over_TLS_when_the_server_offers_it()
     {
-        await using var cluster = await LocalClusterFixture.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         var recorder = new VersionRecorder();
         using var client = new KubeClient(cluster.Config(), recorder);
         await client.ListAsync<Server>("default");
@@ -95,7 +92,7 @@ public sealed class LocalClusterTests
     {
         // InClusterConfig() reads /var/run/secrets/kubernetes.io/serviceaccount/token through the package's
         // TokenFileAuth, which reads the file again a minute after it last did (as client-go's cached token source).
-        await using var cluster = await LocalClusterFixture.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         var tokenPath = Path.Combine(Directory.CreateTempSubdirectory("kubecloud-sa-").FullName, "token");
         try
         {
@@ -132,7 +129,7 @@ public sealed class LocalClusterTests
     [Fact]
     public async Task An_exec_plugin_token_authenticates()
     {
-        await using var cluster = await LocalClusterFixture.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         var directory = Directory.CreateTempSubdirectory("kubecloud-exec-").FullName;
         try
         {
@@ -160,7 +157,7 @@ public sealed class LocalClusterTests
     [Fact]
     public async Task Informer_indexes_follow_the_local_api_server()
     {
-        await using var cluster = await LocalClusterFixture.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         using var client = cluster.NewClient();
         var informer = new SharedInformer<Server>(client, new InformerOptions { PageSize = 2 });
         informer.AddIndex("node", s => [s.GetLabel(ApiGroup.NodeLabel)]);
@@ -183,38 +180,11 @@ public sealed class LocalClusterTests
     }
 
     [Fact]
-    public async Task A_sample_controller_converges_against_the_local_api_server()
-    {
-        await using var cluster = await LocalClusterFixture.StartAsync();
-        using var client = cluster.NewClient();
-        await using var informers = new SharedInformerFactory(client);
-        var reconciler = new SampleServerReconciler(client, informers.For<Server>().Store, informers.For<Port>().Store);
-        var controller = new ControllerBuilder(informers).For<Server>().Owns<Port>().WithWorkers(4).Build(reconciler);
-        using var cts = new CancellationTokenSource();
-        await informers.StartAsync(cts.Token);
-        var run = controller.RunAsync(cts.Token);
-
-        for (var i = 0; i < 6; i++)
-        {
-            await client.CreateAsync(NewServer("default", $"vm{i}"));
-        }
-
-        var servers = informers.For<Server>().Store;
-        await TestCluster.EventuallyAsync(() => servers.Count == 6 && servers.List().All(s => Conditions.IsTrueFor(s.Status, ConditionTypes.Ready, s.Metadata.Generation)) && informers.For<Port>().Store.Count == 6, "converged");
-
-        await client.DeleteAsync<Server>("vm0", "default");
-        await TestCluster.EventuallyAsync(() => servers.Get("default", "vm0") is null && informers.For<Port>().Store.Get("default", "vm0-port0") is null, "finalizer cleanup");
-
-        await cts.CancelAsync();
-        await run.WaitAsync(TestCluster.Timeout);
-    }
-
-    [Fact]
     public async Task A_compacted_history_makes_the_informer_relist()
     {
-        await using var cluster = await LocalClusterFixture.StartAsync(bookmarkInterval: TimeSpan.FromMinutes(5));
+        await using var cluster = await TestCluster.StartAsync(bookmarkInterval: TimeSpan.FromMinutes(5));
         using var client = cluster.NewClient();
-        var handler = LocalClusterFixture.NewPartitionableHandler();
+        var handler = new PartitionableHandler();
         using var informerClient = cluster.NewClient(handler);
         await client.CreateAsync(NewServer("default", "stays"));
         await client.CreateAsync(NewServer("default", "goes"));
@@ -248,65 +218,6 @@ public sealed class LocalClusterTests
 
         await cts.CancelAsync();
         await run.WaitAsync(TestCluster.Timeout);
-    }
-
-    [Fact]
-    public async Task Leader_election_hands_over_on_the_local_api_server_without_overlap()
-    {
-        await using var cluster = await LocalClusterFixture.StartAsync();
-        var handlerA = LocalClusterFixture.NewPartitionableHandler();
-        using var clientA = cluster.NewClient(handlerA);
-        using var clientB = cluster.NewClient();
-        var options = new LeaderElectionOptions
-        {
-            LeaseName = "operator",
-            LeaseNamespace = "default",
-            LeaseDuration = TimeSpan.FromMilliseconds(4000),
-            RenewDeadline = TimeSpan.FromMilliseconds(3000),
-            RetryPeriod = TimeSpan.FromMilliseconds(250),
-        };
-        var leading = 0;
-        var overlaps = 0;
-        var leaders = new List<string>();
-        Func<CancellationToken, Task> Lead(string who) => async token =>
-        {
-            if (Interlocked.Increment(ref leading) > 1)
-            {
-                Interlocked.Increment(ref overlaps);
-            }
-
-            lock (leaders)
-            {
-                leaders.Add(who);
-            }
-
-            try
-            {
-                await Task.Delay(Timeout.Infinite, token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            finally
-            {
-                Interlocked.Decrement(ref leading);
-            }
-        };
-
-        using var stop = new CancellationTokenSource();
-        var a = new LeaderElector(clientA, options with { Identity = "a" });
-        var runA = a.RunAsync(Lead("a"), stop.Token);
-        await TestCluster.EventuallyAsync(() => a.IsLeader, "a leads");
-        var b = new LeaderElector(clientB, options with { Identity = "b" });
-        var runB = b.RunAsync(Lead("b"), stop.Token);
-        handlerA.Partitioned = true;
-        await TestCluster.EventuallyAsync(() => b.IsLeader, "b takes over", TimeSpan.FromSeconds(30));
-        Assert.False(a.IsLeader);
-        await stop.CancelAsync();
-        await Task.WhenAll(runA, runB).WaitAsync(TestCluster.Timeout);
-        Assert.Equal(0, overlaps);
-        Assert.Equal("b", leaders[^1]);
-        Assert.All(leaders.Take(leaders.Count - 1), who => Assert.Equal("a", who));
     }
 
     private sealed class VersionRecorder : DelegatingHandler

@@ -11,7 +11,7 @@ public sealed class ProxyTests
     [Fact]
     public async Task Requests_and_watches_go_through_the_proxy_url_of_the_kubeconfig()
     {
-        await using var cluster = await LocalClusterFixture.StartAsync();
+        await using var cluster = await TestCluster.StartAsync();
         await using var proxy = new ConnectProxy();
         // KubernetesClient's own kubeconfig model drops proxy-url; ClusterConfig reads it and routes through it.
         var kubeconfig = cluster.Server.KubeconfigPath + ".proxied";
