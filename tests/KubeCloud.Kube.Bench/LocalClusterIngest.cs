@@ -5,22 +5,19 @@ using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
-using KubeCloud.Kube.Config;
 using KubeCloud.LocalCluster;
 
 namespace KubeCloud.Kube.Bench;
 
-/// <summary>Informer ingest against KubeCloud.LocalCluster: a paged list, then MODIFIED events from concurrent updates.</summary>
+/// <summary>Informer ingest against KubeCloud.LocalCluster: a paged list, then MODIFIED events from concurrent patches.</summary>
 internal static class LocalClusterIngest
 {
-    public static async Task RunAsync(int count, Action<string, double, string, string> report)
+    private const int Writers = 8;
+
+    /// <summary>Creates <paramref name="count"/> Servers in "default" (left there for later figures), times an informer's list of them, then its watch of <paramref name="events"/> patches.</summary>
+    public static async Task RunAsync(LocalApiServer server, KubeClient client, int count, int events, Action<string, double, string, string> report)
     {
-        var root = KubeCloud.Testing.RepositoryRoot.Path;
-        var options = new LocalApiServerOptions();
-        options.CrdFiles.Add(Path.Combine(root, "crds", "kubecloud.io_servers.yaml"));
-        await using var server = await LocalApiServer.StartAsync(options);
-        using var client = new KubeClient(ClusterConfig.FromKubeconfig(server.KubeconfigPath));
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = Writers }, async (i, ct) =>
             await client.CreateAsync(NewServer(i), cancellationToken: ct));
 
         var informer = new SharedInformer<Server>(client);
@@ -32,8 +29,8 @@ internal static class LocalClusterIngest
         report("informer list (local API server)", count / listSeconds, "objects/s", $"{count} Servers in {listSeconds:F2} s over HTTPS");
 
         watch.Restart();
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
-            await client.PatchAsync<Server>($"vm-{i:D5}", "default", KubePatch.Merge(new { metadata = new { labels = new { round = "2" } } }), cancellationToken: ct));
+        await Parallel.ForEachAsync(Enumerable.Range(0, events), new ParallelOptions { MaxDegreeOfParallelism = Writers }, async (i, ct) =>
+            await client.PatchAsync<Server>($"vm-{i % count:D5}", "default", KubePatch.Merge(new { metadata = new { labels = new { round = i.ToString(CultureInfo.InvariantCulture) } } }), cancellationToken: ct));
         var target = server.CurrentRevision;
         while (long.Parse(informer.LastSyncResourceVersion ?? "0", CultureInfo.InvariantCulture) < target)
         {
@@ -41,7 +38,7 @@ internal static class LocalClusterIngest
         }
 
         var watchSeconds = watch.Elapsed.TotalSeconds;
-        report("informer watch (local API server)", count / watchSeconds, "events/s", $"{count} MODIFIED events in {watchSeconds:F2} s (8 concurrent patchers included)");
+        report("informer watch (local API server)", events / watchSeconds, "events/s", $"{events} MODIFIED events in {watchSeconds:F2} s ({Writers} concurrent patchers included)");
         await stop.CancelAsync();
         await run;
     }

@@ -1,75 +1,37 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.Kube.Bench;
 using KubeCloud.Kube.Cache;
 using KubeCloud.Kube.Client;
+using KubeCloud.Kube.Config;
 using KubeCloud.Kube.Controllers;
 using KubeCloud.Kube.Queue;
-using KubeCloud.Kube.TestServer;
+using KubeCloud.LocalCluster;
 
 // Figures for the client and controller runtime: informer ingest, reconciles through the queue, memory per cached Server.
-// Runs against KubeCloud.Kube.TestServer (an in-memory API server on Kestrel over loopback HTTP/1.1).
-const int ListObjects = 20_000;
+// Informer and controller run against KubeCloud.LocalCluster (the local control plane: HTTPS, HTTP/2, CRD validation).
+const int ListObjects = 10_000;
+const int CannedObjects = 20_000;
 const int WatchEvents = 20_000;
 const int QueueItems = 200_000;
 const int ControllerObjects = 10_000;
 const int CachedServers = 10_000;
 
 Console.WriteLine($"KubeCloud.Kube benchmark  ({Environment.ProcessorCount} cores, .NET {Environment.Version})");
-await using var server = await FakeApiServer.StartAsync();
-var servers = ResourceInfo.Of<Server>().PathFor(null);
-for (var i = 0; i < ListObjects; i++)
-{
-    server.Put(servers, Json(SampleServer(i)));
-}
+var options = new LocalApiServerOptions { WatchHistorySize = WatchEvents };
+options.CrdFiles.Add(Path.Combine(KubeCloud.Testing.RepositoryRoot.Path, "crds", "kubecloud.io_servers.yaml"));
+await using var server = await LocalApiServer.StartAsync(options);
+using var client = new KubeClient(ClusterConfig.FromKubeconfig(server.KubeconfigPath));
 
-using var client = new KubeClient(new KubernetesClientConfiguration { Host = server.Endpoint.ToString() });
+// 1. Informer: list (paged, 500 per page) then watch events from concurrent patches.
+await LocalClusterIngest.RunAsync(server, client, ListObjects, WatchEvents, Report);
 
-// 1. Informer: list (paged, 500 per page) then watch events.
-var informer = new SharedInformer<Server>(client);
-using var stop = new CancellationTokenSource();
-var watch = Stopwatch.StartNew();
-var run = informer.RunAsync(stop.Token);
-await informer.WaitForCacheSyncAsync(stop.Token);
-var listSeconds = watch.Elapsed.TotalSeconds;
-Report("informer list ingest (test server)", ListObjects / listSeconds, "objects/s", $"{ListObjects} Servers in {listSeconds:F2} s");
-
-while (server.OpenWatches == 0)
-{
-    await Task.Delay(5);
-}
-
-watch.Restart();
-for (var i = 0; i < WatchEvents; i++)
-{
-    var obj = SampleServer(i % ListObjects);
-    obj.Metadata.Labels = new Dictionary<string, string>() { ["round"] = i.ToString(CultureInfo.InvariantCulture) };
-    server.Put(servers, Json(obj));
-}
-
-var target = server.CurrentRevision.ToString(CultureInfo.InvariantCulture);
-while (informer.LastSyncResourceVersion != target)
-{
-    await Task.Delay(1);
-}
-
-var watchSeconds = watch.Elapsed.TotalSeconds;
-Report("informer watch ingest (test server)", WatchEvents / watchSeconds, "events/s", $"{WatchEvents} MODIFIED events in {watchSeconds:F2} s (server writes included)");
-await stop.CancelAsync();
-await run;
-
-// 1b. The same from canned responses: the client's own cost, without the test server's.
-await CannedIngestAsync(ListObjects, WatchEvents);
-
-#if LOCAL_CLUSTER
-// 1c. Against the real local API server (HTTPS, HTTP/2, CRD validation).
-await LocalClusterIngest.RunAsync(5_000, Report);
-#endif
+// 1b. The same from canned responses: the client's own cost, without the server's.
+await CannedIngestAsync(CannedObjects, WatchEvents);
 
 // 2. Reconciles per second through the queue with a no-op reconciler.
 var queueRate = await QueueThroughputAsync(QueueItems, workers: 4);
@@ -184,8 +146,6 @@ static Server SampleServer(int i)
     };
     return server;
 }
-
-static JsonObject Json(Server server) => JsonSerializer.SerializeToNode(server, KubernetesJsonOptions.Options)!.AsObject();
 
 static async Task<double> QueueThroughputAsync(int items, int workers)
 {
