@@ -4,7 +4,7 @@ using KubeCloud.LocalCluster.Storage;
 
 namespace KubeCloud.LocalCluster.Selectors;
 
-/// <summary>A field selector over metadata.name and metadata.namespace (and any simple path for built-ins' common fields): <c>=</c>, <c>==</c>, <c>!=</c>.</summary>
+/// <summary>A field selector over metadata.name and metadata.namespace (and simple paths of built-ins' common fields and of Events): <c>=</c>, <c>==</c>, <c>!=</c>.</summary>
 public sealed class FieldSelector
 {
     private readonly List<(string Field, bool Equal, string Value)> _terms;
@@ -33,7 +33,7 @@ public sealed class FieldSelector
                 : term.IndexOf('=', StringComparison.Ordinal) is var e and > 0 ? (e, 1, true)
                 : throw ApiException.BadRequest($"invalid selector: '{text}'; can't understand '{term}'");
             var field = term[..index].Trim();
-            if (field is not ("metadata.name" or "metadata.namespace") && !field.StartsWith("spec.", StringComparison.Ordinal) && !field.StartsWith("status.", StringComparison.Ordinal) && field != "type")
+            if (!IsKnown(field))
             {
                 throw ApiException.BadRequest($"\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"");
             }
@@ -44,12 +44,22 @@ public sealed class FieldSelector
         return new FieldSelector(terms);
     }
 
+    /// <summary>
+    /// The fields kube-apiserver lets clients select on: metadata.name and metadata.namespace everywhere, simple spec and
+    /// status paths of the built-ins, and an Event's (core/v1 and events.k8s.io/v1) involvedObject / regarding, reason,
+    /// type, source and reporting component, which <c>kubectl describe</c> asks for to show an object's events.
+    /// </summary>
+    private static bool IsKnown(string field) =>
+        field is "metadata.name" or "metadata.namespace" or "type" or "reason" or "source" or "reportingComponent" or "reportingController"
+        || field.StartsWith("spec.", StringComparison.Ordinal) || field.StartsWith("status.", StringComparison.Ordinal)
+        || field.StartsWith("involvedObject.", StringComparison.Ordinal) || field.StartsWith("regarding.", StringComparison.Ordinal);
+
     public bool Matches(JsonObject obj) => _terms.All(t => (Value(obj, t.Field) == t.Value) == t.Equal);
 
     private static string Value(JsonObject obj, string field)
     {
         JsonNode? node = obj;
-        foreach (var part in field.Split('.'))
+        foreach (var part in (field == "source" ? "source.component" : field).Split('.'))
         {
             node = node is JsonObject o ? o[part] : null;
         }

@@ -17,6 +17,20 @@ public sealed class FieldSelectorTests
     [InlineData("spec.nodeName=n1", true)]
     public void Matches(string selector, bool expected) => Assert.Equal(expected, FieldSelector.Parse(selector).Matches(Object));
 
+    private static readonly JsonObject Event = JsonNode.Parse("""
+        {"metadata":{"name":"web.1","namespace":"demo"},"involvedObject":{"kind":"Server","name":"web","namespace":"demo","uid":"u1"},
+         "reason":"BootFailed","type":"Warning","source":{"component":"kubecloud-node"}}
+        """)!.AsObject();
+
+    /// <summary>What kubectl describe sends to list an object's events.</summary>
+    [Theory]
+    [InlineData("involvedObject.name=web,involvedObject.namespace=demo,involvedObject.kind=Server,involvedObject.uid=u1", true)]
+    [InlineData("involvedObject.name=web,involvedObject.uid=u2", false)]
+    [InlineData("reason=BootFailed,type=Warning", true)]
+    [InlineData("source=kubecloud-node", true)]
+    [InlineData("source=kubelet", false)]
+    public void Matches_events(string selector, bool expected) => Assert.Equal(expected, FieldSelector.Parse(selector).Matches(Event));
+
     [Fact]
     public void Unknown_fields_are_a_bad_request() =>
         Assert.Equal(400, Assert.Throws<ApiException>(() => FieldSelector.Parse("metadata.uid=x")).Code);
