@@ -2,11 +2,11 @@
 # engine. Stages: build (restore, test-free publish), then one runtime image per binary.
 #   docker build --target apiserver -t kubecloud/apiserver .
 # The build context is the repository alone (the Kubernetes OpenAPI document the local control plane
-# embeds is committed under operator/KubeCloud.LocalCluster/OpenApi/kubernetes).
+# embeds is committed under operator/KubeCloud.ApiServer/OpenApi/kubernetes).
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src/main
 COPY . .
-RUN dotnet publish operator/KubeCloud.LocalCluster.Cli -c Release -o /out/apiserver \
+RUN dotnet publish operator/KubeCloud.ApiServer.Cli -c Release -o /out/apiserver \
  && dotnet publish crds/KubeCloud.CrdGen -c Release -o /out/crdgen
 
 # The local control plane: a Kubernetes-compatible API server for a machine without a cluster.

@@ -1,0 +1,30 @@
+namespace KubeCloud.ControllerRuntime.Cache;
+
+/// <summary>What an informer watches and how it recovers.</summary>
+public sealed record InformerOptions
+{
+    /// <summary>Only this namespace; null watches all namespaces.</summary>
+    public string? Namespace { get; init; }
+
+    public string? LabelSelector { get; init; }
+
+    public string? FieldSelector { get; init; }
+
+    /// <summary>Page size of the initial list and of relists.</summary>
+    public int PageSize { get; init; } = 500;
+
+    /// <summary>The first reconnect delay after a failure; it doubles up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Server-side timeout of each watch; the informer re-watches from its last version when it ends.</summary>
+    public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// client-go's <c>resyncPeriod</c>: every period, once the cache has synced, each handler gets
+    /// <c>OnUpdate(obj, obj)</c> (the same instance twice) for every cached object, so a controller re-examines the
+    /// whole world even when nothing changed. Null or zero (the default) turns it off.
+    /// </summary>
+    public TimeSpan? ResyncPeriod { get; init; }
+}

@@ -1,9 +1,0 @@
-using KubeCloud.Kube.Controllers;
-
-namespace KubeCloud.Kube.Hosting;
-
-/// <summary>A controller the host builds from the service provider at start.</summary>
-public sealed class ControllerRegistration(Func<IServiceProvider, IRunnable> build)
-{
-    public IRunnable Build(IServiceProvider services) => build(services);
-}
