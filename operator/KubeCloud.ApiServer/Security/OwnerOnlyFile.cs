@@ -14,4 +14,18 @@ internal static class OwnerOnlyFile
 
         return new FileStream(path, options);
     }
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> owner-only and atomically: a temporary file, flushed to disk, then renamed over it, so a crash leaves the old content or the new.</summary>
+    public static void WriteAllTextAtomically(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var temporary = path + ".tmp";
+        using (var file = OpenWrite(temporary, FileMode.Create))
+        {
+            file.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
 }

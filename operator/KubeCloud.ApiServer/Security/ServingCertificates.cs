@@ -147,19 +147,7 @@ public sealed class ServingCertificates
     private static void Save(string directory, string name, X509Certificate2 withKey)
     {
         var key = withKey.GetECDsaPrivateKey() ?? throw new InvalidOperationException($"{name}: the certificate has no ECDSA key");
-        WriteAtomically(Path.Combine(directory, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
-        WriteAtomically(Path.Combine(directory, name + ".crt"), withKey.ExportCertificatePem() + "\n");
-    }
-
-    private static void WriteAtomically(string path, string text)
-    {
-        var temp = path + ".tmp";
-        using (var file = OwnerOnlyFile.OpenWrite(temp, FileMode.Create))
-        {
-            file.Write(System.Text.Encoding.UTF8.GetBytes(text));
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        OwnerOnlyFile.WriteAllTextAtomically(Path.Combine(directory, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
+        OwnerOnlyFile.WriteAllTextAtomically(Path.Combine(directory, name + ".crt"), withKey.ExportCertificatePem() + "\n");
     }
 }
