@@ -52,7 +52,11 @@ public sealed class FaultInjection
         }
     }
 
-    /// <summary>Ends every open watch stream abruptly; with <paramref name="midEvent"/> it first sends half of an event line.</summary>
+    /// <summary>
+    /// Ends every open watch stream abruptly; with <paramref name="midEvent"/> it first sends half of an event line. Over
+    /// HTTP/2 the abrupt end is a stream reset, after which the client may drop data it had not read yet, so the half line
+    /// is certain to arrive over HTTP/1.1 only.
+    /// </summary>
     public async Task DropWatchesAsync(bool midEvent = false)
     {
         DroppableBody[] open;

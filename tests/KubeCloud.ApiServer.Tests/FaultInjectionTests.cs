@@ -99,7 +99,8 @@ public sealed class FaultInjectionTests : IClassFixture<FaultInjectionTests.Fixt
     [InlineData(false, "1.1")]
     [InlineData(true, "1.1")]
     [InlineData(false, "2.0")]
-    [InlineData(true, "2.0")]
+    // No mid-event row over HTTP/2: the drop resets the stream (RST_STREAM), and the peer may discard DATA frames it has
+    // not yet handed to the reader, so half a line is delivered over HTTP/1.1 only (seen: an empty last line in a CI run).
     public async Task Dropped_watches_end_abruptly_and_mid_event_leaves_half_a_line(bool midEvent, string httpVersion)
     {
         var ns = await NamespaceAsync($"dropped-{(midEvent ? "mid" : "clean")}-{httpVersion.Replace('.', '-')}");

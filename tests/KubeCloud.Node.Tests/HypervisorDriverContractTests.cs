@@ -8,7 +8,7 @@ namespace KubeCloud.Node.Tests;
 /// The fake driver must behave as libvirt does, or scale tests built on it prove nothing: one script of lifecycle
 /// calls (valid and invalid ones) runs against the real <see cref="LibvirtDriver"/> and the
 /// <see cref="FakeHypervisorDriver"/>, and the transcripts (state and reason after each call, libvirt's error
-/// code for a refused call, lifecycle events) must be equal.
+/// code for a refused call, lifecycle events but the racy Shutdown notice) must be equal.
 /// </summary>
 [Collection(VmCollection.Name)]
 public sealed class HypervisorDriverContractTests(VmFixture vm, ITestOutputHelper output)
@@ -93,7 +93,9 @@ public sealed class HypervisorDriverContractTests(VmFixture vm, ITestOutputHelpe
         }
 
         await Task.Delay(200); // let any event queued behind the last one arrive, so extras are seen, not missed
-        return (transcript, [.. log.Snapshot().Select(e => $"{e.Type}/{e.Detail}")]);
+        // Shutdown events are left out: libvirt sends "finished shutting down" before Stopped(destroyed) only when QEMU
+        // reported its shutdown before it was killed, so a destroy shows it in some runs and not in others (both seen).
+        return (transcript, [.. log.Snapshot().Where(e => e.Type != DomainLifecycleEventType.Shutdown).Select(e => $"{e.Type}/{e.Detail}")]);
     }
 
     private static string Observe(IHypervisorDriver driver, string name) =>
