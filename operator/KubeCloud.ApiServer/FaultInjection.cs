@@ -220,6 +220,18 @@ public sealed class FaultInjection
 
         public async Task DropAsync(bool midEvent)
         {
+            try
+            {
+                await DropOnceAsync(midEvent);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The watch ended on its own (client gone) while the fault was being applied: nothing left to drop.
+            }
+        }
+
+        private async Task DropOnceAsync(bool midEvent)
+        {
             await _writing.WaitAsync();
             try
             {
@@ -236,12 +248,15 @@ public sealed class FaultInjection
                 }
 
                 _dropped = true;
-                await _drop.CancelAsync();
             }
             finally
             {
                 _writing.Release();
             }
+
+            // Cancelled only after the release: the cancellation ends the request, which disposes this body (and its
+            // semaphore) at once, and a Release after that threw ObjectDisposedException (seen in a clean-clone run).
+            await _drop.CancelAsync();
         }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
