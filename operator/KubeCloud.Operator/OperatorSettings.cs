@@ -1,0 +1,11 @@
+namespace KubeCloud.Operator;
+
+/// <summary>
+/// The operator's configuration (flags of <c>kubecloud-operator</c>, or set by tests). Each controller reads the part
+/// that concerns it; defaults are what a single-cluster install wants.
+/// </summary>
+public sealed class OperatorSettings
+{
+    /// <summary>The namespace the operator runs in (its Lease, webhook certificate and Events about cluster objects).</summary>
+    public string Namespace { get; set; } = "kubecloud-system";
+}
