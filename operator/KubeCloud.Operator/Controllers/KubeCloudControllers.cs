@@ -17,10 +17,13 @@ public static class KubeCloudControllers
         // One line per controller, in kind order.
         services.TryAddSingleton<NetworkIpam>();
         services.TryAddSingleton<SegmentationIds>();
-        services.AddController<Network, NetworkReconciler>((c, _) => c.Watches<Port>(NetworkReconciler.NetworkOf).WithWorkers(2), sp => sp.GetRequiredService<SegmentationIds>());
+        services.AddController<Network, NetworkReconciler>((c, sp) => NetworkWiring(c, sp.GetRequiredService<NetworkReconciler>()), sp => sp.GetRequiredService<SegmentationIds>());
         services.AddController<Port, PortReconciler>((c, sp) => PortWiring(c, sp.GetRequiredService<PortReconciler>()), sp => sp.GetRequiredService<NetworkIpam>());
         return services;
     }
+
+    private static void NetworkWiring(ControllerRuntime.Controllers.ControllerBuilder<Network> networks, NetworkReconciler reconciler) =>
+        networks.Watches<Port>(NetworkReconciler.NetworkOf).Watches<Network>(reconciler.NetworksWaitingForAVni).WithWorkers(2);
 
     private static void PortWiring(ControllerRuntime.Controllers.ControllerBuilder<Port> ports, PortReconciler reconciler) =>
         ports.Watches<Network>(reconciler.PortsOf).Watches<Server>(reconciler.PortsOf).Watches<Port>(reconciler.RefusedPortsOnNetworkOf).WithWorkers(4);
