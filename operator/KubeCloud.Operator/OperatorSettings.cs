@@ -1,3 +1,5 @@
+using KubeCloud.Operator.Controllers.Servers;
+
 namespace KubeCloud.Operator;
 
 /// <summary>
@@ -8,4 +10,7 @@ public sealed class OperatorSettings
 {
     /// <summary>The namespace the operator runs in (its Lease, webhook certificate and Events about cluster objects).</summary>
     public string Namespace { get; set; } = "kubecloud-system";
+
+    /// <summary>The Server controller: scheduler options, attempts, the provisioning steps' deadlines, resize confirmation.</summary>
+    public ServerSettings Servers { get; set; } = new();
 }

@@ -1,4 +1,5 @@
 using KubeCloud.ControllerRuntime.Hosting;
+using KubeCloud.Operator.Controllers.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -12,6 +13,7 @@ public static class KubeCloudControllers
         services.TryAddSingleton(settings);
 
         // One line per controller, in kind order.
+        services.AddServerController();
         return services;
     }
 }
