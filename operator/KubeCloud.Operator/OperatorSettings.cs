@@ -1,4 +1,5 @@
 using KubeCloud.Operator.Ipam;
+using KubeCloud.Operator.Controllers.Servers;
 
 namespace KubeCloud.Operator;
 
@@ -22,4 +23,7 @@ public sealed class OperatorSettings
 
     /// <summary>How long the Image controller waits for an image source to answer its HEAD request.</summary>
     public TimeSpan ImageSourceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The Server controller: scheduler options, attempts, the provisioning steps' deadlines, resize confirmation.</summary>
+    public ServerSettings Servers { get; set; } = new();
 }
