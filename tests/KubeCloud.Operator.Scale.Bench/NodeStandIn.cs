@@ -7,6 +7,7 @@ using KubeCloud.ControllerRuntime.Cache;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Objects;
+using KubeCloud.Operator.Controllers;
 
 namespace KubeCloud.Operator.Scale.Bench;
 
@@ -101,7 +102,7 @@ public sealed class NodeStandIn : IReconciler<Server>, IAsyncDisposable
                 Condition(Spawned, "Converged", $"the domain is defined and {power}", generation, server.Status, now),
             ],
         };
-        await ApplyStatusAsync(server, status, cancellationToken);
+        await _client.ApplyStatusAsync(server, status, FieldManager, cancellationToken);
         Interlocked.Increment(ref _spawned);
         return ReconcileResult.Done;
     }
@@ -143,20 +144,6 @@ public sealed class NodeStandIn : IReconciler<Server>, IAsyncDisposable
 
     private static DateTimeOffset Truncate(DateTimeOffset now) => new(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 
-    private Task<T> ApplyStatusAsync<T, TStatus>(T obj, TStatus status, CancellationToken cancellationToken)
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        var configuration = new Dictionary<string, object?>
-        {
-            ["apiVersion"] = obj.ApiVersion,
-            ["kind"] = obj.Kind,
-            ["metadata"] = new Dictionary<string, object?> { ["name"] = obj.Metadata.Name, ["namespace"] = obj.Metadata.NamespaceProperty },
-            ["status"] = status,
-        };
-        return _client.Resource<T>(obj.Metadata.NamespaceProperty)
-            .PatchStatusAsync(obj.Metadata.Name, KubePatch.Apply(configuration), new PatchOptions { FieldManager = FieldManager, Force = true }, cancellationToken);
-    }
-
     private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_heartbeat);
@@ -192,6 +179,6 @@ public sealed class NodeStandIn : IReconciler<Server>, IAsyncDisposable
                     new Condition { Type = "KvmUsable", Status = ConditionStatus.True, Reason = "DevKvmOpened", LastTransitionTime = Truncate(now) },
                 ],
             };
-            await ApplyStatusAsync(hypervisor, status, ct);
+            await _client.ApplyStatusAsync(hypervisor, status, FieldManager, ct);
         });
 }
