@@ -112,12 +112,12 @@ public sealed class ServerSideApply
     private static JsonObject Merge(JsonObject live, JsonObject config, PatchSchema schema, FieldSet previous, FieldSet applied, List<FieldManagerEntry> others)
     {
         var merged = StrategicMergePatch.Apply(live, config, schema);
-        foreach (var path in previous.Paths.Except(applied.Paths).OrderByDescending(p => p.Length))
+        var dropped = previous.Paths.Except(applied.Paths).Where(path => !applied.Covers(path) && !others.Any(o => o.Fields.Covers(path))).ToList();
+        // Remove the outermost dropped node only: removing a list item's key field first (f:type of a condition)
+        // would leave the item unfindable by its key, and an empty {} in the list.
+        foreach (var path in dropped.Where(path => !dropped.Any(outer => outer.Length < path.Length && path[outer.Length] == '/' && path.StartsWith(outer, StringComparison.Ordinal))))
         {
-            if (!applied.Covers(path) && !others.Any(o => o.Fields.Covers(path)))
-            {
-                FieldSet.Remove(merged, path);
-            }
+            FieldSet.Remove(merged, path);
         }
 
         return merged;
