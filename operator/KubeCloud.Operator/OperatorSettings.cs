@@ -22,4 +22,7 @@ public sealed class OperatorSettings
 
     /// <summary>How long the Image controller waits for an image source to answer its HEAD request.</summary>
     public TimeSpan ImageSourceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The first delay before an image source that did not answer well is asked again; it doubles per failure up to five minutes.</summary>
+    public TimeSpan ImageSourceRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 }
