@@ -153,4 +153,16 @@ public sealed class LifecycleTests : IClassFixture<ServerFixture>
         Assert.NotEqual(revision, (string?)changed["metadata"]!["resourceVersion"]);
         Assert.Equal("2", (string?)changed["data"]!["a"]);
     }
+
+    [Fact]
+    public async Task An_apply_that_drops_an_entry_of_a_list_map_it_owned_removes_the_whole_entry()
+    {
+        const string path = "/api/v1/namespaces/default/pods/drop-entry?fieldManager=entry-test";
+        const string both = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"drop-entry"},"spec":{"containers":[{"name":"web","image":"nginx"},{"name":"side","image":"busybox"}]}}""";
+        await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(both), "application/apply-patch+yaml");
+
+        // Before the fix the entry's fields went one by one and left {} behind, which validation refused (422).
+        var one = (await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(both.Replace(""",{"name":"side","image":"busybox"}""", "", StringComparison.Ordinal)), "application/apply-patch+yaml")).Body;
+        Assert.Equal("""[{"name":"web","image":"nginx"}]""", one["spec"]?["containers"]?.ToJsonString() ?? one.ToJsonString());
+    }
 }

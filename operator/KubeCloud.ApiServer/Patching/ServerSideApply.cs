@@ -112,11 +112,16 @@ public sealed class ServerSideApply
     private static JsonObject Merge(JsonObject live, JsonObject config, PatchSchema schema, FieldSet previous, FieldSet applied, List<FieldManagerEntry> others)
     {
         var merged = StrategicMergePatch.Apply(live, config, schema);
-        foreach (var path in previous.Paths.Except(applied.Paths).OrderByDescending(p => p.Length))
+        var removed = new List<string>();
+
+        // Outermost first, and nothing below a removed path: a list-map entry goes whole, rather than losing its key
+        // fields first (the entry could then no longer be found by its key, and an empty {} stayed in the list).
+        foreach (var path in previous.Paths.Except(applied.Paths).OrderBy(p => p.Length))
         {
-            if (!applied.Covers(path) && !others.Any(o => o.Fields.Covers(path)))
+            if (!applied.Covers(path) && !others.Any(o => o.Fields.Covers(path)) && !removed.Any(r => path.StartsWith(r + "/", StringComparison.Ordinal)))
             {
                 FieldSet.Remove(merged, path);
+                removed.Add(path);
             }
         }
 
