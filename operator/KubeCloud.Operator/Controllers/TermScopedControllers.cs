@@ -21,7 +21,7 @@ public interface ITermState
 }
 
 /// <summary>
-/// <see cref="OperatorServiceCollectionExtensions.AddController{T, TReconciler}"/> with the service provider at hand
+/// <see cref="OperatorServiceCollectionExtensions.AddController{T, TReconciler}(IServiceCollection, Action{KubeCloud.ControllerRuntime.Controllers.ControllerBuilder{T}})"/> with the service provider at hand
 /// while wiring (mapped watches read indexes of the caches) and with term-scoped state reset at each start.
 /// </summary>
 public static class TermScopedControllers
