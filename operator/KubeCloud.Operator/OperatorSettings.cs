@@ -1,3 +1,4 @@
+using KubeCloud.Operator.Controllers.Servers;
 using KubeCloud.Operator.Ipam;
 
 namespace KubeCloud.Operator;
@@ -25,4 +26,7 @@ public sealed class OperatorSettings
 
     /// <summary>The first delay before an image source that did not answer well is asked again; it doubles per failure up to five minutes.</summary>
     public TimeSpan ImageSourceRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The Server controller: scheduler options, attempts, the provisioning steps' deadlines, resize confirmation.</summary>
+    public ServerSettings Servers { get; set; } = new();
 }

@@ -7,6 +7,7 @@ using KubeCloud.Operator.Controllers.Flavors;
 using KubeCloud.Operator.Controllers.Images;
 using KubeCloud.Operator.Controllers.Networks;
 using KubeCloud.Operator.Controllers.Ports;
+using KubeCloud.Operator.Controllers.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -30,6 +31,7 @@ public static class KubeCloudControllers
         services.TryAddSingleton<SegmentationIds>();
         services.AddController<Network, NetworkReconciler>((c, sp) => NetworkWiring(c, sp.GetRequiredService<NetworkReconciler>()), sp => sp.GetRequiredService<SegmentationIds>());
         services.AddController<Port, PortReconciler>((c, sp) => PortWiring(c, sp.GetRequiredService<PortReconciler>()), sp => sp.GetRequiredService<NetworkIpam>());
+        services.AddServerController();
         return services;
     }
 
