@@ -150,7 +150,7 @@ public sealed class PortReconciler(IKubeClient client, SharedInformerFactory inf
             FixedIPs = addresses is null ? null : [.. addresses.FixedIPs.Select(ip => ip.ToStatus())],
             ServerRef = server is null ? null : new LocalObjectReference { Name = server },
             Node = node,
-            Conditions = OwnedStatus.Carry(port.Status, ConditionTypes.Ready),
+            Conditions = Conditions.CopyOf(port.Status, type => type == ConditionTypes.Ready),
         };
         if (addresses is null && reason is PortReasons.NetworkNotFound or PortReasons.NetworkDeleting or PortReasons.NetworkInvalid)
         {
