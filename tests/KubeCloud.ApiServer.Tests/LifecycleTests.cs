@@ -155,14 +155,19 @@ public sealed class LifecycleTests : IClassFixture<ServerFixture>
     }
 
     [Fact]
-    public async Task An_apply_that_drops_an_entry_of_a_list_map_it_owned_removes_the_whole_entry()
+    public async Task An_apply_that_no_longer_lists_an_item_of_a_keyed_list_removes_the_whole_item()
     {
-        const string path = "/api/v1/namespaces/default/pods/drop-entry?fieldManager=entry-test";
-        const string both = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"drop-entry"},"spec":{"containers":[{"name":"web","image":"nginx"},{"name":"side","image":"busybox"}]}}""";
-        await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(both), "application/apply-patch+yaml");
+        const string path = "/apis/apps/v1/namespaces/default/deployments/keyed?fieldManager=keyed-test";
+        const string apply = """
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"keyed"},
+             "spec":{"selector":{"matchLabels":{"app":"k"}},"template":{"metadata":{"labels":{"app":"k"}},"spec":{"containers":[CONTAINERS]}}}}
+            """;
+        const string web = """{"name":"web","image":"nginx"}""";
+        const string sidecar = """{"name":"sidecar","image":"envoy"}""";
+        await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(apply.Replace("CONTAINERS", web + "," + sidecar, StringComparison.Ordinal)), "application/apply-patch+yaml");
 
-        // Before the fix the entry's fields went one by one and left {} behind, which validation refused (422).
-        var one = (await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(both.Replace(""",{"name":"side","image":"busybox"}""", "", StringComparison.Ordinal)), "application/apply-patch+yaml")).Body;
-        Assert.Equal("""[{"name":"web","image":"nginx"}]""", one["spec"]?["containers"]?.ToJsonString() ?? one.ToJsonString());
+        var applied = (await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(apply.Replace("CONTAINERS", web, StringComparison.Ordinal)), "application/apply-patch+yaml")).Body;
+        var containers = applied["spec"]!["template"]!["spec"]!["containers"]!.AsArray();
+        Assert.Equal(["web"], containers.Select(c => (string?)c!["name"]));
     }
 }
