@@ -7,6 +7,7 @@ using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Events;
 using KubeCloud.ControllerRuntime.LeaderElection;
 using KubeCloud.ControllerRuntime.Observability;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -34,6 +35,7 @@ public static class OperatorServiceCollectionExtensions
         services.TryAddSingleton(sp => new SharedInformerFactory(
             sp.GetRequiredService<IKubeClient>(), options.Informers, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<OperatorHealth>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, OperatorListeners.ListenerMatcherPolicy>());
         services.TryAddSingleton<IEventRecorder>(sp => new EventRecorder(
             sp.GetRequiredService<IKubeClient>(), options.EventSource, options.LeaderElection?.Identity ?? Environment.MachineName,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<EventRecorder>(), sp.GetRequiredService<TimeProvider>()));

@@ -1,4 +1,12 @@
+using k8s.Models;
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Hosting;
+using KubeCloud.ControllerRuntime.Queue;
+using KubeCloud.Operator.Controllers.Flavors;
+using KubeCloud.Operator.Controllers.Images;
+using KubeCloud.Operator.Controllers.Networks;
+using KubeCloud.Operator.Controllers.Ports;
 using KubeCloud.Operator.Controllers.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +21,23 @@ public static class KubeCloudControllers
         services.TryAddSingleton(settings);
 
         // One line per controller, in kind order.
+        services.AddController<Flavor, FlavorReconciler>((_, _) => { });
+        services.TryAddSingleton<ImageSourceProbe>();
+        services.AddController<Image, ImageReconciler>((c, sp) => c
+            .Watches<V1Namespace>(sp.GetRequiredService<ImageReconciler>().SharedWith)
+            .WithRateLimiter(() => new ExponentialFailureRateLimiter<ReconcileRequest>(settings.ImageSourceRetryDelay, TimeSpan.FromMinutes(5)))
+            .WithWorkers(2));
+        services.TryAddSingleton<NetworkIpam>();
+        services.TryAddSingleton<SegmentationIds>();
+        services.AddController<Network, NetworkReconciler>((c, sp) => NetworkWiring(c, sp.GetRequiredService<NetworkReconciler>()), sp => sp.GetRequiredService<SegmentationIds>());
+        services.AddController<Port, PortReconciler>((c, sp) => PortWiring(c, sp.GetRequiredService<PortReconciler>()), sp => sp.GetRequiredService<NetworkIpam>());
         services.AddServerController();
         return services;
     }
+
+    private static void NetworkWiring(ControllerBuilder<Network> networks, NetworkReconciler reconciler) =>
+        networks.Watches<Port>(NetworkReconciler.NetworkOf).Watches<Network>(reconciler.NetworksWaitingForAVni).WithWorkers(2);
+
+    private static void PortWiring(ControllerBuilder<Port> ports, PortReconciler reconciler) =>
+        ports.Watches<Network>(reconciler.PortsOf).Watches<Server>(reconciler.PortsOf).Watches<Port>(reconciler.RefusedPortsOnNetworkOf).WithWorkers(4);
 }
