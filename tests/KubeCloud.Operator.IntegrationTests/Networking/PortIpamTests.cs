@@ -1,3 +1,4 @@
+using KubeCloud.Api;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.Operator.Controllers;
