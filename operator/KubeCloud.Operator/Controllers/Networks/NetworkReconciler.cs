@@ -92,7 +92,8 @@ public sealed class NetworkReconciler(IKubeClient client, SharedInformerFactory 
             }
         }
 
-        return ReconcileResult.Done;
+        // A refused VNI may come free (another network deleted, which also requeues this one at once): retry with backoff.
+        return segment.Refusal is null ? ReconcileResult.Done : ReconcileResult.RequeueNow;
     }
 
     /// <summary>The Network to reconcile when a Port changes (its usage, or its deletion releasing the network).</summary>
@@ -100,6 +101,22 @@ public sealed class NetworkReconciler(IKubeClient client, SharedInformerFactory 
     {
         ArgumentNullException.ThrowIfNull(port);
         yield return new ReconcileRequest(port.Spec.NetworkRef.Namespace ?? port.Metadata.NamespaceProperty, port.Spec.NetworkRef.Name);
+    }
+
+    /// <summary>
+    /// When a network is deleted (its VNI about to be released), the networks whose VNI was refused are tried again at once rather than after their backoff.
+    /// </summary>
+    public IEnumerable<ReconcileRequest> NetworksWaitingForAVni(Network network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (network.Metadata.DeletionTimestamp is null)
+        {
+            return [];
+        }
+
+        return _networks.List()
+            .Where(n => Conditions.Find(n.Status, ConditionTypes.Ready)?.Reason == NetworkReasons.SegmentationIdUnavailable && n.Metadata.DeletionTimestamp is null)
+            .Select(ReconcileRequest.For);
     }
 
     private NetworkStatus Status(Network network, int? segmentationId, List<SubnetStatus>? subnets, ConditionStatus ready, string reason, string? message)
