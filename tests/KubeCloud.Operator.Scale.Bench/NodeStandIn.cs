@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using k8s;
 using k8s.Models;
@@ -33,6 +34,10 @@ public sealed class NodeStandIn : IReconciler<Server>, IAsyncDisposable
     private readonly SharedInformerFactory _informers;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _running = [];
+
+    // What was last reported per server uid: the cache may not show the stand-in's own apply yet when the operator's
+    // next write arrives, and the report need not be sent twice (a real daemon knows what it did, too).
+    private readonly ConcurrentDictionary<string, string> _reported = new(StringComparer.Ordinal);
     private long _spawned;
 
     private NodeStandIn(IKubeClient client, IReadOnlyList<string> hypervisors, TimeSpan heartbeat)
@@ -76,6 +81,7 @@ public sealed class NodeStandIn : IReconciler<Server>, IAsyncDisposable
         {
             // Nothing is on the "host": the cleanup is done at once.
             await Finalizers.RemoveAsync(_client, server, CleanupFinalizer, cancellationToken);
+            _reported.TryRemove(server.Metadata.Uid, out _);
             return ReconcileResult.Done;
         }
 
@@ -83,9 +89,16 @@ public sealed class NodeStandIn : IReconciler<Server>, IAsyncDisposable
         var generation = server.Metadata.Generation;
         var power = Observed(server.Spec.PowerState);
         var rebootRequest = server.Metadata.Annotations is { } annotations && annotations.TryGetValue(ApiGroup.RebootRequestedAtAnnotation, out var at) ? at : null;
+        var report = $"{generation}/{power}/{rebootRequest}";
+        if (_reported.TryGetValue(server.Metadata.Uid, out var last) && last == report)
+        {
+            return ReconcileResult.Done;
+        }
+
         if (Conditions.IsTrueFor(server.Status, Spawned, generation) && Conditions.IsTrue(server.Status, ImageReady)
             && server.Status?.PowerState == power && server.Status?.ObservedRebootRequest == rebootRequest)
         {
+            _reported[server.Metadata.Uid] = report;
             return ReconcileResult.Done;
         }
 
@@ -103,6 +116,7 @@ public sealed class NodeStandIn : IReconciler<Server>, IAsyncDisposable
             ],
         };
         await _client.ApplyStatusAsync(server, status, FieldManager, cancellationToken);
+        _reported[server.Metadata.Uid] = report;
         Interlocked.Increment(ref _spawned);
         return ReconcileResult.Done;
     }
