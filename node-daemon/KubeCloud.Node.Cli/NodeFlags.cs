@@ -127,8 +127,11 @@ public sealed partial record NodeFlags
         _ => throw new StartupException($"{flag} {value}: unknown driver (libvirt or fake)"),
     };
 
+    /// <summary>An IPv4 address in dotted-quad form or an IPv6 address (IPAddress.TryParse would take "10.0.0" for 10.0.0.0).</summary>
     private static IPAddress Address(string flag, string value) =>
-        IPAddress.TryParse(value, out var address) ? address : throw new StartupException($"{flag} {value}: not an IP address");
+        IPAddress.TryParse(value, out var address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || value.Split('.').Length == 4)
+            ? address
+            : throw new StartupException($"{flag} {value}: not an IP address");
 
     private static TimeSpan Seconds(string flag, string value) =>
         double.TryParse(value.TrimEnd('s'), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 3600
