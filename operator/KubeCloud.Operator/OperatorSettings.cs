@@ -1,3 +1,7 @@
+using KubeCloud.Operator.Controllers.Servers;
+using KubeCloud.Operator.Ipam;
+using KubeCloud.Operator.Volumes;
+
 namespace KubeCloud.Operator;
 
 /// <summary>
@@ -8,4 +12,39 @@ public sealed class OperatorSettings
 {
     /// <summary>The namespace the operator runs in (its Lease, webhook certificate and Events about cluster objects).</summary>
     public string Namespace { get; set; } = "kubecloud-system";
+
+    /// <summary>First VXLAN VNI the Network controller hands out (Neutron's <c>vni_ranges</c>); admins may request any VNI, inside or outside the range.</summary>
+    public int VniRangeFirst { get; set; } = 1000;
+
+    /// <summary>Last VXLAN VNI the Network controller hands out (inclusive); VNIs above it are left for admins to request.</summary>
+    public int VniRangeLast { get; set; } = 1_999_999;
+
+    /// <summary>Prefix of the MAC addresses the Port controller allocates (Neutron's <c>base_mac</c>), one to five octets.</summary>
+    public string MacPrefix { get; set; } = MacAddressAllocator.DefaultPrefix;
+
+    /// <summary>How long the Image controller waits for an image source to answer its HEAD request.</summary>
+    public TimeSpan ImageSourceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The Server controller: scheduler options, attempts, the provisioning steps' deadlines, resize confirmation.</summary>
+    public ServerSettings Servers { get; set; } = new();
+
+    /// <summary>The first delay before an image source that did not answer well is asked again; it doubles per failure up to five minutes.</summary>
+    public TimeSpan ImageSourceRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Which controllers run, as kube-controller-manager's <c>--controllers</c>: <c>*</c> is every controller, a name
+    /// turns one on, <c>-name</c> turns one off (<c>["*", "-server"]</c>: all but the Server controller). Tests use it to
+    /// play a controller themselves.
+    /// </summary>
+    public IReadOnlyList<string> Controllers { get; set; } = ["*"];
+
+    /// <summary>How old a Hypervisor's <c>lastHeartbeatTime</c> may get before it is not Ready (the node lifecycle controller's grace period).</summary>
+    public TimeSpan HeartbeatGrace { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>cinder-scheduler's options for placing Volumes on storage nodes.</summary>
+    public VolumeSchedulerOptions VolumeScheduling { get; set; } = new();
+
+    /// <summary>Whether the controller named <paramref name="name"/> runs: <c>-name</c> wins over <c>name</c>, which wins over <c>*</c>.</summary>
+    public bool Runs(string name) =>
+        !Controllers.Contains("-" + name) && (Controllers.Contains(name) || Controllers.Contains("*"));
 }

@@ -153,4 +153,21 @@ public sealed class LifecycleTests : IClassFixture<ServerFixture>
         Assert.NotEqual(revision, (string?)changed["metadata"]!["resourceVersion"]);
         Assert.Equal("2", (string?)changed["data"]!["a"]);
     }
+
+    [Fact]
+    public async Task An_apply_that_no_longer_lists_an_item_of_a_keyed_list_removes_the_whole_item()
+    {
+        const string path = "/apis/apps/v1/namespaces/default/deployments/keyed?fieldManager=keyed-test";
+        const string apply = """
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"keyed"},
+             "spec":{"selector":{"matchLabels":{"app":"k"}},"template":{"metadata":{"labels":{"app":"k"}},"spec":{"containers":[CONTAINERS]}}}}
+            """;
+        const string web = """{"name":"web","image":"nginx"}""";
+        const string sidecar = """{"name":"sidecar","image":"envoy"}""";
+        await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(apply.Replace("CONTAINERS", web + "," + sidecar, StringComparison.Ordinal)), "application/apply-patch+yaml");
+
+        var applied = (await _fixture.SendAsync(HttpMethod.Patch, path, JsonNode.Parse(apply.Replace("CONTAINERS", web, StringComparison.Ordinal)), "application/apply-patch+yaml")).Body;
+        var containers = applied["spec"]!["template"]!["spec"]!["containers"]!.AsArray();
+        Assert.Equal(["web"], containers.Select(c => (string?)c!["name"]));
+    }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using k8s;
 using k8s.Models;
 using KubeCloud.ApiServer;
@@ -6,9 +7,11 @@ using KubeCloud.ControllerRuntime.Config;
 using KubeCloud.ControllerRuntime.Hosting;
 using KubeCloud.ControllerRuntime.LeaderElection;
 using KubeCloud.Operator.Controllers;
+using KubeCloud.Operator.Webhook;
 using KubeCloud.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -70,18 +73,34 @@ public sealed class OperatorCluster : IAsyncDisposable
     /// Starts an operator (every controller of <see cref="KubeCloudControllers"/>) in this process. With
     /// <paramref name="leaderElection"/> it takes part in the election on the Lease <c>kubecloud-system/kubecloud-operator</c>
     /// with short timings; stop it with <see cref="RunningOperator.StopAsync"/> or let the cluster's dispose do it.
+    /// With <paramref name="webhook"/> it also serves the validating webhook on a loopback HTTPS port (a certificate made
+    /// for it) and the ValidatingWebhookConfiguration <c>kubecloud-operator</c> is created (or replaced) to call it; the
+    /// call returns once the webhook's caches have synced. Without <paramref name="controllers"/> only the webhook runs
+    /// (admission tests that set statuses by hand, with no controller to rewrite them).
     /// </summary>
-    public async Task<RunningOperator> StartOperatorAsync(Action<OperatorSettings>? configure = null, string identity = "operator-1", bool leaderElection = false)
+    public async Task<RunningOperator> StartOperatorAsync(
+        Action<OperatorSettings>? configure = null, string identity = "operator-1", bool leaderElection = false, bool webhook = false, bool controllers = true)
     {
         var settings = new OperatorSettings();
         configure?.Invoke(settings);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        ListenOptions? health = null;
+        ListenOptions? webhookListener = null;
+        var certificate = webhook ? WebhookCertificate.Create(KubeCloudWebhook.ServiceName, settings.Namespace, DateTimeOffset.UtcNow) : null;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, l => health = l.Named(OperatorListeners.Metrics, OperatorListeners.Health));
+            if (certificate is not null)
+            {
+                webhookListener = k.ListenKubeCloudWebhook(new IPEndPoint(IPAddress.Loopback, 0), certificate);
+            }
+        });
         builder.Logging.AddOperatorConsole(json: true).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddKubeCloudOperator(o =>
         {
             o.Cluster = Config();
             o.Client = new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } };
+            o.HealthUrl = null;
             o.LeaderElection = leaderElection
                 ? new LeaderElectionOptions
                 {
@@ -94,18 +113,51 @@ public sealed class OperatorCluster : IAsyncDisposable
                 }
                 : null;
         });
-        builder.Services.AddKubeCloudControllers(settings);
+        if (controllers)
+        {
+            builder.Services.AddKubeCloudControllers(settings);
+        }
+
+        if (webhook)
+        {
+            builder.Services.AddKubeCloudWebhook();
+        }
+
         var app = builder.Build();
         app.MapOperatorEndpoints();
+        if (webhook)
+        {
+            app.MapKubeCloudWebhook();
+        }
+
         await app.StartAsync();
-        var running = new RunningOperator(identity, app);
+        var running = new RunningOperator(identity, app, Endpoint(health!, "http"), webhookListener is null ? null : Endpoint(webhookListener, "https"));
         lock (_operators)
         {
             _operators.Add(running);
         }
 
+        if (certificate is not null)
+        {
+            using var cts = new CancellationTokenSource(Timeout);
+            await app.Services.GetRequiredService<InformerObjectLookup>().WaitForCacheSyncAsync(cts.Token);
+            using var client = NewClient();
+            var configuration = WebhookConfiguration.ForUrl(app.Services.GetServices<IKindWebhook>(), running.WebhookEndpoint!, certificate.CaPem);
+            try
+            {
+                await client.DeleteAsync<V1ValidatingWebhookConfiguration>(WebhookConfiguration.Name);
+            }
+            catch (NotFoundException)
+            {
+            }
+
+            await client.CreateAsync(configuration);
+        }
+
         return running;
     }
+
+    private static Uri Endpoint(ListenOptions listen, string scheme) => new($"{scheme}://127.0.0.1:{listen.IPEndPoint!.Port}/");
 
     /// <summary>Polls until <paramref name="condition"/> holds or the timeout passes.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
@@ -143,7 +195,7 @@ public sealed class OperatorCluster : IAsyncDisposable
 }
 
 /// <summary>An operator started by <see cref="OperatorCluster.StartOperatorAsync"/>.</summary>
-public sealed class RunningOperator(string identity, WebApplication app) : IAsyncDisposable
+public sealed class RunningOperator(string identity, WebApplication app, Uri healthEndpoint, Uri? webhookEndpoint) : IAsyncDisposable
 {
     private int _stopped;
 
@@ -154,7 +206,10 @@ public sealed class RunningOperator(string identity, WebApplication app) : IAsyn
     public IServiceProvider Services => App.Services;
 
     /// <summary>Where /metrics, /healthz and /readyz answer.</summary>
-    public Uri HealthEndpoint => new(App.Urls.First());
+    public Uri HealthEndpoint { get; } = healthEndpoint;
+
+    /// <summary>The webhook's HTTPS base address, when it was started with one.</summary>
+    public Uri? WebhookEndpoint { get; } = webhookEndpoint;
 
     /// <summary>
     /// Stops the operator. With <paramref name="abrupt"/> the stop is given no time (a crash, as near as one process

@@ -44,6 +44,21 @@ public static class Conditions
         return changed;
     }
 
+    /// <summary>
+    /// Copies of the status's conditions (only the types <paramref name="include"/> accepts, when given), to build the
+    /// next status of one writer without touching a cached object and keeping lastTransitionTime.
+    /// </summary>
+    public static List<Condition> CopyOf(IHasConditions? status, Func<string, bool>? include = null) =>
+        [.. (status?.Conditions ?? []).Where(c => include?.Invoke(c.Type) ?? true).Select(c => new Condition
+        {
+            Type = c.Type,
+            Status = c.Status,
+            ObservedGeneration = c.ObservedGeneration,
+            LastTransitionTime = c.LastTransitionTime,
+            Reason = c.Reason,
+            Message = c.Message,
+        })];
+
     public static Condition? Find(IHasConditions? status, string type) => status?.Conditions?.Find(c => c.Type == type);
 
     public static bool IsTrue(IHasConditions? status, string type) => Find(status, type)?.Status == ConditionStatus.True;

@@ -22,8 +22,9 @@ namespace KubeCloud.Api.V1Alpha1;
 [PrinterColumn(8, "Instances", "integer", ".status.instances")]
 [PrinterColumn(9, "Tunnel IP", "string", ".status.tunnelIP", Priority = 1)]
 [PrinterColumn(10, "CPU", "string", ".status.cpu.model", Priority = 1)]
-[PrinterColumn(11, "Age", "date", ".metadata.creationTimestamp")]
-[Description("Hypervisor is one compute node as the scheduler sees it, like nova's compute host: its name is the node's name. The node daemon reports capacity, CPU and health in status; the operator reports allocations; admins disable it or tune allocation ratios in spec. Labels of the node (zone, aggregates) are mirrored onto the Hypervisor.")]
+[PrinterColumn(11, "Storage Free", "string", ".status.storage.freeCapacity", Priority = 1)]
+[PrinterColumn(12, "Age", "date", ".metadata.creationTimestamp")]
+[Description("Hypervisor is one compute node as the scheduler sees it, like nova's compute host: its name is the node's name. The node daemon reports capacity, CPU and health in status; the operator reports allocations; admins disable it or tune allocation ratios in spec. Labels of the node (zone, aggregates) are mirrored onto the Hypervisor. A node whose daemon runs the storage role (cinder-volume) also reports its volume backend in status.storage; the operator places Volumes on such nodes.")]
 public sealed class Hypervisor() : KubeCloudObject<HypervisorSpec, HypervisorStatus>(KubeKind)
 {
     public const string KubeKind = "Hypervisor";
@@ -75,6 +76,11 @@ public sealed class HypervisorSpec
     [Description("Physical CPUs kept for the host.")]
     public int? ReservedVcpus { get; set; }
 
+    [Default(false)]
+    [JsonPropertyName("storageDisabled")]
+    [Description("Stop placing new volumes on this node's storage backend (cinder service-disable of its cinder-volume); existing volumes stay.")]
+    public bool StorageDisabled { get; set; }
+
     [Minimum(0)]
     [JsonPropertyName("maxInstances")]
     [Description("Most servers the NumInstancesFilter allows here; unset means the scheduler's default.")]
@@ -101,6 +107,45 @@ public sealed class HypervisorResources
     [JsonPropertyName("disk")]
     [Description("Disk of the instances directory.")]
     public Quantity Disk { get; set; }
+}
+
+/// <summary>The volume backend of a storage node, as cinder-volume reports its capabilities to cinder-scheduler.</summary>
+public sealed class HypervisorStorage
+{
+    [Length(Max = 255)]
+    [JsonPropertyName("backendName")]
+    [Description("Name of the backend (cinder's volume_backend_name), for example lvm-thin.")]
+    public string? BackendName { get; set; }
+
+    [JsonPropertyName("totalCapacity")]
+    [Description("Size of the backend's pool; unset means unknown.")]
+    public Quantity? TotalCapacity { get; set; }
+
+    [JsonPropertyName("freeCapacity")]
+    [Description("Space not yet used in the pool; unset means unknown (placement then does not check it).")]
+    public Quantity? FreeCapacity { get; set; }
+
+    [JsonPropertyName("thinProvisioning")]
+    [Description("Whether volumes are thin-provisioned (an LVM thin pool, sparse files): the pool may then promise more than its size, up to maxOverSubscriptionRatio.")]
+    public bool ThinProvisioning { get; set; }
+
+    [Minimum(1)]
+    [Maximum(1000)]
+    [JsonPropertyName("maxOverSubscriptionRatio")]
+    [Description("Provisioned over total capacity a thin pool may reach (cinder's max_over_subscription_ratio); unset means 20.")]
+    public double? MaxOverSubscriptionRatio { get; set; }
+
+    [Minimum(0)]
+    [Maximum(100)]
+    [JsonPropertyName("reservedPercentage")]
+    [Description("Share of the total capacity kept free, in percent (cinder's reserved_percentage); unset means 0.")]
+    public int? ReservedPercentage { get; set; }
+
+    [ListType(ListTypeAttribute.Set)]
+    [Items(Max = 64, MaxLength = 63)]
+    [JsonPropertyName("volumeTypes")]
+    [Description("Volume types the backend serves; a volume with a type is placed only on backends listing it, a volume without one on any backend.")]
+    public List<string>? VolumeTypes { get; set; }
 }
 
 /// <summary>CPU facts of a host.</summary>
@@ -161,6 +206,10 @@ public sealed class HypervisorStatus : KubeCloudStatus
     [JsonPropertyName("allocated")]
     [Description("Resources claimed by servers placed here, reported by the operator.")]
     public HypervisorResources? Allocated { get; set; }
+
+    [JsonPropertyName("storage")]
+    [Description("The node's volume backend, reported by its node daemon when it runs the storage role; unset on compute-only nodes.")]
+    public HypervisorStorage? Storage { get; set; }
 
     [Minimum(0)]
     [JsonPropertyName("instances")]

@@ -40,7 +40,7 @@ public sealed class VolumeSpec
     [Pattern(Patterns.Dns1123Label)]
     [Immutable(Message = "volumeType is immutable")]
     [JsonPropertyName("volumeType")]
-    [Description("Volume type, matched against storage nodes' labels; unset means the default type.")]
+    [Description("Volume type: only storage nodes that report serving it (Hypervisor status.storage.volumeTypes) hold the volume; unset means any storage node.")]
     public string? VolumeType { get; set; }
 
     [Default(false)]
@@ -68,6 +68,8 @@ public enum VolumePhase
 {
     Creating,
     Available,
+    /// <summary>A server being built has claimed the volume; attaching has not started (cinder's reserved).</summary>
+    Reserved,
     Attaching,
     InUse,
     Detaching,
@@ -79,7 +81,7 @@ public enum VolumePhase
 public sealed class VolumeStatus : KubeCloudStatus
 {
     [JsonPropertyName("phase")]
-    [Description("Creating, Available, Attaching, InUse, Detaching, Deleting or Error.")]
+    [Description("Creating, Available, Reserved (a server claimed it, attaching has not started), Attaching, InUse, Detaching, Deleting or Error.")]
     public VolumePhase? Phase { get; set; }
 
     [JsonPropertyName("capacity")]
@@ -133,7 +135,7 @@ public sealed class VolumeAttachment
     public string Server { get; set; } = string.Empty;
 
     [JsonPropertyName("node")]
-    [Description("Node the server runs on.")]
+    [Description("Node the server runs on; unset while the attachment is only a reservation.")]
     public string? Node { get; set; }
 
     [Pattern("^vd[a-z]$")]

@@ -386,6 +386,22 @@ public sealed class FieldSet
         }
     }
 
+    /// <summary>The element at a path, or null.</summary>
+    public static JsonNode? Get(JsonNode root, string path)
+    {
+        JsonNode? node = root;
+        foreach (var segment in Split(path))
+        {
+            node = Step(node, segment);
+            if (node is null)
+            {
+                return null;
+            }
+        }
+
+        return node;
+    }
+
     private static JsonNode? Step(JsonNode? node, string segment)
     {
         if (segment.StartsWith("f:", StringComparison.Ordinal))

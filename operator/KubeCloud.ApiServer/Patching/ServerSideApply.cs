@@ -112,19 +112,43 @@ public sealed class ServerSideApply
     private static JsonObject Merge(JsonObject live, JsonObject config, PatchSchema schema, FieldSet previous, FieldSet applied, List<FieldManagerEntry> others)
     {
         var merged = StrategicMergePatch.Apply(live, config, schema);
-
-        // Parents before children: an item of an associative list is found by its key fields, so removing the key
-        // field (f:type) first would leave the item behind, a husk without its required fields. A child of a removed
-        // parent is simply not found any more.
-        foreach (var path in previous.Paths.Except(applied.Paths).OrderBy(p => p.Length))
+        // Outermost first: a list item goes whole (its key fields are needed to find it), and what is under a removed
+        // element is gone with it.
+        foreach (var path in previous.Paths.Except(applied.Paths).OrderBy(p => p.Length).ThenBy(p => p, StringComparer.Ordinal))
         {
-            if (!applied.Covers(path) && !others.Any(o => o.Fields.Covers(path)))
+            if (!applied.Covers(path) && !others.Any(o => o.Fields.Covers(path)) && FieldSet.Remove(merged, path))
             {
-                FieldSet.Remove(merged, path);
+                PruneEmptyParents(merged, path, applied, others);
             }
         }
 
         return merged;
+    }
+
+    /// <summary>
+    /// A struct emptied by the removal of the fields this manager stopped applying goes too (structured-merge-diff
+    /// keeps a struct only through what it contains), unless someone owns it as a member (an empty map applied on
+    /// purpose); top-level fields (spec, status) stay. Without this an optional struct with required fields, such as a
+    /// fault cleared by leaving it out, would be left as an invalid <c>{}</c>.
+    /// </summary>
+    private static void PruneEmptyParents(JsonObject merged, string path, FieldSet applied, List<FieldManagerEntry> others)
+    {
+        var parent = path;
+        while (parent.LastIndexOf('/') is var slash && slash > 0)
+        {
+            parent = parent[..slash];
+            if (parent.IndexOf('/', StringComparison.Ordinal) < 0 || !parent[(parent.LastIndexOf('/') + 1)..].StartsWith("f:", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            if (FieldSet.Get(merged, parent) is not JsonObject { Count: 0 } || applied.Paths.Contains(parent) || others.Any(o => o.Fields.Paths.Contains(parent)))
+            {
+                return;
+            }
+
+            FieldSet.Remove(merged, parent);
+        }
     }
 
     /// <summary>What an apply can own and change (kube's reset fields): a write to the object does not touch status when status is a subresource, a write to status touches only status.</summary>

@@ -21,7 +21,11 @@ public static class OperatorHost
         var options = new OperatorOptions();
         configure?.Invoke(options);
         var builder = WebApplication.CreateSlimBuilder(args);
-        builder.WebHost.UseUrls(options.HealthUrl);
+        if (options.HealthUrl is { } url)
+        {
+            builder.WebHost.UseUrls(url);
+        }
+
         builder.Logging.AddOperatorConsole(options.JsonLogs);
         builder.Services.AddKubeCloudOperator(o =>
         {

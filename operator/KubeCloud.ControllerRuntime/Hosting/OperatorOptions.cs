@@ -22,8 +22,11 @@ public sealed class OperatorOptions
     /// <summary>The reporting controller of Events, e.g. <c>kubecloud.io/operator</c>.</summary>
     public string EventSource { get; set; } = "kubecloud.io/operator";
 
-    /// <summary>Where /metrics, /healthz and /readyz listen (used by <see cref="OperatorHost.CreateBuilder"/>).</summary>
-    public string HealthUrl { get; set; } = "http://0.0.0.0:8080";
+    /// <summary>
+    /// Where /metrics, /healthz and /readyz listen (used by <see cref="OperatorHost.CreateBuilder"/>); null when the
+    /// caller configures Kestrel's listeners itself (separate ones: <see cref="OperatorListeners"/>).
+    /// </summary>
+    public string? HealthUrl { get; set; } = "http://0.0.0.0:8080";
 
     /// <summary>Write logs as one JSON object per line.</summary>
     public bool JsonLogs { get; set; }

@@ -7,6 +7,7 @@ using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Events;
 using KubeCloud.ControllerRuntime.LeaderElection;
 using KubeCloud.ControllerRuntime.Observability;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -34,6 +35,7 @@ public static class OperatorServiceCollectionExtensions
         services.TryAddSingleton(sp => new SharedInformerFactory(
             sp.GetRequiredService<IKubeClient>(), options.Informers, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<OperatorHealth>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, OperatorListeners.ListenerMatcherPolicy>());
         services.TryAddSingleton<IEventRecorder>(sp => new EventRecorder(
             sp.GetRequiredService<IKubeClient>(), options.EventSource, options.LeaderElection?.Identity ?? Environment.MachineName,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<EventRecorder>(), sp.GetRequiredService<TimeProvider>()));
@@ -61,15 +63,26 @@ public static class OperatorServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddController<T, TReconciler>(this IServiceCollection services, Action<ControllerBuilder<T>>? configure = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
+        where TReconciler : class, IReconciler<T> =>
+        services.AddController<T, TReconciler>((builder, _) => configure?.Invoke(builder));
+
+    /// <summary>
+    /// As <see cref="AddController{T, TReconciler}(IServiceCollection, Action{ControllerBuilder{T}}?)"/>, with the
+    /// service provider for watches that map through other services (an informer's index):
+    /// <c>(c, sp) =&gt; c.Watches&lt;Server&gt;(sp.GetRequiredService&lt;VolumeReconciler&gt;().VolumesOf)</c>.
+    /// </summary>
+    public static IServiceCollection AddController<T, TReconciler>(this IServiceCollection services, Action<ControllerBuilder<T>, IServiceProvider> configure)
+        where T : class, IKubernetesObject<V1ObjectMeta>
         where TReconciler : class, IReconciler<T>
     {
+        ArgumentNullException.ThrowIfNull(configure);
         services.TryAddSingleton<TReconciler>();
         services.AddSingleton(new ControllerRegistration(sp =>
         {
             var builder = new ControllerBuilder(
                 sp.GetRequiredService<SharedInformerFactory>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>())
                 .For<T>();
-            configure?.Invoke(builder);
+            configure(builder, sp);
             return builder.Build(sp.GetRequiredService<TReconciler>());
         }));
         return services;

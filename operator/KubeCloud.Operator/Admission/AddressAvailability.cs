@@ -22,9 +22,8 @@ internal static class AddressAvailability
         // Port statuses hold canonical text (the operator writes IPAddress.ToString()), so a plain compare finds them.
         var ns = network.Metadata.NamespaceProperty;
         var wantedIPs = (spec.FixedIPs ?? []).Where(f => !string.IsNullOrEmpty(f.IPAddress)).Select(f => PortAddresses.Canonical(f.IPAddress!)).ToHashSet(StringComparer.Ordinal);
-        var ports = objects.List<Port>(null).Where(p =>
-            p.Spec.NetworkRef.Name == network.Metadata.Name && (p.Spec.NetworkRef.Namespace ?? p.Metadata.NamespaceProperty) == ns
-            && p.Status is { } status
+        var ports = objects.PortsOnNetwork(ns, network.Metadata.Name).Where(p =>
+            p.Status is { } status
             && (string.Equals(status.MacAddress, spec.MacAddress, StringComparison.OrdinalIgnoreCase)
                 || (status.FixedIPs ?? []).Any(ip => wantedIPs.Contains(ip.IPAddress))));
         var allocator = NetworkAddressAllocator.Rebuild(network, ports, out _);

@@ -1,3 +1,5 @@
+using KubeCloud.Api.V1Alpha1;
+
 namespace KubeCloud.Operator.Admission;
 
 /// <summary>
@@ -13,4 +15,11 @@ public interface IObjectLookup
     /// <summary>The objects of the kind in the namespace (every namespace when null).</summary>
     IReadOnlyList<T> List<T>(string? @namespace)
         where T : class;
+
+    /// <summary>
+    /// The ports on the network <paramref name="namespace"/>/<paramref name="name"/> (of any namespace). The operator's
+    /// lookup answers from an informer index; this default scans every port.
+    /// </summary>
+    IReadOnlyList<Port> PortsOnNetwork(string? @namespace, string name) =>
+        [.. List<Port>(null).Where(p => p.Spec.NetworkRef.Name == name && (p.Spec.NetworkRef.Namespace ?? p.Metadata.NamespaceProperty) == @namespace)];
 }

@@ -104,7 +104,7 @@ public sealed class NetworkAdmission(IObjectLookup objects, IAccessAuthorizer au
     }
 
     private IEnumerable<Port> PortsOn(Network network) =>
-        objects.List<Port>(null).Where(p => p.Spec.NetworkRef.Name == network.Metadata.Name && (p.Spec.NetworkRef.Namespace ?? p.Metadata.NamespaceProperty) == network.Metadata.NamespaceProperty);
+        objects.PortsOnNetwork(network.Metadata.NamespaceProperty, network.Metadata.Name);
 
     /// <summary>Another network of the same segment space (type, and physical network for vlan) using the ID.</summary>
     private string? HolderOf(Network network, int id)

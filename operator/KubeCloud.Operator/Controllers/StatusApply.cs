@@ -17,6 +17,15 @@ public static class StatusApply
     /// <summary>Applies <paramref name="status"/> (only the operator's fields set) to the status of <paramref name="obj"/>.</summary>
     public static Task<T> ApplyStatusAsync<T, TStatus>(this IKubeClient client, T obj, TStatus status, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
+        where TStatus : class =>
+        client.ApplyStatusAsync(obj, status, FieldManager, cancellationToken);
+
+    /// <summary>
+    /// Applies <paramref name="status"/> under another writer's <paramref name="fieldManager"/>: the node daemon's
+    /// <c>kubecloud-node</c>, as the tests and benches that play it do.
+    /// </summary>
+    public static Task<T> ApplyStatusAsync<T, TStatus>(this IKubeClient client, T obj, TStatus status, string fieldManager, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta>
         where TStatus : class
     {
         var configuration = new Dictionary<string, object?>
@@ -27,6 +36,6 @@ public static class StatusApply
             ["status"] = status,
         };
         return client.Resource<T>(obj.Metadata.NamespaceProperty)
-            .PatchStatusAsync(obj.Metadata.Name, KubePatch.Apply(configuration), new PatchOptions { FieldManager = FieldManager, Force = true }, cancellationToken);
+            .PatchStatusAsync(obj.Metadata.Name, KubePatch.Apply(configuration), new PatchOptions { FieldManager = fieldManager, Force = true }, cancellationToken);
     }
 }

@@ -6,9 +6,9 @@ namespace KubeCloud.Operator.Volumes;
 public static class VolumeStates
 {
     /// <summary>
-    /// The state of <paramref name="volume"/>: the stage from its phase, and an attachment per
-    /// listed server (attached when it has attachedAt, else in the progress the phase says). The
-    /// API's VolumePhase has no Reserved yet, so a reservation reads back as attaching.
+    /// The state of <paramref name="volume"/>: the stage from its phase, and an attachment per listed server: attached
+    /// when it has attachedAt (detaching when the phase is Detaching), attaching when it names a node, else a
+    /// reservation (the server has no node yet).
     /// </summary>
     public static VolumeState FromStatus(Volume volume)
     {
@@ -21,9 +21,13 @@ public static class VolumeStates
             VolumePhase.Error => VolumeStage.Error,
             _ => VolumeStage.Ready,
         };
-        var pending = phase == VolumePhase.Detaching ? AttachmentProgress.Detaching : AttachmentProgress.Attaching;
         var attachments = (volume.Status?.Attachments ?? [])
-            .Select(a => new AttachmentState(a.Server, a.AttachedAt is null ? pending : phase == VolumePhase.Detaching ? AttachmentProgress.Detaching : AttachmentProgress.Attached))
+            .Select(a => new AttachmentState(a.Server, a switch
+            {
+                { AttachedAt: not null } => phase == VolumePhase.Detaching ? AttachmentProgress.Detaching : AttachmentProgress.Attached,
+                { Node.Length: > 0 } => AttachmentProgress.Attaching,
+                _ => AttachmentProgress.Reserved,
+            }))
             .ToList();
         return new VolumeState(stage, volume.Spec.Multiattach, attachments);
     }

@@ -10,6 +10,7 @@ public sealed class VolumeStatesTests
     [InlineData(null, false, VolumeLifecyclePhase.Creating)]
     [InlineData(VolumePhase.Available, false, VolumeLifecyclePhase.Available)]
     [InlineData(VolumePhase.InUse, true, VolumeLifecyclePhase.InUse)]
+    [InlineData(VolumePhase.Reserved, false, VolumeLifecyclePhase.Reserved)]
     [InlineData(VolumePhase.Attaching, false, VolumeLifecyclePhase.Attaching)]
     [InlineData(VolumePhase.Detaching, true, VolumeLifecyclePhase.Detaching)]
     [InlineData(VolumePhase.Error, false, VolumeLifecyclePhase.Error)]
@@ -19,8 +20,8 @@ public sealed class VolumeStatesTests
         var volume = Volume("p1", "v", configure: v => v.Status = phase is null ? null : new VolumeStatus
         {
             Phase = phase,
-            Attachments = phase is VolumePhase.InUse or VolumePhase.Attaching or VolumePhase.Detaching
-                ? [new VolumeAttachment { Server = "vm1", AttachedAt = attachedAt ? DateTimeOffset.UnixEpoch : null }]
+            Attachments = phase is VolumePhase.InUse or VolumePhase.Reserved or VolumePhase.Attaching or VolumePhase.Detaching
+                ? [new VolumeAttachment { Server = "vm1", Node = phase == VolumePhase.Reserved ? null : "n1", AttachedAt = attachedAt ? DateTimeOffset.UnixEpoch : null }]
                 : null,
         });
 

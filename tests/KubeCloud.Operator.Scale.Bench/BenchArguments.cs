@@ -1,0 +1,96 @@
+using System.Globalization;
+
+namespace KubeCloud.Operator.Scale.Bench;
+
+/// <summary>The bench's command line: the run's size (<see cref="ScaleOptions"/>) and how to run the binaries (<see cref="BenchSwitches"/>).</summary>
+public static class BenchArguments
+{
+    public const string Usage =
+        "usage: dotnet run -c Release --project tests/KubeCloud.Operator.Scale.Bench -- [--servers N (50)] [--hypervisors N (5)] [--cached N (0: skip)]\n" +
+        "         [--writers N (16)] [--node-workers N (8)] [--wave-timeout SECONDS (300)] [--operator-env NAME=VALUE]... [--gc-server]\n" +
+        "         [--operator-dll PATH] [--apiserver-dll PATH]\n" +
+        "issue 11's figures: --servers 2000 --hypervisors 100 --cached 10000";
+
+    public static (ScaleOptions Options, BenchSwitches Switches) Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new ScaleOptions();
+        var switches = new BenchSwitches();
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var flag = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{flag} needs a value");
+            int Count(int min) => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
+                ? n
+                : throw new ArgumentException($"{flag} {args[i]}: not a whole number of at least {min}");
+            switch (flag)
+            {
+                case "--servers":
+                    options = options with { Servers = Count(1) };
+                    break;
+                case "--hypervisors":
+                    options = options with { Hypervisors = Count(1) };
+                    break;
+                case "--cached":
+                    options = options with { Cached = Count(0) };
+                    break;
+                case "--writers":
+                    options = options with { Writers = Count(1) };
+                    break;
+                case "--node-workers":
+                    options = options with { NodeWorkers = Count(1) };
+                    break;
+                case "--wave-timeout":
+                    options = options with { WaveTimeout = TimeSpan.FromSeconds(Count(1)) };
+                    break;
+                case "--operator-env":
+                    var pair = Value();
+                    var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                    if (equals < 1)
+                    {
+                        throw new ArgumentException($"--operator-env {pair}: expected NAME=VALUE");
+                    }
+
+                    environment[pair[..equals]] = pair[(equals + 1)..];
+                    break;
+                case "--gc-server":
+                    environment["DOTNET_gcServer"] = "1";
+                    break;
+                case "--operator-dll":
+                    switches = switches with { OperatorDll = Value() };
+                    break;
+                case "--apiserver-dll":
+                    switches = switches with { ApiServerDll = Value() };
+                    break;
+                case "-h" or "--help":
+                    switches = switches with { Help = true };
+                    break;
+                default:
+                    throw new ArgumentException($"unknown argument {flag}");
+            }
+        }
+
+        if (options.Cached > 0 && options.Cached < options.Servers)
+        {
+            throw new ArgumentException($"--cached {options.Cached}: must be 0 (skip) or at least --servers ({options.Servers})");
+        }
+
+        return (options, switches with { OperatorEnvironment = environment });
+    }
+}
+
+/// <summary>How the bench runs the binaries.</summary>
+public sealed record BenchSwitches
+{
+    public bool Help { get; init; }
+
+    /// <summary>kubecloud-operator.dll; null: the build beside this bench.</summary>
+    public string? OperatorDll { get; init; }
+
+    /// <summary>kubecloud-apiserver.dll; null: the build beside this bench.</summary>
+    public string? ApiServerDll { get; init; }
+
+    /// <summary>Environment for the operator process (GC settings to compare).</summary>
+    public IReadOnlyDictionary<string, string?> OperatorEnvironment { get; init; } = new Dictionary<string, string?>();
+}

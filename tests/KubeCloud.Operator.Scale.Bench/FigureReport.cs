@@ -1,0 +1,96 @@
+using System.Globalization;
+
+namespace KubeCloud.Operator.Scale.Bench;
+
+/// <summary>
+/// Prints the figures, each beside its target and a baseline measured in the same run, with the machine and its load.
+/// Memory is in MB (10^6 bytes), as the target says.
+/// </summary>
+public sealed class FigureReport(TextWriter? output = null)
+{
+    private readonly TextWriter _out = output ?? Console.Out;
+    private WaveResult? _baseline;
+    private ProcessSample _idle;
+
+    public void Header(ScaleOptions options, BenchSwitches switches)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(switches);
+        Line($"KubeCloud operator scale bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Line($"machine: {Environment.ProcessorCount} cores ({CpuModel()}), {MemoryGiB():F1} GiB, .NET {Environment.Version}, load average {ProcessProbe.LoadAverage()}");
+        Line($"run: {options.Servers} servers on {options.Hypervisors} hypervisors (max {options.ServersPerHypervisor} each), {options.Writers} concurrent creators, " +
+             $"node stand-in with {options.NodeWorkers} workers, cached figure at {(options.Cached > 0 ? options.Cached.ToString("N0", CultureInfo.InvariantCulture) : "(skipped)")}");
+        var env = string.Join(' ', switches.OperatorEnvironment.Select(p => $"{p.Key}={p.Value}"));
+        Line($"operator: kubecloud-operator process{(env.Length > 0 ? $" with {env}" : string.Empty)}; API server: kubecloud-apiserver process; node stand-in and observer: this process");
+        Line(string.Empty);
+    }
+
+    public void Baseline(WaveResult baseline, TimeSpan apiCpu)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        _baseline = baseline;
+        Line($"baseline, API server alone (no operator): {baseline.Count} creates in {baseline.CreateTime.TotalSeconds:F2} s = {baseline.CreateRate:F0} creates/s; " +
+             $"create to seen by a watch {baseline.ToSeen}; API server CPU {apiCpu.TotalSeconds:F1} s");
+    }
+
+    public void Idle(ProcessSample idle)
+    {
+        _idle = idle;
+        Line($"operator started, caches synced, no servers: RSS {Mb(idle.RssBytes)} MB (peak {Mb(idle.PeakRssBytes)} MB), CPU {idle.CpuTime.TotalSeconds:F1} s");
+        Line(string.Empty);
+    }
+
+    public void Wave(WaveResult wave, RuntimeFigures runtime, ProcessSample before, ProcessSample after, TimeSpan apiCpu, string loadBefore, ScaleRun run)
+    {
+        ArgumentNullException.ThrowIfNull(wave);
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(run);
+        var seconds = wave.Elapsed.TotalSeconds;
+        var cpu = after.CpuTime - before.CpuTime;
+        Line($"measured wave: {wave.Count} servers, {wave.Active} Active{(wave.Completed ? string.Empty : " (TIMED OUT: " + run.Describe() + ")")}, " +
+             $"{seconds:F2} s from the first create to the last Active; creates answered in {wave.CreateTime.TotalSeconds:F2} s; load average {loadBefore} -> {ProcessProbe.LoadAverage()}");
+        Row("figure", "value", "target", "baseline (same run)");
+        Row("servers/s (create to all Active)", F(wave.ServerRate, "F0"), "> 200", _baseline is null ? "-" : $"{_baseline.CreateRate:F0} creates/s, API server alone");
+        Row("creation to scheduled", wave.ToScheduled.ToString(), string.Empty, _baseline is null ? "-" : $"create to seen {_baseline.ToSeen}");
+        Row("creation to Active", wave.ToActive.ToString(), "p99 < 5000 ms", string.Empty);
+        Row("reconciles/s (runtime metrics)", F(runtime.Reconciles / seconds, "F0"), string.Empty, $"{runtime.Reconciles:F0} in all; node stand-in: {run.Node.SpawnReports} spawn reports");
+        foreach (var c in runtime.Controllers)
+        {
+            Row($"  {c.Controller}", $"{c.Reconciles:F0} reconciles, {c.Errors:F0} errors", string.Empty, $"mean reconcile {c.MeanReconcileSeconds * 1000:F1} ms, mean queue wait {c.MeanQueueSeconds * 1000:F1} ms");
+        }
+
+        Row("operator API requests", string.Join(", ", runtime.RequestsByVerb.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:F0}")), string.Empty,
+            "by code: " + string.Join(", ", runtime.RequestsByCode.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:F0}")));
+        Row("operator peak RSS (VmHWM)", $"{Mb(after.PeakRssBytes)} MB", string.Empty, $"{Mb(_idle.RssBytes)} MB idle, caches synced");
+        Row("operator CPU time (wave)", $"{cpu.TotalSeconds:F1} s ({cpu.TotalSeconds / seconds * 100:F0}% of a core)", string.Empty, $"API server {apiCpu.TotalSeconds:F1} s in the wave");
+        Line(string.Empty);
+    }
+
+    public void Cached(int cached, WaveResult more, ProcessSample sample, TimeSpan settled, ScaleRun run)
+    {
+        ArgumentNullException.ThrowIfNull(more);
+        ArgumentNullException.ThrowIfNull(run);
+        Line($"cache wave: {more.Count} more servers, {more.Active} Active{(more.Completed ? string.Empty : " (TIMED OUT: " + run.Describe() + ")")} in {more.Elapsed.TotalSeconds:F1} s " +
+             $"({more.ServerRate:F0} servers/s, creation to Active {more.ToActive}); settled {settled.TotalSeconds:F0} s; load average {ProcessProbe.LoadAverage()}");
+        Row($"operator RSS, {cached:N0} servers cached", $"{Mb(sample.RssBytes)} MB", "< 200 MB", $"{Mb(_idle.RssBytes)} MB idle; peak {Mb(sample.PeakRssBytes)} MB; {(sample.RssBytes - _idle.RssBytes) / (double)cached / 1024:F1} KiB per server over idle");
+        Line(string.Empty);
+    }
+
+    public void Targets() =>
+        Line("targets (issue 11): > 200 servers/s, p99 creation to Active < 5 s (the Kubernetes pod-startup SLO), operator < 200 MB with 10,000 servers cached.");
+
+    private static string Mb(long bytes) => (bytes / 1e6).ToString("F0", CultureInfo.InvariantCulture);
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string CpuModel() =>
+        File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+
+    private static double MemoryGiB() =>
+        long.Parse(File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0 / 1024.0;
+
+    private void Row(string what, string value, string target, string baseline) =>
+        Line($"  {what,-36} {value,-46} {target,-14} {baseline}");
+
+    private void Line(string text) => _out.WriteLine(text);
+}

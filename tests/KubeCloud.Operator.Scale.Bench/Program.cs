@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using KubeCloud.ControllerRuntime.Client;
+using KubeCloud.ControllerRuntime.Config;
+using KubeCloud.Operator.Scale.Bench;
+
+// The operator at scale (issue 11's benchmark): kubecloud-apiserver and kubecloud-operator as processes of their own,
+// the node daemons played by NodeStandIn in this process. Figures are printed, never asserted.
+ScaleOptions options;
+BenchSwitches switches;
+try
+{
+    (options, switches) = BenchArguments.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"kubecloud scale bench: {e.Message}");
+    Console.Error.WriteLine(BenchArguments.Usage);
+    return 2;
+}
+
+if (switches.Help)
+{
+    Console.WriteLine(BenchArguments.Usage);
+    return 0;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+var report = new FigureReport();
+report.Header(options, switches);
+var work = Directory.CreateTempSubdirectory("kubecloud-scale-bench-");
+try
+{
+    var (apiServer, kubeconfig) = await ApiServerProcess.StartAsync(switches.ApiServerDll ?? BinaryPaths.ApiServer, work.FullName, watchHistory: 200_000);
+    await using (apiServer)
+    {
+        using var client = new KubeClient(ClusterConfig.FromKubeconfig(kubeconfig));
+        await client.CreateAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = "kubecloud-system" } }, cancellationToken: stop.Token);
+        await using var run = await ScaleRun.PrepareAsync(client, options, stop.Token);
+        var apiProbe = apiServer.Probe;
+
+        // Baseline: the API server alone, the same creates with no operator running.
+        var apiBefore = apiProbe.Sample();
+        var baseline = await run.BaselineAsync(options.Servers, stop.Token);
+        var apiBaselineCpu = apiProbe.Sample().CpuTime - apiBefore.CpuTime;
+        report.Baseline(baseline, apiBaselineCpu);
+
+        await using var op = await OperatorProcess.StartAsync(switches.OperatorDll ?? BinaryPaths.Operator, kubeconfig, switches.OperatorEnvironment, TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(2), stop.Token);
+        var idle = op.Probe.Sample();
+        report.Idle(idle);
+
+        // The measured wave.
+        var metricsBefore = MetricsScrape.Parse(await op.ScrapeAsync(stop.Token));
+        var opBefore = op.Probe.Sample();
+        apiBefore = apiProbe.Sample();
+        var load = ProcessProbe.LoadAverage();
+        var wave = await run.WaveAsync(options.Servers, stop.Token);
+        var opAfter = op.Probe.Sample();
+        var apiAfter = apiProbe.Sample();
+        var runtime = MetricsScrape.Between(metricsBefore, MetricsScrape.Parse(await op.ScrapeAsync(stop.Token)));
+        report.Wave(wave, runtime, opBefore, opAfter, apiAfter.CpuTime - apiBefore.CpuTime, load, run);
+
+        // The memory figure: the cache topped up to options.Cached servers, then the operator left to settle.
+        if (options.Cached > options.Servers)
+        {
+            var more = await run.WaveAsync(options.Cached - options.Servers, stop.Token);
+            var settled = await SettleAsync(op, stop.Token);
+            report.Cached(options.Cached, more, op.Probe.Sample(), settled, run);
+        }
+
+        report.Targets();
+    }
+}
+catch (Exception e) when (e is TimeoutException or InvalidOperationException or FileNotFoundException or KubeApiException)
+{
+    Console.Error.WriteLine($"kubecloud scale bench: {e.Message}");
+    return 1;
+}
+finally
+{
+    work.Delete(recursive: true);
+}
+
+return 0;
+
+// Waits until the operator's reconcile count has not moved for 3 s (at most a minute): its queues are empty.
+static async Task<TimeSpan> SettleAsync(OperatorProcess op, CancellationToken cancellationToken)
+{
+    var watch = Stopwatch.StartNew();
+    var last = -1.0;
+    var quietSince = watch.Elapsed;
+    while (watch.Elapsed < TimeSpan.FromMinutes(1))
+    {
+        var now = MetricsScrape.Parse(await op.ScrapeAsync(cancellationToken)).SumBy("controller_runtime_reconcile_total", "controller").Values.Sum();
+        if (Math.Abs(now - last) > 0.5)
+        {
+            last = now;
+            quietSince = watch.Elapsed;
+        }
+        else if (watch.Elapsed - quietSince >= TimeSpan.FromSeconds(3))
+        {
+            break;
+        }
+
+        await Task.Delay(250, cancellationToken);
+    }
+
+    return watch.Elapsed;
+}

@@ -1,0 +1,31 @@
+namespace KubeCloud.Operator.Scale.Bench;
+
+/// <summary>The size of a run. The defaults are a smoke run; issue 11's figures are <c>--servers 2000 --hypervisors 100 --cached 10000</c>.</summary>
+public sealed record ScaleOptions
+{
+    /// <summary>Servers of the measured wave.</summary>
+    public int Servers { get; init; } = 50;
+
+    public int Hypervisors { get; init; } = 5;
+
+    /// <summary>Servers in the operator's cache for the memory figure (a second wave tops the first up to this); 0 skips it.</summary>
+    public int Cached { get; init; }
+
+    /// <summary>Concurrent clients creating servers.</summary>
+    public int Writers { get; init; } = 16;
+
+    /// <summary>Workers of the node stand-in.</summary>
+    public int NodeWorkers { get; init; } = 8;
+
+    /// <summary>How often the stand-in renews every Hypervisor's heartbeat (the scheduler's service-down time is 60 s).</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a wave may take before the bench reports what it has.</summary>
+    public TimeSpan WaveTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The project the servers go to; the baseline uses <c>{Namespace}-baseline</c>.</summary>
+    public string Namespace { get; init; } = "bench";
+
+    /// <summary>Instances each Hypervisor allows: room for every server of the run, a quarter to spare.</summary>
+    public int ServersPerHypervisor => (int)Math.Ceiling(Math.Max(Servers, Cached) * 1.25 / Hypervisors) + 1;
+}

@@ -1,0 +1,83 @@
+using k8s.Models;
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Client;
+
+namespace KubeCloud.Operator.Scale.Bench;
+
+/// <summary>
+/// The bench's code path, whoever runs the operator (a process of its own in the bench, in-process in the smoke
+/// test): the image source, the cloud (flavor, image, Hypervisors), the node stand-in, the timeline, then waves.
+/// </summary>
+public sealed class ScaleRun : IAsyncDisposable
+{
+    private readonly IKubeClient _client;
+    private readonly ImageFileServer _images;
+    private readonly ServerTimeline _timeline;
+    private int _next;
+
+    private ScaleRun(IKubeClient client, ScaleOptions options, ImageFileServer images, BenchCloud cloud, NodeStandIn node, ServerTimeline timeline)
+    {
+        _client = client;
+        Options = options;
+        _images = images;
+        Cloud = cloud;
+        Node = node;
+        _timeline = timeline;
+    }
+
+    public ScaleOptions Options { get; }
+
+    public BenchCloud Cloud { get; }
+
+    public NodeStandIn Node { get; }
+
+    /// <summary>Servers by phase now, and those in Error with their fault: what to print when a wave does not finish.</summary>
+    public string Describe()
+    {
+        var phases = string.Join(", ", _timeline.Phases.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
+        var errors = _timeline.Errors.Take(3).Select(e => $"\n  {e.Name}: {e.Fault}");
+        return $"servers by phase: {phases}{string.Concat(errors)}";
+    }
+
+    public static async Task<ScaleRun> PrepareAsync(IKubeClient client, ScaleOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        var images = await ImageFileServer.StartAsync(cancellationToken);
+        var cloud = await BenchCloud.CreateAsync(client, options.Namespace, options.Hypervisors, options.ServersPerHypervisor, images.Url, cancellationToken);
+        var node = await NodeStandIn.StartAsync(client, cloud.Hypervisors, options.Heartbeat, options.NodeWorkers, cancellationToken);
+        var timeline = await ServerTimeline.StartAsync(client, cloud.Namespace, cancellationToken);
+        return new ScaleRun(client, options, images, cloud, node, timeline);
+    }
+
+    /// <summary>
+    /// The API server alone: <paramref name="count"/> Servers created the same way in <c>{Namespace}-baseline</c> and
+    /// awaited until the bench's informer sees each (no operator may be running), then deleted again.
+    /// </summary>
+    public async Task<WaveResult> BaselineAsync(int count, CancellationToken cancellationToken)
+    {
+        var @namespace = Options.Namespace + "-baseline";
+        var cloud = await BenchCloud.CreateAsync(_client, @namespace, 0, 0, _images.Url, cancellationToken);
+        await using var timeline = await ServerTimeline.StartAsync(_client, @namespace, cancellationToken);
+        var names = ServerWave.Names("base", 0, count);
+        var result = await ServerWave.RunAsync(_client, cloud, timeline, names, Options.Writers, ServerWave.Until.Seen, Options.WaveTimeout, cancellationToken);
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = Options.Writers, CancellationToken = cancellationToken }, async (name, ct) =>
+            await _client.DeleteAsync<Server>(name, @namespace, new DeleteOptions { PropagationPolicy = "Background" }, ct));
+        return result;
+    }
+
+    /// <summary><paramref name="count"/> more Servers, awaited until each is seen Active (or the wave's timeout).</summary>
+    public async Task<WaveResult> WaveAsync(int count, CancellationToken cancellationToken)
+    {
+        var names = ServerWave.Names("vm", _next, count);
+        _next += count;
+        return await ServerWave.RunAsync(_client, Cloud, _timeline, names, Options.Writers, ServerWave.Until.Active, Options.WaveTimeout, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _timeline.DisposeAsync();
+        await Node.DisposeAsync();
+        await _images.DisposeAsync();
+    }
+}
