@@ -17,16 +17,17 @@ public sealed class CliTests : IDisposable
 
     public static TheoryData<string, string[], int, string> BadFlags => new()
     {
-        { "unknown flag", ["--bogus"], 2, "unknown flag --bogus (try --help)" },
-        { "missing value", ["--state-dir"], 1, "--state-dir needs a value (try --help)" },
-        { "unknown driver", ["--hypervisor-driver", "xen"], 1, "--hypervisor-driver xen: unknown driver (libvirt or fake)" },
-        { "bad bind address", ["--metrics-bind-address", "localhost"], 1, "--metrics-bind-address localhost: not a bind address (host:port, :port, or 0 to disable)" },
-        { "bad bind host", ["--health-probe-bind-address=example.org:80"], 1, "--health-probe-bind-address example.org:80: example.org is not an IP address or localhost" },
-        { "bad tunnel ip", ["--tunnel-ip", "10.0.0"], 1, "--tunnel-ip 10.0.0: not an IP address" },
-        { "bad heartbeat", ["--heartbeat-interval", "0"], 1, "--heartbeat-interval 0: not a number of seconds (more than 0, at most 3600)" },
+        { "unknown flag", ["--bogus"], 2, "flag provided but not defined: --bogus (try --help)" },
+        { "missing value", ["--state-dir"], 2, "flag needs an argument: --state-dir" },
+        { "unknown driver", ["--hypervisor-driver", "xen"], 2, "invalid value \"xen\" for --hypervisor-driver: libvirt or fake" },
+        { "bad bind address", ["--metrics-bind-address", "localhost"], 2, "--metrics-bind-address localhost: not a bind address (host:port, :port, or 0 to disable)" },
+        { "bad bind host", ["--health-probe-bind-address=example.org:80"], 2, "--health-probe-bind-address example.org:80: example.org is not an IP address or localhost" },
+        { "bad tunnel ip", ["--tunnel-ip", "10.0.0"], 2, "invalid value \"10.0.0\" for --tunnel-ip: not an IP address" },
+        { "bad heartbeat", ["--heartbeat-interval", "0"], 2, "invalid value \"0\" for --heartbeat-interval: not a number of seconds (more than 0, at most 3600)" },
+        { "bad log level", ["--zap-log-level", "loud"], 2, "invalid value \"loud\" for --zap-log-level: use trace, debug, info, warn, error or a verbosity number" },
         {
-            "bad node name", ["--node-name", "Node_A"], 1,
-            "--node-name Node_A: a node name must be a DNS-1123 label (lower case letters, digits and '-', at most 63, starting and ending alphanumeric): it names the Hypervisor and is the value of the label kubecloud.io/node"
+            "bad node name", ["--node-name", "Node_A"], 2,
+            "invalid value \"Node_A\" for --node-name (or $NODE_NAME, or the host name): a node name must be a DNS-1123 label (lower case letters, digits and '-', at most 63, starting and ending alphanumeric): it names the Hypervisor and is the value of the label kubecloud.io/node"
         },
     };
 
@@ -117,6 +118,7 @@ public sealed class CliTests : IDisposable
             t => t.Contains("kubecloud_node_domains{node=\"from-downward-api\",state=\"running\"} 1", StringComparison.Ordinal), "the running domain counted");
         Assert.Contains("kubecloud_node_provisioning_step_duration_seconds_count{node=\"from-downward-api\",step=\"spawn\"}", text);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"node-server\"", text);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{health}/metrics")).StatusCode); // each on its own listener
         Assert.Null(node.ExitCode);
     }
 
