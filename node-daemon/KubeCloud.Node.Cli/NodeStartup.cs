@@ -59,7 +59,9 @@ public static class NodeStartup
             Cluster = cluster,
             Driver = driver,
             Files = files,
-            Urls = [.. new[] { flags.HealthProbeBindAddress, flags.MetricsBindAddress }.OfType<System.Net.IPEndPoint>().Select(e => $"http://{e}")],
+            MetricsAddress = flags.MetricsBindAddress,
+            HealthProbeAddress = flags.HealthProbeBindAddress,
+            MinimumLogLevel = flags.LogLevel,
         };
     }
 

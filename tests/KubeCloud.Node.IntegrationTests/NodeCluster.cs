@@ -84,7 +84,8 @@ public sealed class NodeCluster : IAsyncDisposable
             Client = new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } },
             Driver = driver,
             Files = files,
-            Urls = ["http://127.0.0.1:0"],
+            HealthProbeAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+            MetricsAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
             MinimumLogLevel = LogLevel.Warning,
         });
         await app.StartAsync();

@@ -1,3 +1,4 @@
+using KubeCloud.Api;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.Operator.Controllers;
@@ -138,36 +139,6 @@ public sealed class PortIpamTests
         early = await WaitForAsync(client, "early", Allocated, "the port allocated once the network exists");
         Assert.Equal("192.168.7.2", early.Status!.FixedIPs!.Single().IPAddress);
         Assert.Equal(early.Metadata.Generation, early.Status.ObservedGeneration);
-    }
-
-    [Fact]
-    public async Task A_port_reports_the_server_that_owns_it_and_that_servers_node()
-    {
-        await using var cluster = await OperatorCluster.StartAsync();
-        using var client = cluster.NewClient();
-        await client.CreateAsync(Network("net", Subnet("s", "10.9.0.0/24")));
-        await cluster.StartOperatorAsync();
-        var server = await client.CreateAsync(new Server
-        {
-            Metadata = new k8s.Models.V1ObjectMeta { Name = "web", NamespaceProperty = Project },
-            Spec = new ServerSpec { FlavorRef = new LocalObjectReference { Name = "m1.small" }, ImageRef = new NamespacedObjectReference { Name = "debian" } },
-        });
-
-        // As the Server controller makes it: named <server>-<index>, owned by the server, labelled with its name.
-        var owned = Port("web-0", "net");
-        owned.Metadata.Labels = new Dictionary<string, string> { [PortIndexes.ServerLabel] = "web" };
-        owned.Metadata.OwnerReferences = [new k8s.Models.V1OwnerReference { ApiVersion = ApiGroup.GroupVersion, Kind = Server.KubeKind, Name = "web", Uid = server.Metadata.Uid, Controller = true }];
-        await client.CreateAsync(owned);
-        var port = await WaitForAsync(client, "web-0", p => Allocated(p) && p.Status?.ServerRef?.Name == "web", "the port bound to its server");
-        Assert.Null(port.Status!.Node);
-        Assert.Equal(PortPhase.Down, port.Status.Phase);
-
-        // The server is scheduled (the test plays the Server controller's status write).
-        await client.ApplyStatusAsync(server, new ServerStatus { Node = "node-1", Phase = ServerPhase.Building }, CancellationToken.None);
-        port = await WaitForAsync(client, "web-0", p => p.Status?.Node == "node-1", "the port reports the server's node");
-        Assert.Equal(PortPhase.Build, port.Status!.Phase);
-        await client.ApplyStatusAsync(server, new ServerStatus { Node = "node-1", Phase = ServerPhase.Active }, CancellationToken.None);
-        await WaitForAsync(client, "web-0", p => p.Status?.Phase == PortPhase.Active, "the port is Active with its server");
     }
 
     private static async Task<Port> WaitForAsync(KubeClient client, string name, Func<Port, bool> condition, string what)

@@ -16,7 +16,7 @@ namespace KubeCloud.Operator.Controllers.Servers;
 /// it stale and the next <see cref="EnsureRebuiltAsync"/> rebuilds it from a consistent list read from the API
 /// server, not from the informer cache, which may not yet show the last placements of a previous leader.
 /// </summary>
-public sealed class ServerPlacement : IDisposable
+public sealed class ServerPlacement : ITermState, IDisposable
 {
     private readonly IKubeClient _client;
     private readonly ILogger<ServerPlacement> _logger;
@@ -46,6 +46,9 @@ public sealed class ServerPlacement : IDisposable
 
     /// <summary>The ledger no longer reflects the cluster (this replica is about to run the controller): rebuild before the next use.</summary>
     public void Invalidate() => Interlocked.Increment(ref _epoch);
+
+    /// <summary>A run of the controller starts (at start, on every leadership gain): the ledger is stale.</summary>
+    public void BeginTerm() => Invalidate();
 
     /// <summary>Rebuilds the ledger from every Server if it was invalidated since the last rebuild.</summary>
     public async Task EnsureRebuiltAsync(CancellationToken cancellationToken)
