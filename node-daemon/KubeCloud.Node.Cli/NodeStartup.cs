@@ -50,6 +50,11 @@ public static class NodeStartup
             ManageNetworks = flags.Driver == HypervisorDriverKind.Libvirt,
             HeartbeatInterval = flags.HeartbeatInterval,
         };
+        if (flags.Driver == HypervisorDriverKind.Fake)
+        {
+            node = node with { SaveDirectory = Path.Combine(stateDirectory, "save") };
+        }
+
         IInstanceFiles files = flags.Driver == HypervisorDriverKind.Fake
             ? new InMemoryInstanceFiles()
             : new LocalInstanceFiles(new ImageCache(node.ImagesDirectory, new HttpClient(), new QemuImg(run)), new QemuImg(run), new NoCloudSeedBuilder(run));

@@ -69,6 +69,7 @@ public sealed class NodeCluster : IAsyncDisposable
         {
             NodeName = nodeName,
             StateDirectory = stateDirectory,
+            SaveDirectory = Path.Combine(stateDirectory, "save"),
             Hypervisor = Node.Hypervisor.HypervisorType.Qemu,
             HypervisorReason = "test: no KVM probe",
             TunnelIp = System.Net.IPAddress.Parse("192.0.2.10"),
