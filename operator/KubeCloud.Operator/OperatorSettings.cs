@@ -1,5 +1,6 @@
 using KubeCloud.Operator.Controllers.Servers;
 using KubeCloud.Operator.Ipam;
+using KubeCloud.Operator.Volumes;
 
 namespace KubeCloud.Operator;
 
@@ -24,9 +25,26 @@ public sealed class OperatorSettings
     /// <summary>How long the Image controller waits for an image source to answer its HEAD request.</summary>
     public TimeSpan ImageSourceTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The Server controller: scheduler options, attempts, the provisioning steps' deadlines, resize confirmation.</summary>
+    public ServerSettings Servers { get; set; } = new();
+
     /// <summary>The first delay before an image source that did not answer well is asked again; it doubles per failure up to five minutes.</summary>
     public TimeSpan ImageSourceRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The Server controller: scheduler options, attempts, the provisioning steps' deadlines, resize confirmation.</summary>
-    public ServerSettings Servers { get; set; } = new();
+    /// <summary>
+    /// Which controllers run, as kube-controller-manager's <c>--controllers</c>: <c>*</c> is every controller, a name
+    /// turns one on, <c>-name</c> turns one off (<c>["*", "-server"]</c>: all but the Server controller). Tests use it to
+    /// play a controller themselves.
+    /// </summary>
+    public IReadOnlyList<string> Controllers { get; set; } = ["*"];
+
+    /// <summary>How old a Hypervisor's <c>lastHeartbeatTime</c> may get before it is not Ready (the node lifecycle controller's grace period).</summary>
+    public TimeSpan HeartbeatGrace { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>cinder-scheduler's options for placing Volumes on storage nodes.</summary>
+    public VolumeSchedulerOptions VolumeScheduling { get; set; } = new();
+
+    /// <summary>Whether the controller named <paramref name="name"/> runs: <c>-name</c> wins over <c>name</c>, which wins over <c>*</c>.</summary>
+    public bool Runs(string name) =>
+        !Controllers.Contains("-" + name) && (Controllers.Contains(name) || Controllers.Contains("*"));
 }

@@ -89,7 +89,7 @@ public sealed class OperatorCluster : IAsyncDisposable
         var certificate = webhook ? WebhookCertificate.Create(KubeCloudWebhook.ServiceName, settings.Namespace, DateTimeOffset.UtcNow) : null;
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, 0, l => health = l);
+            k.Listen(IPAddress.Loopback, 0, l => health = l.Named(OperatorListeners.Metrics, OperatorListeners.Health));
             if (certificate is not null)
             {
                 webhookListener = k.ListenKubeCloudWebhook(new IPEndPoint(IPAddress.Loopback, 0), certificate);

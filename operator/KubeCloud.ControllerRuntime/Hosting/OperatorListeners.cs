@@ -25,13 +25,13 @@ public static class OperatorListeners
 
     private const string ItemKey = "kubecloud.io/listener";
 
-    /// <summary>Names the connections this listener accepts.</summary>
-    public static ListenOptions Named(this ListenOptions listen, string name)
+    /// <summary>Names the connections this listener accepts: it serves the endpoints tied to any of <paramref name="names"/>.</summary>
+    public static ListenOptions Named(this ListenOptions listen, params string[] names)
     {
         ArgumentNullException.ThrowIfNull(listen);
         listen.Use(next => connection =>
         {
-            connection.Items[ItemKey] = name;
+            connection.Items[ItemKey] = names;
             return next(connection);
         });
         return listen;
@@ -85,7 +85,7 @@ public static class OperatorListeners
 
         public Task ApplyAsync(HttpContext httpContext, CandidateSet candidates)
         {
-            var listener = httpContext.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ItemKey, out var name) == true ? name as string : null;
+            var listener = httpContext.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(ItemKey, out var names) == true ? names as string[] : null;
             if (listener is null)
             {
                 return Task.CompletedTask;
@@ -93,7 +93,7 @@ public static class OperatorListeners
 
             for (var i = 0; i < candidates.Count; i++)
             {
-                if (candidates[i].Endpoint.Metadata.GetMetadata<ListenerMetadata>() is { } wanted && wanted.Name != listener)
+                if (candidates[i].Endpoint.Metadata.GetMetadata<ListenerMetadata>() is { } wanted && !listener.Contains(wanted.Name))
                 {
                     candidates.SetValidity(i, false);
                 }

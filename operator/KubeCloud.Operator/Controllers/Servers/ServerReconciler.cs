@@ -583,7 +583,7 @@ public sealed class ServerReconciler : IReconciler<Server>
         {
             var started = Latest(TransitionOf(s, ScheduledCondition), TransitionOf(s, NetworkReadyCondition), TransitionOf(s, VolumesReadyCondition));
             var image = Conditions.Find(server.Status, NodeReport.ImageReadyCondition);
-            var waitingFor = $"node {s.Node} to report the server spawned (image: {(image is null ? "not reported yet" : $"{image.Reason}")})";
+            var waitingFor = $"waiting for node {s.Node} to report the server spawned (image: {(image is null ? "not reported yet" : $"{image.Reason}")})";
             return WaitStep(pass, "spawning", ServerTaskState.Spawning, started, _settings.SpawningDeadline, waitingFor);
         }
 

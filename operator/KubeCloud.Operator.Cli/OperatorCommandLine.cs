@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Net;
+using KubeCloud.ControllerRuntime.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KubeCloud.Operator.Cli;
+
+/// <summary>
+/// The flags of <c>kubecloud-operator</c>, named and defaulted as a controller-runtime manager's (kubebuilder's
+/// <c>cmd/main.go</c>). Values are given as <c>--flag value</c> or <c>--flag=value</c>; booleans alone mean true.
+/// </summary>
+internal sealed record OperatorCommandLine
+{
+    public const string Usage = """
+        usage: kubecloud-operator [flags]
+          --kubeconfig FILE                   kubeconfig (default: in-cluster service account, else $KUBECONFIG, else ~/.kube/config)
+          --leader-elect[=true|false]         take part in leader election on the Lease kubecloud-operator in --namespace (default false)
+          --namespace NAME                    the operator's namespace: its Lease and webhook certificate (default kubecloud-system)
+          --metrics-bind-address ADDR         where /metrics listens, host:port or :port; 0 disables (default :8080)
+          --health-probe-bind-address ADDR    where /healthz and /readyz listen; 0 disables (default :8081)
+          --webhook-port PORT                 the validating webhook's HTTPS port; 0 disables (default 9443)
+          --webhook-host ADDR                 the address the webhook listens on (default: every address)
+          --cert-dir DIR                      tls.crt and tls.key of the webhook; made at start when absent, with ca.crt
+                                              written there (default /tmp/k8s-webhook-server/serving-certs)
+          --zap-log-level, --log-level LEVEL  trace, debug, info, warn, error, or a zap verbosity 1-3 (default info)
+        """;
+
+    public string? Kubeconfig { get; init; }
+
+    public bool LeaderElect { get; init; }
+
+    public string Namespace { get; init; } = "kubecloud-system";
+
+    public IPEndPoint? MetricsAddress { get; init; } = new(IPAddress.Any, 8080);
+
+    public IPEndPoint? HealthProbeAddress { get; init; } = new(IPAddress.Any, 8081);
+
+    /// <summary>0 disables the webhook.</summary>
+    public int WebhookPort { get; init; } = 9443;
+
+    /// <summary>controller-runtime's webhook <c>Host</c>: null listens on every address.</summary>
+    public IPAddress? WebhookHost { get; init; }
+
+    public string CertDir { get; init; } = Path.Combine(Path.GetTempPath(), "k8s-webhook-server", "serving-certs");
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    public bool Help { get; init; }
+
+    /// <summary>Reads the flags; throws <see cref="CommandLineException"/> naming the first one it cannot take.</summary>
+    public static OperatorCommandLine Parse(IReadOnlyList<string> args)
+    {
+        var line = new OperatorCommandLine();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            var flag = equals > 0 ? arg[..equals] : arg;
+            var inline = equals > 0 ? arg[(equals + 1)..] : null;
+            string Value() => inline ?? (i + 1 < args.Count ? args[++i] : throw new CommandLineException($"flag needs an argument: {flag}"));
+            line = flag switch
+            {
+                "--kubeconfig" => line with { Kubeconfig = Value() },
+                "--leader-elect" => line with { LeaderElect = inline is null || Boolean(flag, inline) },
+                "--namespace" => line with { Namespace = Value() },
+                "--metrics-bind-address" => line with { MetricsAddress = BindAddress(flag, Value()) },
+                "--health-probe-bind-address" => line with { HealthProbeAddress = BindAddress(flag, Value()) },
+                "--webhook-port" => line with { WebhookPort = Port(flag, Value()) },
+                "--webhook-host" => line with { WebhookHost = Address(flag, Value()) },
+                "--cert-dir" => line with { CertDir = Value() },
+                "--zap-log-level" or "--log-level" => line with { LogLevel = Level(flag, Value()) },
+                "-h" or "--help" => line with { Help = true },
+                _ => throw new CommandLineException($"flag provided but not defined: {flag} (try --help)"),
+            };
+        }
+
+        return line;
+    }
+
+    private static bool Boolean(string flag, string value) => value.ToLowerInvariant() switch
+    {
+        "true" or "1" or "t" => true,
+        "false" or "0" or "f" => false,
+        _ => throw new CommandLineException($"invalid boolean value \"{value}\" for {flag}"),
+    };
+
+    private static IPEndPoint? BindAddress(string flag, string value)
+    {
+        try
+        {
+            return OperatorListeners.ParseBindAddress(flag, value);
+        }
+        catch (FormatException e)
+        {
+            throw new CommandLineException(e.Message);
+        }
+    }
+
+    private static IPAddress? Address(string flag, string value) =>
+        value.Length == 0 ? null
+        : value == "localhost" ? IPAddress.Loopback
+        : IPAddress.TryParse(value, out var address) ? address
+        : throw new CommandLineException($"invalid value \"{value}\" for {flag}: not an IP address");
+
+    private static int Port(string flag, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
+            ? port
+            : throw new CommandLineException($"invalid value \"{value}\" for {flag}: not a port number (0-65535)");
+
+    /// <summary>zap's names, and its verbosities as controller-runtime maps them (1 debug, 2 and more trace).</summary>
+    private static LogLevel Level(string flag, string value) => value.ToLowerInvariant() switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" => LogLevel.Debug,
+        "info" or "0" => LogLevel.Information,
+        "warn" or "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        "dpanic" or "panic" or "fatal" or "critical" => LogLevel.Critical,
+        "1" => LogLevel.Debug,
+        _ when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var verbosity) && verbosity >= 2 => LogLevel.Trace,
+        _ => throw new CommandLineException($"invalid value \"{value}\" for {flag}: use trace, debug, info, warn, error or a verbosity number"),
+    };
+}
