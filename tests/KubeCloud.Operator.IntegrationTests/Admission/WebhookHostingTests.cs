@@ -43,17 +43,7 @@ public sealed class WebhookHostingTests
         await using var cluster = await OperatorCluster.StartAsync();
         var op = await cluster.StartOperatorAsync(webhook: true, controllers: false);
         using var ca = X509Certificate2.CreateFromPem(await WebhookCaAsync(cluster));
-        using var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return certificate is not null && chain.Build(certificate);
-            },
-        };
+        using var handler = WebhookTrust.Handler(ca);
         using var webhook = new HttpClient(handler) { BaseAddress = op.WebhookEndpoint };
         using var probes = new HttpClient { BaseAddress = op.HealthEndpoint };
         var path = KubeCloudWebhook.PathOf(ResourceInfo.Of<Server>());

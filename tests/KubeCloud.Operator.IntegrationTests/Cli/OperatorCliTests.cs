@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Operator.IntegrationTests.Admission;
 using KubeCloud.Operator.Webhook;
 
 namespace KubeCloud.Operator.IntegrationTests.Cli;
@@ -101,7 +102,7 @@ public sealed class OperatorCliTests
 
         // The webhook serves with the certificate it made, whose CA it wrote for the webhook configuration.
         using var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(certDir, WebhookCertificate.CaFile)));
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => TrustedBy(ca, certificate) };
+        using var handler = WebhookTrust.Handler(ca);
         using var webhook = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{webhookPort}") };
         using var answer = await webhook.PostAsJsonAsync("/validate-kubecloud-io-v1alpha1-servergroup", new AdmissionReview
         {
@@ -144,14 +145,5 @@ public sealed class OperatorCliTests
         {
             return 0;
         }
-    }
-
-    private static bool TrustedBy(X509Certificate2 ca, X509Certificate2? certificate)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return certificate is not null && chain.Build(certificate);
     }
 }
