@@ -27,23 +27,42 @@ public static class KubeCloudControllers
         services.TryAddSingleton(settings);
 
         // One line per controller, in kind order; settings.Controllers picks which run (kube-controller-manager's --controllers).
-        services.AddController<Flavor, FlavorReconciler>((_, _) => { });
-        services.TryAddSingleton<ImageSourceProbe>();
-        services.AddController<Image, ImageReconciler>((c, sp) => c
-            .Watches<V1Namespace>(sp.GetRequiredService<ImageReconciler>().SharedWith)
-            .WithRateLimiter(() => new ExponentialFailureRateLimiter<ReconcileRequest>(settings.ImageSourceRetryDelay, TimeSpan.FromMinutes(5)))
-            .WithWorkers(2));
+        if (settings.Runs("flavor"))
+        {
+            services.AddController<Flavor, FlavorReconciler>((_, _) => { });
+        }
+
+        if (settings.Runs("image"))
+        {
+            services.TryAddSingleton<ImageSourceProbe>();
+            services.AddController<Image, ImageReconciler>((c, sp) => c
+                .Watches<V1Namespace>(sp.GetRequiredService<ImageReconciler>().SharedWith)
+                .WithRateLimiter(() => new ExponentialFailureRateLimiter<ReconcileRequest>(settings.ImageSourceRetryDelay, TimeSpan.FromMinutes(5)))
+                .WithWorkers(2));
+        }
+
         services.TryAddSingleton<NetworkIpam>();
         services.TryAddSingleton<SegmentationIds>();
-        services.AddController<Network, NetworkReconciler>((c, sp) => NetworkWiring(c, sp.GetRequiredService<NetworkReconciler>()), sp => sp.GetRequiredService<SegmentationIds>());
-        services.AddController<Port, PortReconciler>((c, sp) => PortWiring(c, sp.GetRequiredService<PortReconciler>()), sp => sp.GetRequiredService<NetworkIpam>());
-        services.AddServerController();
+        if (settings.Runs("network"))
+        {
+            services.AddController<Network, NetworkReconciler>((c, sp) => NetworkWiring(c, sp.GetRequiredService<NetworkReconciler>()), sp => sp.GetRequiredService<SegmentationIds>());
+        }
+
+        if (settings.Runs("port"))
+        {
+            services.AddController<Port, PortReconciler>((c, sp) => PortWiring(c, sp.GetRequiredService<PortReconciler>()), sp => sp.GetRequiredService<NetworkIpam>());
+        }
+
+        if (settings.Runs("server"))
+        {
+            services.AddServerController();
+        }
 
         if (settings.Runs(HypervisorReconciler.ControllerName))
         {
             services.AddController<Hypervisor, HypervisorReconciler>((c, sp) =>
             {
-                HypervisorReconciler.AddIndexes(sp.GetRequiredService<SharedInformerFactory>());
+                ServerIndexes.AddTo(sp.GetRequiredService<SharedInformerFactory>());
                 c.Watches<Server>(HypervisorReconciler.HypervisorsOf);
             });
         }
@@ -62,7 +81,7 @@ public static class KubeCloudControllers
         {
             services.AddController<ServerGroup, ServerGroupReconciler>((c, sp) =>
             {
-                ServerGroupReconciler.AddIndexes(sp.GetRequiredService<SharedInformerFactory>());
+                ServerIndexes.AddTo(sp.GetRequiredService<SharedInformerFactory>());
                 c.Watches<Server>(ServerGroupReconciler.GroupOf);
             });
         }

@@ -30,7 +30,7 @@ public sealed class VolumePlacementTests
         Assert.Equal(VolumePhase.Creating, v1.Status!.Phase);
         var scheduled = Conditions.Find(v1.Status, VolumeConditions.Scheduled)!;
         Assert.Equal((ConditionStatus.True, VolumeConditions.Placed), (scheduled.Status, scheduled.Reason));
-        Assert.StartsWith("placed on storage node s2", scheduled.Message, StringComparison.Ordinal);
+        Assert.Equal("placed on storage node s2", scheduled.Message);
         Assert.Contains(VolumeConditions.Finalizer, v1.Metadata.Finalizers ?? []);
     }
 

@@ -6,6 +6,7 @@ using KubeCloud.ControllerRuntime.Cache;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Events;
+using KubeCloud.Operator.Controllers.Servers;
 using KubeCloud.Scheduler.Requests;
 
 namespace KubeCloud.Operator.Controllers.Hypervisors;
@@ -22,15 +23,6 @@ public sealed class HypervisorReconciler(IKubeClient client, SharedInformerFacto
     public const string ControllerName = "hypervisor";
 
     public const string HeartbeatStale = "HeartbeatStale";
-
-    /// <summary>Servers by <c>status.node</c>, and by <c>status.resize.sourceNode</c> while a resize holds the old node.</summary>
-    public const string ServersByNode = "kubecloud.io/servers-by-node";
-
-    public static void AddIndexes(SharedInformerFactory informers)
-    {
-        ArgumentNullException.ThrowIfNull(informers);
-        informers.For<Server>().AddIndex(ServersByNode, s => [s.Status?.Node, s.Status?.Resize?.SourceNode]);
-    }
 
     /// <summary>For a Server's change: the hypervisors it is (or, resizing, was) placed on.</summary>
     public static IEnumerable<ReconcileRequest> HypervisorsOf(Server server)
@@ -86,7 +78,7 @@ public sealed class HypervisorReconciler(IKubeClient client, SharedInformerFacto
         long memoryMb = 0;
         long diskMb = 0;
         var instances = 0;
-        foreach (var server in informers.For<Server>().Store.ByIndex(ServersByNode, node))
+        foreach (var server in informers.For<Server>().Store.ByIndex(ServerIndexes.ByNode, node))
         {
             var bootFromVolume = server.Spec.BootVolumeRef is not null;
             if (server.Status?.Node == node)

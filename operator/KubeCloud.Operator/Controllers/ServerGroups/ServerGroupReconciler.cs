@@ -4,6 +4,7 @@ using KubeCloud.ControllerRuntime.Cache;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Events;
+using KubeCloud.Operator.Controllers.Servers;
 
 namespace KubeCloud.Operator.Controllers.ServerGroups;
 
@@ -17,16 +18,7 @@ public sealed class ServerGroupReconciler(IKubeClient client, SharedInformerFact
 {
     public const string ControllerName = "servergroup";
 
-    /// <summary>Servers by <c>namespace/group</c> of the group their scheduler hints name.</summary>
-    public const string ServersByGroup = "kubecloud.io/servers-by-group";
-
     public const string PolicySatisfied = "PolicySatisfied";
-
-    public static void AddIndexes(SharedInformerFactory informers)
-    {
-        ArgumentNullException.ThrowIfNull(informers);
-        informers.For<Server>().AddIndex(ServersByGroup, s => [s.Spec.SchedulerHints?.ServerGroup is { Length: > 0 } g ? $"{s.Metadata.NamespaceProperty}/{g}" : null]);
-    }
 
     /// <summary>For a Server's change: the group it names (the hint is immutable, so the old group is the same).</summary>
     public static IEnumerable<ReconcileRequest> GroupOf(Server server)
@@ -45,7 +37,7 @@ public sealed class ServerGroupReconciler(IKubeClient client, SharedInformerFact
 
         var now = time.GetUtcNow();
         var generation = group.Metadata.Generation;
-        var members = informers.For<Server>().Store.ByIndex(ServersByGroup, $"{request.Namespace}/{request.Name}");
+        var members = informers.For<Server>().Store.ByIndex(ServerIndexes.ByGroup, ServerIndexes.Key(request.Namespace, request.Name));
         var status = new ServerGroupStatus
         {
             Members = [.. members.Select(m => m.Metadata.Name).Order(StringComparer.Ordinal)],

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Cache;
 using KubeCloud.ControllerRuntime.Controllers;
@@ -20,10 +21,17 @@ public static class ServerIndexes
     /// <summary>The one value of <see cref="Unplaced"/>.</summary>
     public const string UnplacedValue = "unplaced";
 
-    /// <summary>Adds the indexes to the informers (before they run).</summary>
+    private static readonly ConditionalWeakTable<SharedInformerFactory, object> Indexed = [];
+
+    /// <summary>Adds the indexes to the informers (before they run); once per factory, whichever controller asks first (the Volume, Hypervisor and ServerGroup controllers read them too).</summary>
     public static void AddTo(SharedInformerFactory informers)
     {
         ArgumentNullException.ThrowIfNull(informers);
+        if (!Indexed.TryAdd(informers, new object()))
+        {
+            return;
+        }
+
         var servers = informers.For<Server>();
         servers.AddIndex(ByNode, s => [s.Status?.Node, s.Status?.Resize?.SourceNode]);
         servers.AddIndex(Unplaced, s => [string.IsNullOrEmpty(s.Status?.Node) ? UnplacedValue : null]);

@@ -1,28 +1,11 @@
 using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Operator.Controllers.Servers;
 
 namespace KubeCloud.Operator.Controllers.Volumes;
 
-/// <summary>What a Server's spec asks of volumes: which it lists, and the guest device for each.</summary>
+/// <summary>What a Server's spec asks of a volume: whether it lists it (<see cref="ServerIndexes.VolumeNames"/>), and the guest device.</summary>
 public static class ServerVolumes
 {
-    /// <summary>The names of the volumes a server lists, its boot volume first.</summary>
-    public static IEnumerable<string> Of(Server server)
-    {
-        ArgumentNullException.ThrowIfNull(server);
-        if (server.Spec.BootVolumeRef?.Name is { Length: > 0 } boot)
-        {
-            yield return boot;
-        }
-
-        foreach (var volume in server.Spec.Volumes ?? [])
-        {
-            if (volume.VolumeRef.Name is { Length: > 0 } name)
-            {
-                yield return name;
-            }
-        }
-    }
-
     /// <summary>The guest device a server asks for the volume: vda for its boot volume, else the entry's device (null: the next free one).</summary>
     public static string? DeviceOf(Server server, string volume)
     {
@@ -31,5 +14,5 @@ public static class ServerVolumes
     }
 
     /// <summary>Whether the server lists the volume (as boot volume or in spec.volumes).</summary>
-    public static bool Lists(Server server, string volume) => Of(server).Contains(volume, StringComparer.Ordinal);
+    public static bool Lists(Server server, string volume) => ServerIndexes.VolumeNames(server).Contains(volume, StringComparer.Ordinal);
 }

@@ -1,14 +1,12 @@
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Cache;
+using KubeCloud.Operator.Controllers.Servers;
 
 namespace KubeCloud.Operator.Controllers.Volumes;
 
-/// <summary>The informer indexes the Volume controller reads instead of scanning: servers by the volumes they list, volumes by server and by storage node.</summary>
+/// <summary>The informer indexes the Volume controller reads instead of scanning: volumes by attached server and by storage node, storage nodes (and the Server controller's servers by volume).</summary>
 public static class VolumeIndexes
 {
-    /// <summary>Servers by <c>namespace/volume</c> for each volume they list (<c>spec.volumes[].volumeRef</c> and <c>spec.bootVolumeRef</c>).</summary>
-    public const string ServersByVolume = "kubecloud.io/servers-by-volume";
-
     /// <summary>Volumes by <c>namespace/server</c> for each server in their <c>status.attachments</c>.</summary>
     public const string VolumesByAttachedServer = "kubecloud.io/volumes-by-attached-server";
 
@@ -26,7 +24,7 @@ public static class VolumeIndexes
     public static void AddTo(SharedInformerFactory informers)
     {
         ArgumentNullException.ThrowIfNull(informers);
-        informers.For<Server>().AddIndex(ServersByVolume, server => ServerVolumes.Of(server).Select(v => $"{server.Metadata.NamespaceProperty}/{v}"));
+        ServerIndexes.AddTo(informers); // servers by the volumes they list (ServerIndexes.ByVolume)
         informers.For<Volume>().AddIndex(VolumesByAttachedServer, volume =>
             (volume.Status?.Attachments ?? []).Select(a => $"{volume.Metadata.NamespaceProperty}/{a.Server}"));
         informers.For<Volume>().AddIndex(VolumesByBackend, volume => [volume.Status?.BackendNode is { Length: > 0 } node ? node : Unplaced]);

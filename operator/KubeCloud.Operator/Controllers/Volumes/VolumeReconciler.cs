@@ -5,6 +5,7 @@ using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Events;
 using KubeCloud.ControllerRuntime.Objects;
+using KubeCloud.Operator.Controllers.Servers;
 using KubeCloud.Operator.Volumes;
 
 namespace KubeCloud.Operator.Controllers.Volumes;
@@ -33,7 +34,7 @@ public sealed class VolumeReconciler(IKubeClient client, SharedInformerFactory i
     {
         ArgumentNullException.ThrowIfNull(server);
         var ns = server.Metadata.NamespaceProperty;
-        return ServerVolumes.Of(server).Select(v => new ReconcileRequest(ns, v))
+        return ServerIndexes.VolumeNames(server).Select(v => new ReconcileRequest(ns, v))
             .Concat(informers.For<Volume>().Store.ByIndex(VolumeIndexes.VolumesByAttachedServer, $"{ns}/{server.Metadata.Name}").Select(ReconcileRequest.For))
             .Distinct();
     }
@@ -78,11 +79,8 @@ public sealed class VolumeReconciler(IKubeClient client, SharedInformerFactory i
             {
                 backend = chosen.Name;
                 state = state with { Stage = VolumeStage.Creating }; // a volume that waited for room starts its creation now
-                var note = $"placed on storage node {backend} (best of: {string.Join(", ", placement.TopBackends.Select(b => $"{b.Host} {b.Weight:0.###}"))})";
-                if (Conditions.Set(status, VolumeConditions.Scheduled, ConditionStatus.True, VolumeConditions.Placed, note, generation, now))
-                {
-                    events.Record(volume, EventTypes.Normal, VolumeConditions.Placed, "Schedule", note);
-                }
+                events.Record(volume, EventTypes.Normal, VolumeConditions.Placed, "Schedule",
+                    $"placed on storage node {backend} (best of: {string.Join(", ", placement.TopBackends.Select(b => $"{b.Host} {b.Weight:0.###}"))})");
             }
             else
             {
@@ -103,6 +101,11 @@ public sealed class VolumeReconciler(IKubeClient client, SharedInformerFactory i
         }
 
         status.BackendNode = backend;
+        if (backend is not null)
+        {
+            // Set on every pass, not only when placing: a pass on a cache that does not show the placement yet must not drop it.
+            Conditions.Set(status, VolumeConditions.Scheduled, ConditionStatus.True, VolumeConditions.Placed, $"placed on storage node {backend}", generation, now);
+        }
 
         // 2. Storage: the storage node's report.
         if (backend is not null)
@@ -125,7 +128,7 @@ public sealed class VolumeReconciler(IKubeClient client, SharedInformerFactory i
             volume,
             state,
             name => servers.Get(request.Namespace, name),
-            servers.ByIndex(VolumeIndexes.ServersByVolume, $"{request.Namespace}/{request.Name}"),
+            servers.ByIndex(ServerIndexes.ByVolume, ServerIndexes.Key(request.Namespace, request.Name)),
             reserveNew: !deleting,
             now);
         state = pass.State;
