@@ -1,5 +1,6 @@
-using KubeCloud.Operator.Ipam;
 using KubeCloud.Operator.Controllers.Servers;
+using KubeCloud.Operator.Ipam;
+using KubeCloud.Operator.Volumes;
 
 namespace KubeCloud.Operator;
 
@@ -29,4 +30,21 @@ public sealed class OperatorSettings
 
     /// <summary>The first delay before an image source that did not answer well is asked again; it doubles per failure up to five minutes.</summary>
     public TimeSpan ImageSourceRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Which controllers run, as kube-controller-manager's <c>--controllers</c>: <c>*</c> is every controller, a name
+    /// turns one on, <c>-name</c> turns one off (<c>["*", "-server"]</c>: all but the Server controller). Tests use it to
+    /// play a controller themselves.
+    /// </summary>
+    public IReadOnlyList<string> Controllers { get; set; } = ["*"];
+
+    /// <summary>How old a Hypervisor's <c>lastHeartbeatTime</c> may get before it is not Ready (the node lifecycle controller's grace period).</summary>
+    public TimeSpan HeartbeatGrace { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>cinder-scheduler's options for placing Volumes on storage nodes.</summary>
+    public VolumeSchedulerOptions VolumeScheduling { get; set; } = new();
+
+    /// <summary>Whether the controller named <paramref name="name"/> runs: <c>-name</c> wins over <c>name</c>, which wins over <c>*</c>.</summary>
+    public bool Runs(string name) =>
+        !Controllers.Contains("-" + name) && (Controllers.Contains(name) || Controllers.Contains("*"));
 }

@@ -40,9 +40,10 @@ public sealed class FigureReport(TextWriter? output = null)
         Line(string.Empty);
     }
 
-    public void Wave(WaveResult wave, (double Total, IReadOnlyDictionary<string, double> PerController) reconciles, ProcessSample before, ProcessSample after, TimeSpan apiCpu, string loadBefore, ScaleRun run)
+    public void Wave(WaveResult wave, RuntimeFigures runtime, ProcessSample before, ProcessSample after, TimeSpan apiCpu, string loadBefore, ScaleRun run)
     {
         ArgumentNullException.ThrowIfNull(wave);
+        ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(run);
         var seconds = wave.Elapsed.TotalSeconds;
         var cpu = after.CpuTime - before.CpuTime;
@@ -52,8 +53,14 @@ public sealed class FigureReport(TextWriter? output = null)
         Row("servers/s (create to all Active)", F(wave.ServerRate, "F0"), "> 200", _baseline is null ? "-" : $"{_baseline.CreateRate:F0} creates/s, API server alone");
         Row("creation to scheduled", wave.ToScheduled.ToString(), string.Empty, _baseline is null ? "-" : $"create to seen {_baseline.ToSeen}");
         Row("creation to Active", wave.ToActive.ToString(), "p99 < 5000 ms", string.Empty);
-        var perController = string.Join(", ", reconciles.PerController.Where(p => p.Value > 0).OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value:F0}"));
-        Row("reconciles/s (runtime metrics)", F(reconciles.Total / seconds, "F0"), string.Empty, $"{reconciles.Total:F0} in all: {(perController.Length > 0 ? perController : "none")}; node stand-in: {run.Node.SpawnReports} spawn reports");
+        Row("reconciles/s (runtime metrics)", F(runtime.Reconciles / seconds, "F0"), string.Empty, $"{runtime.Reconciles:F0} in all; node stand-in: {run.Node.SpawnReports} spawn reports");
+        foreach (var c in runtime.Controllers)
+        {
+            Row($"  {c.Controller}", $"{c.Reconciles:F0} reconciles, {c.Errors:F0} errors", string.Empty, $"mean reconcile {c.MeanReconcileSeconds * 1000:F1} ms, mean queue wait {c.MeanQueueSeconds * 1000:F1} ms");
+        }
+
+        Row("operator API requests", string.Join(", ", runtime.RequestsByVerb.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:F0}")), string.Empty,
+            "by code: " + string.Join(", ", runtime.RequestsByCode.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value:F0}")));
         Row("operator peak RSS (VmHWM)", $"{Mb(after.PeakRssBytes)} MB", string.Empty, $"{Mb(_idle.RssBytes)} MB idle, caches synced");
         Row("operator CPU time (wave)", $"{cpu.TotalSeconds:F1} s ({cpu.TotalSeconds / seconds * 100:F0}% of a core)", string.Empty, $"API server {apiCpu.TotalSeconds:F1} s in the wave");
         Line(string.Empty);

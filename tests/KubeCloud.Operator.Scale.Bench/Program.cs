@@ -57,15 +57,15 @@ try
         report.Idle(idle);
 
         // The measured wave.
-        var reconcilesBefore = ReconcileCount.Parse(await op.ScrapeAsync(stop.Token));
+        var metricsBefore = MetricsScrape.Parse(await op.ScrapeAsync(stop.Token));
         var opBefore = op.Probe.Sample();
         apiBefore = apiProbe.Sample();
         var load = ProcessProbe.LoadAverage();
         var wave = await run.WaveAsync(options.Servers, stop.Token);
         var opAfter = op.Probe.Sample();
         var apiAfter = apiProbe.Sample();
-        var reconciles = ReconcileCount.Delta(reconcilesBefore, ReconcileCount.Parse(await op.ScrapeAsync(stop.Token)));
-        report.Wave(wave, reconciles, opBefore, opAfter, apiAfter.CpuTime - apiBefore.CpuTime, load, run);
+        var runtime = MetricsScrape.Between(metricsBefore, MetricsScrape.Parse(await op.ScrapeAsync(stop.Token)));
+        report.Wave(wave, runtime, opBefore, opAfter, apiAfter.CpuTime - apiBefore.CpuTime, load, run);
 
         // The memory figure: the cache topped up to options.Cached servers, then the operator left to settle.
         if (options.Cached > options.Servers)
@@ -98,7 +98,7 @@ static async Task<TimeSpan> SettleAsync(OperatorProcess op, CancellationToken ca
     var quietSince = watch.Elapsed;
     while (watch.Elapsed < TimeSpan.FromMinutes(1))
     {
-        var now = ReconcileCount.Parse(await op.ScrapeAsync(cancellationToken)).Values.Sum();
+        var now = MetricsScrape.Parse(await op.ScrapeAsync(cancellationToken)).SumBy("controller_runtime_reconcile_total", "controller").Values.Sum();
         if (Math.Abs(now - last) > 0.5)
         {
             last = now;

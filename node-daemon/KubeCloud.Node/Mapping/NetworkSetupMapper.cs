@@ -104,6 +104,16 @@ public static class NetworkSetupMapper
         return new NetworkSetup(bridge, dhcp) { SkippedPorts = skipped };
     }
 
+    /// <summary>The bridge/VXLAN plan alone (no DHCP): what a node needs to plug its guests' taps into the network.</summary>
+    /// <exception cref="NetworkSetupException">The network cannot be wired as its objects say (provider type, no VNI yet, no tunnel IP).</exception>
+    public static NetworkPlan MapBridge(Network network, NodeNetworkContext node)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(node);
+        return BridgePlan(network, node, $"network {network.Metadata.NamespaceProperty}/{network.Metadata.Name}", ServerDomainMapper.NetworkId(network),
+            network.Spec.Mtu > 0 ? network.Spec.Mtu : 1450);
+    }
+
     private static NetworkPlan BridgePlan(Network network, NodeNetworkContext node, string name, string networkId, int mtu)
     {
         if (network.Spec.ProviderType != ProviderType.Vxlan)

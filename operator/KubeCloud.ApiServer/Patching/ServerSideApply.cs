@@ -112,11 +112,9 @@ public sealed class ServerSideApply
     private static JsonObject Merge(JsonObject live, JsonObject config, PatchSchema schema, FieldSet previous, FieldSet applied, List<FieldManagerEntry> others)
     {
         var merged = StrategicMergePatch.Apply(live, config, schema);
-
-        // Parents before children: an item of an associative list is found by its key fields, so removing the key
-        // field (f:type) first would leave the item behind, a husk without its required fields. A child of a removed
-        // parent is simply not found any more.
-        foreach (var path in previous.Paths.Except(applied.Paths).OrderBy(p => p.Length))
+        // Outermost first: a list item goes whole (its key fields are needed to find it), and what is under a removed
+        // element is gone with it.
+        foreach (var path in previous.Paths.Except(applied.Paths).OrderBy(p => p.Length).ThenBy(p => p, StringComparer.Ordinal))
         {
             if (!applied.Covers(path) && !others.Any(o => o.Fields.Covers(path)) && FieldSet.Remove(merged, path))
             {

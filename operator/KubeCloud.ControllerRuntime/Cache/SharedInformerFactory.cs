@@ -14,6 +14,7 @@ namespace KubeCloud.ControllerRuntime.Cache;
 public sealed class SharedInformerFactory(IKubeClient client, InformerOptions? defaults = null, ILoggerFactory? loggers = null, TimeProvider? time = null) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<Type, IInformer> _informers = new();
+    private readonly ConcurrentDictionary<Type, InformerOptions> _kindOptions = new();
     private readonly List<Task> _running = [];
     private readonly Lock _gate = new();
     private readonly HashSet<IInformer> _started = [];
@@ -25,7 +26,7 @@ public sealed class SharedInformerFactory(IKubeClient client, InformerOptions? d
     {
         var informer = (SharedInformer<T>)_informers.GetOrAdd(typeof(T), _ => new SharedInformer<T>(
             client,
-            defaults,
+            _kindOptions.GetValueOrDefault(typeof(T)) ?? defaults,
             (loggers ?? NullLoggerFactory.Instance).CreateLogger($"KubeCloud.ControllerRuntime.Informer.{ResourceInfo.Of<T>().Kind}"),
             time));
         lock (_gate)
@@ -37,6 +38,24 @@ public sealed class SharedInformerFactory(IKubeClient client, InformerOptions? d
         }
 
         return informer;
+    }
+
+    /// <summary>
+    /// Watches <typeparamref name="T"/> with <paramref name="configure"/> applied to the factory's defaults (e.g. a label
+    /// selector for one kind only, as a node agent watches only the Servers bound to its node). Call it before the first
+    /// <see cref="For{T}"/> of the kind; later it throws, since the informer already runs with other options.
+    /// </summary>
+    public SharedInformerFactory Configure<T>(Func<InformerOptions, InformerOptions> configure)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        if (_informers.ContainsKey(typeof(T)))
+        {
+            throw new InvalidOperationException($"the informer of {typeof(T).Name} exists already; configure it before its first use");
+        }
+
+        _kindOptions[typeof(T)] = configure(defaults ?? new InformerOptions());
+        return this;
     }
 
     public IReadOnlyCollection<IInformer> Informers => [.. _informers.Values];

@@ -63,16 +63,32 @@ public static class OperatorServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddController<T, TReconciler>(this IServiceCollection services, Action<ControllerBuilder<T>>? configure = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
+        where TReconciler : class, IReconciler<T> =>
+        services.AddController<T, TReconciler>((builder, _) => configure?.Invoke(builder));
+
+    /// <summary>
+    /// As <see cref="AddController{T, TReconciler}(IServiceCollection, Action{ControllerBuilder{T}}?)"/>, with the
+    /// service provider for watches that map through other services (an informer's index):
+    /// <c>(c, sp) =&gt; c.Watches&lt;Server&gt;(sp.GetRequiredService&lt;VolumeReconciler&gt;().VolumesOf)</c>, and optionally
+    /// state that lives for one leadership term (<see cref="ITermState"/>, reset before each start of the controller).
+    /// </summary>
+    public static IServiceCollection AddController<T, TReconciler>(
+        this IServiceCollection services,
+        Action<ControllerBuilder<T>, IServiceProvider> configure,
+        Func<IServiceProvider, ITermState>? termState = null)
+        where T : class, IKubernetesObject<V1ObjectMeta>
         where TReconciler : class, IReconciler<T>
     {
+        ArgumentNullException.ThrowIfNull(configure);
         services.TryAddSingleton<TReconciler>();
         services.AddSingleton(new ControllerRegistration(sp =>
         {
             var builder = new ControllerBuilder(
                 sp.GetRequiredService<SharedInformerFactory>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>())
                 .For<T>();
-            configure?.Invoke(builder);
-            return builder.Build(sp.GetRequiredService<TReconciler>());
+            configure(builder, sp);
+            var controller = builder.Build(sp.GetRequiredService<TReconciler>());
+            return termState is null ? controller : new TermScopedRunnable(controller, termState(sp));
         }));
         return services;
     }

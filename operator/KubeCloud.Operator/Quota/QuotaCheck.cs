@@ -14,18 +14,29 @@ public static class QuotaCheck
     /// <summary>Each resource the request would take past its limit; empty when there is room.</summary>
     public static IReadOnlyList<QuotaExcess> Exceeded(QuotaAmounts hard, QuotaUsage used, QuotaUsage requested)
     {
+        ArgumentNullException.ThrowIfNull(requested);
+        return Compare(hard, used, requested);
+    }
+
+    /// <summary>
+    /// Each resource already past its limit (a limit lowered under the usage, or objects made before the quota): used
+    /// counted against a request of nothing. Such a project may still shrink; it may not grow.
+    /// </summary>
+    public static IReadOnlyList<QuotaExcess> Over(QuotaAmounts hard, QuotaUsage used) => Compare(hard, used, null);
+
+    private static List<QuotaExcess> Compare(QuotaAmounts hard, QuotaUsage used, QuotaUsage? requested)
+    {
         ArgumentNullException.ThrowIfNull(hard);
         ArgumentNullException.ThrowIfNull(used);
-        ArgumentNullException.ThrowIfNull(requested);
         var excess = new List<QuotaExcess>();
-        Count("servers", hard.Servers, used.Servers, requested.Servers, excess);
-        Count("vcpus", hard.Vcpus, used.Vcpus, requested.Vcpus, excess);
-        Amount("memory", hard.Memory, used.Memory, requested.Memory, excess);
-        Count("volumes", hard.Volumes, used.Volumes, requested.Volumes, excess);
-        Amount("volumeStorage", hard.VolumeStorage, used.VolumeStorage, requested.VolumeStorage, excess);
-        Count("networks", hard.Networks, used.Networks, requested.Networks, excess);
-        Count("ports", hard.Ports, used.Ports, requested.Ports, excess);
-        Count("serverGroups", hard.ServerGroups, used.ServerGroups, requested.ServerGroups, excess);
+        Count("servers", hard.Servers, used.Servers, requested?.Servers, excess);
+        Count("vcpus", hard.Vcpus, used.Vcpus, requested?.Vcpus, excess);
+        Amount("memory", hard.Memory, used.Memory, requested?.Memory, excess);
+        Count("volumes", hard.Volumes, used.Volumes, requested?.Volumes, excess);
+        Amount("volumeStorage", hard.VolumeStorage, used.VolumeStorage, requested?.VolumeStorage, excess);
+        Count("networks", hard.Networks, used.Networks, requested?.Networks, excess);
+        Count("ports", hard.Ports, used.Ports, requested?.Ports, excess);
+        Count("serverGroups", hard.ServerGroups, used.ServerGroups, requested?.ServerGroups, excess);
         return excess;
     }
 
@@ -38,19 +49,20 @@ public static class QuotaCheck
         return excess.Count > 0 ? excess[0] : null;
     }
 
-    private static void Count(string resource, int? limit, int used, int requested, List<QuotaExcess> excess)
+    /// <summary>A count past its limit: with a request, used plus a positive request; without, used alone.</summary>
+    private static void Count(string resource, int? limit, int used, int? requested, List<QuotaExcess> excess)
     {
-        if (requested > 0 && limit is { } hard && used + requested > hard)
+        if (limit is { } hard && (requested is { } asked ? asked > 0 && used + asked > hard : used > hard))
         {
-            excess.Add(new QuotaExcess(resource, Text(hard), Text(used), Text(requested)));
+            excess.Add(new QuotaExcess(resource, Text(hard), Text(used), requested is { } r ? Text(r) : null));
         }
     }
 
-    private static void Amount(string resource, Quantity? limit, Quantity used, Quantity requested, List<QuotaExcess> excess)
+    private static void Amount(string resource, Quantity? limit, Quantity used, Quantity? requested, List<QuotaExcess> excess)
     {
-        if (requested > Quantity.Zero && limit is { } hard && used + requested > hard)
+        if (limit is { } hard && (requested is { } asked ? asked > Quantity.Zero && used + asked > hard : used > hard))
         {
-            excess.Add(new QuotaExcess(resource, hard.ToString(), used.ToString(), requested.ToString()));
+            excess.Add(new QuotaExcess(resource, hard.ToString(), used.ToString(), requested?.ToString()));
         }
     }
 

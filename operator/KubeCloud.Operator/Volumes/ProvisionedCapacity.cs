@@ -14,11 +14,17 @@ public static class ProvisionedCapacity
         {
             if (volume.Status?.BackendNode is { Length: > 0 } node)
             {
-                var size = (volume.Status.Capacity is { } capacity && capacity > volume.Spec.Size ? capacity : volume.Spec.Size).ToGibibytes();
-                totals[node] = totals.GetValueOrDefault(node) + size;
+                totals[node] = totals.GetValueOrDefault(node) + SizeGb(volume);
             }
         }
 
         return totals;
+    }
+
+    /// <summary>What one volume has been promised, in GiB: the larger of its spec and its provisioned capacity (while it grows).</summary>
+    public static double SizeGb(Volume volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        return (volume.Status?.Capacity is { } capacity && capacity > volume.Spec.Size ? capacity : volume.Spec.Size).ToGibibytes();
     }
 }

@@ -1,5 +1,6 @@
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
+using KubeCloud.ControllerRuntime.Observability;
 using KubeCloud.Operator.Scale.Bench;
 
 namespace KubeCloud.Operator.IntegrationTests.Bench;
@@ -38,7 +39,9 @@ public sealed class ScaleBenchSmokeTests
 
         using var text = new StringWriter();
         var report = new FigureReport(text);
-        report.Wave(wave, (0, new Dictionary<string, double>()), default, default, TimeSpan.Zero, ProcessProbe.LoadAverage(), run);
+        var runtime = MetricsScrape.Between(MetricsScrape.Parse(string.Empty), MetricsScrape.Parse(await RuntimeMetrics.ScrapeAsync(stop.Token)));
+        report.Wave(wave, runtime, default, default, TimeSpan.Zero, ProcessProbe.LoadAverage(), run);
         Assert.Contains($"{options.Servers} Active", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains(runtime.Controllers, c => c.Controller == "server" && c.Reconciles >= options.Servers);
     }
 }

@@ -1,5 +1,6 @@
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Cache;
+using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Events;
 using KubeCloud.Operator.Ipam;
 

@@ -1,6 +1,7 @@
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Cache;
 using KubeCloud.ControllerRuntime.Controllers;
+using KubeCloud.ControllerRuntime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

@@ -1,5 +1,6 @@
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
+using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.Scheduler;
 using KubeCloud.Scheduler.Claims;
 using KubeCloud.Scheduler.Hosts;

@@ -25,6 +25,9 @@ namespace KubeCloud.Operator.Controllers.Servers;
 /// </summary>
 public sealed class ServerReconciler : IReconciler<Server>
 {
+    /// <summary>The controller's name in logs, metrics and <see cref="OperatorSettings.Controllers"/>.</summary>
+    public const string ControllerName = "server";
+
     public const string Finalizer = "kubecloud.io/server";
     public const string NodeCleanupFinalizer = "kubecloud.io/node-cleanup";
 

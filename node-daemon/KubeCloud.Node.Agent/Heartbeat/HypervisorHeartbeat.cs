@@ -1,0 +1,90 @@
+using k8s.Models;
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Client;
+using KubeCloud.Node.HostFacts;
+using KubeCloud.Node.Hypervisor;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KubeCloud.Node.Agent.Heartbeat;
+
+using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
+
+/// <summary>
+/// Creates this node's Hypervisor (named after the node) when it is missing and applies its status every
+/// <see cref="NodeAgentOptions.HeartbeatInterval"/>: facts and capacity from <see cref="HostFactsReader"/>, the tunnel
+/// IP, <c>lastHeartbeatTime</c>, and the conditions Ready, LibvirtReachable and KvmUsable (libvirt is asked each beat).
+/// A failed beat is logged and the next one tries again.
+/// </summary>
+public sealed class HypervisorHeartbeat(
+    IKubeClient client,
+    NodeInformers cache,
+    IHypervisorDriver driver,
+    NodeAgentOptions options,
+    TimeProvider time,
+    ILogger<HypervisorHeartbeat> logger) : BackgroundService
+{
+    /// <summary>Beats written so far (for tests and logs).</summary>
+    public int Beats { get; private set; }
+
+    /// <summary>Pauses the heartbeat (a test plays a node whose daemon stopped reporting).</summary>
+    public bool Paused { get; set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.HeartbeatInterval, time);
+        do
+        {
+            if (Paused)
+            {
+                continue;
+            }
+
+            try
+            {
+                await BeatAsync(stoppingToken);
+                Beats++;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("heartbeat of Hypervisor {Node} failed: {Message}", options.NodeName, e.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task BeatAsync(CancellationToken cancellationToken)
+    {
+        string? libvirtError = null;
+        try
+        {
+            NodeMetrics.CountDomains(options.NodeName, driver.List());
+        }
+        catch (Exception e) when (e is LibvirtException or InvalidOperationException)
+        {
+            libvirtError = e.Message;
+        }
+
+        var facts = HostFactsReader.Read(options.InstancesDirectory, new HypervisorProbeResult(options.Hypervisor, options.HypervisorReason, TimeSpan.Zero), options.TunnelIp);
+        var current = cache.Hypervisors.Store.Get(null, options.NodeName);
+        var status = HypervisorReport.Of(current, facts, libvirtError, options.HypervisorVersion, time.GetUtcNow());
+        var hypervisor = current ?? new Hypervisor { Metadata = new V1ObjectMeta { Name = options.NodeName } };
+        try
+        {
+            await client.ApplyNodeStatusAsync(hypervisor, status, cancellationToken);
+        }
+        catch (NotFoundException)
+        {
+            try
+            {
+                await client.CreateAsync(new Hypervisor { Metadata = new V1ObjectMeta { Name = options.NodeName } }, cancellationToken: cancellationToken);
+                logger.LogInformation("created Hypervisor {Node}", options.NodeName);
+            }
+            catch (AlreadyExistsException)
+            {
+            }
+
+            await client.ApplyNodeStatusAsync(hypervisor, status, cancellationToken);
+        }
+    }
+}

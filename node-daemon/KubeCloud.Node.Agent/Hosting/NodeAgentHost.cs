@@ -1,0 +1,135 @@
+using k8s;
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Cache;
+using KubeCloud.ControllerRuntime.Client;
+using KubeCloud.ControllerRuntime.Controllers;
+using KubeCloud.ControllerRuntime.Hosting;
+using KubeCloud.Node.Agent.Heartbeat;
+using KubeCloud.Node.Agent.Networks;
+using KubeCloud.Node.Agent.Servers;
+using KubeCloud.Node.Compute;
+using KubeCloud.Node.Hypervisor;
+using KubeCloud.Node.Mapping;
+using KubeCloud.Node.Networking;
+using KubeCloud.Node.Processes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace KubeCloud.Node.Agent.Hosting;
+
+using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
+
+/// <summary>What the node daemon runs on: the cluster, the hypervisor driver and the instance files (real or in memory).</summary>
+public sealed record NodeAgentHostOptions
+{
+    public required NodeAgentOptions Node { get; init; }
+
+    /// <summary>The cluster; null loads the in-cluster service account or the kubeconfig.</summary>
+    public KubernetesClientConfiguration? Cluster { get; init; }
+
+    public KubeClientOptions Client { get; init; } = new();
+
+    public required IHypervisorDriver Driver { get; init; }
+
+    public required IInstanceFiles Files { get; init; }
+
+    /// <summary>The URLs Kestrel listens on for /metrics, /healthz and /readyz (none: no listener).</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [];
+
+    public bool JsonLogs { get; init; } = true;
+
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
+}
+
+/// <summary>
+/// The composition root of the node daemon (the kubecloud-node binary and the tests build it alike): the controller
+/// runtime with node-scoped informers, the Server controller (and the Network controller when the node manages host
+/// networking), the Hypervisor heartbeat and the orphan sweep. The runtime waits for the caches before the controllers
+/// start; /readyz turns ready then.
+/// </summary>
+public static class NodeAgentHost
+{
+    public static WebApplication Build(NodeAgentHostOptions host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var node = host.Node;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls([.. host.Urls]);
+        builder.Logging.AddOperatorConsole(host.JsonLogs).SetMinimumLevel(host.MinimumLogLevel);
+        var services = builder.Services;
+        services.AddKubeCloudOperator(o =>
+        {
+            o.Cluster = host.Cluster;
+            o.Client = host.Client;
+            o.EventSource = "kubecloud.io/node";
+        });
+
+        // Registered after the runtime's own factory, so this one (with the Server informer restricted to this node) wins.
+        services.AddSingleton(sp => NodeInformers.Restrict(
+            new SharedInformerFactory(sp.GetRequiredService<IKubeClient>(), new InformerOptions(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()),
+            node));
+        services.AddSingleton(node);
+        services.AddSingleton(host.Driver);
+        services.AddSingleton(host.Files);
+        services.AddSingleton<NodeInformers>();
+        services.AddSingleton(new NodeLayout(node.InstancesDirectory, node.Hypervisor));
+        services.AddSingleton(new SuspendSpace(node.SaveDirectory));
+        services.AddSingleton(sp => new InstanceConverger(host.Driver, host.Files, sp.GetRequiredService<NodeLayout>(), sp.GetRequiredService<SuspendSpace>())
+        {
+            ShutdownTimeout = node.ShutdownTimeout,
+        });
+        if (node.ManageNetworks)
+        {
+            services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
+            services.AddSingleton(sp => new BridgeNetwork(sp.GetRequiredService<ICommandRunner>()));
+            services.AddSingleton<INetworkConverger, NetworkConverger>();
+            services.AddSingleton<NetworkReconciler>();
+            services.AddSingleton(new ControllerRegistration(sp =>
+            {
+                var reconciler = sp.GetRequiredService<NetworkReconciler>();
+                return Controllers(sp).For<Network>()
+                    .Named("node-network")
+                    .Watches<Port>(NetworkReconciler.NetworkOf)
+                    .Watches<Hypervisor>(reconciler.NetworksOfThisNode)
+                    .Build(reconciler);
+            }));
+        }
+        else
+        {
+            services.AddSingleton<INetworkConverger, NullNetworkConverger>();
+        }
+
+        services.AddSingleton<ServerReconciler>();
+        services.AddSingleton(new ControllerRegistration(sp =>
+        {
+            var cache = sp.GetRequiredService<NodeInformers>();
+            return Controllers(sp).For<Server>()
+                .Named("node-server")
+                .Watches<Port>(port => ServerOf(cache, port))
+                .Watches<Image>(image => cache.Servers.Store.ByIndex(NodeInformers.ServersByImage, NodeInformers.Key(image.Metadata.NamespaceProperty, image.Metadata.Name)).Select(ReconcileRequest.For))
+                .WithWorkers(node.ServerWorkers)
+                .Build(sp.GetRequiredService<ServerReconciler>());
+        }));
+        services.AddSingleton<HypervisorHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<HypervisorHeartbeat>());
+        services.AddSingleton<OrphanSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<OrphanSweeper>());
+        var app = builder.Build();
+        app.MapOperatorEndpoints();
+        return app;
+    }
+
+    private static ControllerBuilder Controllers(IServiceProvider services) =>
+        new(services.GetRequiredService<SharedInformerFactory>(), services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<TimeProvider>());
+
+    /// <summary>The server a port is bound to, when it is one of this node's.</summary>
+    private static IEnumerable<ReconcileRequest> ServerOf(NodeInformers cache, Port port)
+    {
+        if (port.Status?.ServerRef is { } server && cache.Servers.Store.Get(port.Metadata.NamespaceProperty, server.Name) is not null)
+        {
+            yield return new ReconcileRequest(port.Metadata.NamespaceProperty, server.Name);
+        }
+    }
+}

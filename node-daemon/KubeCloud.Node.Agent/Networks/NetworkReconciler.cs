@@ -1,0 +1,57 @@
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Controllers;
+using KubeCloud.Node.Networking;
+using Microsoft.Extensions.Logging;
+
+namespace KubeCloud.Node.Agent.Networks;
+
+using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
+
+/// <summary>
+/// One network on this node: wired while a port bound to this node is on it (peers follow the other nodes' ports and
+/// tunnel IPs), removed when none is left. Runs on changes of the Network, of its Ports and of Hypervisors.
+/// </summary>
+public sealed class NetworkReconciler(NodeInformers cache, INetworkConverger networks, NodeAgentOptions options, ILogger<NetworkReconciler> logger) : IReconciler<Network>
+{
+    public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)
+    {
+        var network = cache.Networks.Store.Get(request.Namespace, request.Name);
+        if (network is null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var mine = cache.Ports.Store.ByIndex(NodeInformers.PortsByNetwork, NodeInformers.Key(request.Namespace, request.Name))
+            .Any(p => p.Status?.Node == options.NodeName);
+        try
+        {
+            if (mine)
+            {
+                await networks.EnsureAsync(network, cancellationToken);
+            }
+            else
+            {
+                await networks.RemoveAsync(network, cancellationToken);
+            }
+        }
+        catch (NetworkSetupException e)
+        {
+            // The objects say something the node cannot do yet (no VNI yet, an unsupported provider type): wait for a change.
+            logger.LogWarning("network {Network}: {Message}", request, e.Message);
+            return ReconcileResult.After(options.ResyncInterval);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>The network of a port (its changes may add or remove this node's last port, or a peer).</summary>
+    public static IEnumerable<ReconcileRequest> NetworkOf(Port port)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        yield return new ReconcileRequest(port.Spec.NetworkRef.Namespace ?? port.Metadata.NamespaceProperty, port.Spec.NetworkRef.Name);
+    }
+
+    /// <summary>The networks this node has ports on (a Hypervisor's tunnel IP is a peer of each).</summary>
+    public IEnumerable<ReconcileRequest> NetworksOfThisNode(Hypervisor hypervisor) =>
+        cache.Ports.Store.ByIndex(NodeInformers.PortsByNode, options.NodeName).SelectMany(NetworkOf).Distinct();
+}

@@ -1,0 +1,50 @@
+using System.Net;
+using KubeCloud.Node.Hypervisor;
+
+namespace KubeCloud.Node.Agent;
+
+/// <summary>The settings of one node daemon (one compute node).</summary>
+public sealed record NodeAgentOptions
+{
+    /// <summary>This node's name: the value of the label <c>kubecloud.io/node</c> on its Servers and the name of its Hypervisor.</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>Where the node keeps instance directories, the image cache and managed-save images.</summary>
+    public required string StateDirectory { get; init; }
+
+    /// <summary>kvm, or qemu (TCG) where KVM cannot run guests; from the KVM probe at start.</summary>
+    public HypervisorType Hypervisor { get; init; } = HypervisorType.Qemu;
+
+    /// <summary>Why the hypervisor type is what it is (the probe's answer), for the KvmUsable condition.</summary>
+    public string HypervisorReason { get; init; } = "not probed";
+
+    /// <summary>The hypervisor's version as reported in the Hypervisor's status (e.g. libvirt's), if known.</summary>
+    public string? HypervisorVersion { get; init; }
+
+    /// <summary>This node's VXLAN tunnel address (the Hypervisor's <c>status.tunnelIP</c>).</summary>
+    public IPAddress? TunnelIp { get; init; }
+
+    /// <summary>Set up bridges, VXLAN and DHCP for the networks of this node's ports (off with the fake driver: no host networking).</summary>
+    public bool ManageNetworks { get; init; } = true;
+
+    /// <summary>How often the Hypervisor's <c>lastHeartbeatTime</c> and facts are written.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a converged server is looked at again (a guest may power itself off), and orphans are swept.</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Servers converged at once.</summary>
+    public int ServerWorkers { get; init; } = 4;
+
+    /// <summary>How long a guest gets to power off on ACPI before it is forced.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public string InstancesDirectory => Path.Combine(StateDirectory, "instances");
+
+    public string ImagesDirectory => Path.Combine(StateDirectory, "images");
+
+    public string SaveDirectory => Path.Combine(StateDirectory, "save");
+
+    /// <summary>The label selector of this node's Servers.</summary>
+    public string ServerSelector => $"{KubeCloud.Api.V1Alpha1.ApiGroup.NodeLabel}={NodeName}";
+}

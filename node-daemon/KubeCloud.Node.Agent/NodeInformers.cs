@@ -1,0 +1,65 @@
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Cache;
+
+namespace KubeCloud.Node.Agent;
+
+using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
+
+/// <summary>
+/// The node daemon's view of the cluster: Servers restricted to the label <c>kubecloud.io/node=&lt;node&gt;</c>, and the
+/// Ports, Networks, Images, Flavors and Hypervisors they need (these carry no node label the API server could filter
+/// on; the node reads only the ones its Servers name). Indexes answer "which ports belong to this server" and "which
+/// servers use this image" without scans.
+/// </summary>
+public sealed class NodeInformers
+{
+    /// <summary>Ports by <c>namespace/server</c> of <c>status.serverRef</c>.</summary>
+    public const string PortsByServer = "server";
+
+    /// <summary>Ports by <c>status.node</c>.</summary>
+    public const string PortsByNode = "node";
+
+    /// <summary>Ports by <c>namespace/network</c> of <c>spec.networkRef</c>.</summary>
+    public const string PortsByNetwork = "network";
+
+    /// <summary>Servers by <c>namespace/image</c> of <c>spec.imageRef</c>.</summary>
+    public const string ServersByImage = "image";
+
+    public NodeInformers(SharedInformerFactory informers, NodeAgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(informers);
+        ArgumentNullException.ThrowIfNull(options);
+        Servers = informers.For<Server>();
+        Ports = informers.For<Port>();
+        Networks = informers.For<Network>();
+        Images = informers.For<Image>();
+        Flavors = informers.For<Flavor>();
+        Hypervisors = informers.For<Hypervisor>();
+        Ports.AddIndex(PortsByServer, p => [p.Status?.ServerRef is { } s ? Key(p.Metadata.NamespaceProperty, s.Name) : null]);
+        Ports.AddIndex(PortsByNode, p => [p.Status?.Node]);
+        Ports.AddIndex(PortsByNetwork, p => [Key(p.Spec.NetworkRef.Namespace ?? p.Metadata.NamespaceProperty, p.Spec.NetworkRef.Name)]);
+        Servers.AddIndex(ServersByImage, s => [s.Spec.ImageRef is { } i ? Key(i.Namespace ?? s.Metadata.NamespaceProperty, i.Name) : null]);
+    }
+
+    /// <summary>Restricts the factory's Server informer to this node's Servers; call before anything asks for it.</summary>
+    public static SharedInformerFactory Restrict(SharedInformerFactory informers, NodeAgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(informers);
+        ArgumentNullException.ThrowIfNull(options);
+        return informers.Configure<Server>(o => o with { LabelSelector = options.ServerSelector });
+    }
+
+    public SharedInformer<Server> Servers { get; }
+
+    public SharedInformer<Port> Ports { get; }
+
+    public SharedInformer<Network> Networks { get; }
+
+    public SharedInformer<Image> Images { get; }
+
+    public SharedInformer<Flavor> Flavors { get; }
+
+    public SharedInformer<Hypervisor> Hypervisors { get; }
+
+    public static string Key(string? @namespace, string name) => $"{@namespace}/{name}";
+}

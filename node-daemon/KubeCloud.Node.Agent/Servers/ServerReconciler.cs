@@ -1,0 +1,108 @@
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Client;
+using KubeCloud.ControllerRuntime.Controllers;
+using KubeCloud.ControllerRuntime.Objects;
+using KubeCloud.Node.Agent.Networks;
+using KubeCloud.Node.Compute;
+using KubeCloud.Node.Hypervisor;
+using KubeCloud.Node.Mapping;
+using KubeCloud.Node.Networking;
+using Microsoft.Extensions.Logging;
+
+namespace KubeCloud.Node.Agent.Servers;
+
+/// <summary>
+/// nova-compute for the Servers bound to this node (label <c>kubecloud.io/node</c>): adds the finalizer
+/// <c>kubecloud.io/node-cleanup</c> before making anything, wires the server's networks, runs the
+/// <see cref="InstanceConverger"/> with a request built from the caches, and reports the node's fields of the status
+/// (<see cref="ServerReport"/>). On deletion it removes the domain and the server's files, then its finalizer.
+/// A failure is reported as a condition with a reason and retried with backoff.
+/// </summary>
+public sealed class ServerReconciler(
+    IKubeClient client,
+    NodeInformers cache,
+    InstanceConverger converger,
+    INetworkConverger networks,
+    IHypervisorDriver driver,
+    NodeAgentOptions options,
+    TimeProvider time,
+    ILogger<ServerReconciler> logger) : IReconciler<Server>
+{
+    private readonly ServerBuildReader _reader = new(cache);
+
+    public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)
+    {
+        var server = cache.Servers.Store.Get(request.Namespace, request.Name);
+        if (server is null)
+        {
+            return ReconcileResult.Done; // gone, or no longer bound here: the orphan sweep removes what is left
+        }
+
+        if (server.Metadata.DeletionTimestamp is not null)
+        {
+            if (Finalizers.Has(server, NodeStatusApply.CleanupFinalizer))
+            {
+                await converger.RemoveAsync(server, [], cancellationToken);
+                await Finalizers.RemoveAsync(client, server, NodeStatusApply.CleanupFinalizer, cancellationToken);
+                logger.LogInformation("server {Server}: removed from the host", request);
+            }
+
+            return ReconcileResult.Done;
+        }
+
+        var build = _reader.Read(server);
+        if (build.Request is not { } instance)
+        {
+            await ReportAsync(server, ServerReport.Blocked(server, build.Reason!, build.Message!, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
+            return build.Reason == ServerReasons.Waiting ? ReconcileResult.After(TimeSpan.FromSeconds(2)) : ReconcileResult.After(options.ResyncInterval);
+        }
+
+        server = await Finalizers.AddAsync(client, server, NodeStatusApply.CleanupFinalizer, cancellationToken);
+        instance = instance with { Build = instance.Build with { Server = server } };
+        try
+        {
+            foreach (var network in instance.Build.Ports.Select(p => p.Network).DistinctBy(n => n.Metadata.Uid ?? n.Metadata.Name))
+            {
+                await networks.EnsureAsync(network, cancellationToken);
+            }
+        }
+        catch (NetworkSetupException e)
+        {
+            await ReportAsync(server, ServerReport.Blocked(server, ServerReasons.NetworkSetupFailed, e.Message, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
+            return ReconcileResult.RequeueNow;
+        }
+
+        InstanceObservation observation;
+        try
+        {
+            observation = await converger.ConvergeAsync(instance, cancellationToken);
+        }
+        catch (InstanceStepException e)
+        {
+            logger.LogWarning("server {Server}: {Message}", request, e.Message);
+            await ReportAsync(server, ServerReport.Failed(server, e, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
+            return ReconcileResult.RequeueNow;
+        }
+
+        NodeMetrics.ObserveSteps(options.NodeName, observation);
+        await ReportAsync(server, ServerReport.Of(server, instance, observation, options.Hypervisor, time.GetUtcNow()), cancellationToken);
+        return observation.Converged || observation.Refusal is not null ? ReconcileResult.After(options.ResyncInterval) : ReconcileResult.RequeueNow;
+    }
+
+    /// <summary>The domain's power state when it exists (a failure later than the definition keeps reporting it).</summary>
+    private ObservedPowerState? Observe(Server server)
+    {
+        var name = ServerDomainMapper.DomainName(server);
+        return driver.Find(name) is { } domain ? PowerPlanner.Observe(domain.Status, driver.HasManagedSaveImage(name)) : null;
+    }
+
+    private async Task ReportAsync(Server server, ServerStatus status, CancellationToken cancellationToken)
+    {
+        if (!ServerReport.Differs(server.Status, status))
+        {
+            return;
+        }
+
+        await client.ApplyNodeStatusAsync(server, status, cancellationToken);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+using KubeCloud.Node.Agent.Hosting;
+using KubeCloud.Node.Cli;
+
+// kubecloud-node: one per compute node. See NodeFlags.Usage and node-daemon/README.md.
+NodeFlags flags;
+try
+{
+    var parsed = NodeFlags.Parse(args, Environment.GetEnvironmentVariable, out var help);
+    if (help)
+    {
+        Console.WriteLine(NodeFlags.Usage);
+        return 0;
+    }
+
+    flags = parsed!;
+}
+catch (UnknownFlagException unknown)
+{
+    Console.Error.WriteLine($"kubecloud-node: {unknown.Message}");
+    return 2;
+}
+catch (StartupException failure)
+{
+    Console.Error.WriteLine($"kubecloud-node: {failure.Message}");
+    return 1;
+}
+
+NodeAgentHostOptions host;
+using (var stop = new CancellationTokenSource())
+{
+    // Until the host runs (it handles SIGINT/SIGTERM itself from then on), a signal cancels the startup checks.
+    void Stop(PosixSignalContext signal)
+    {
+        signal.Cancel = true;
+        stop.Cancel();
+    }
+
+    using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+    try
+    {
+        host = await NodeStartup.PrepareAsync(flags, stop.Token);
+    }
+    catch (StartupException failure)
+    {
+        Console.Error.WriteLine($"kubecloud-node: {failure.Message}");
+        return 1;
+    }
+    catch (OperationCanceledException)
+    {
+        return 1;
+    }
+}
+
+using (host.Driver)
+{
+    var app = NodeAgentHost.Build(host);
+    Console.Error.WriteLine($"kubecloud-node: node {host.Node.NodeName}, hypervisor {host.Node.Hypervisor.ToString().ToLowerInvariant()} ({host.Node.HypervisorReason}), state in {host.Node.StateDirectory}");
+    await app.RunAsync();
+}
+
+return 0;
