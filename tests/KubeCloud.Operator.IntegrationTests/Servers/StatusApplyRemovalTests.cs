@@ -20,7 +20,8 @@ public sealed class StatusApplyRemovalTests
         var now = DateTimeOffset.UtcNow;
         await client.PatchStatusAsync<Server>("ssa", ServerTestBed.Project, KubePatch.Apply(new Dictionary<string, object>
         {
-            ["apiVersion"] = ApiGroup.GroupVersion, ["kind"] = Server.KubeKind,
+            ["apiVersion"] = ApiGroup.GroupVersion,
+            ["kind"] = Server.KubeKind,
             ["metadata"] = new Dictionary<string, object> { ["name"] = "ssa", ["namespace"] = ServerTestBed.Project },
             ["status"] = new ServerStatus { PowerState = ObservedPowerState.Running, Conditions = [Condition("Spawned", now)] },
         }), new PatchOptions { FieldManager = NodeSimulator.FieldManager, Force = true });
