@@ -43,7 +43,8 @@ public sealed record NodeAgentOptions
 
     public string ImagesDirectory => Path.Combine(StateDirectory, "images");
 
-    public string SaveDirectory => Path.Combine(StateDirectory, "save");
+    /// <summary>Where libvirt writes managed-save images (its qemu driver's save directory): SuspendSpace checks its free space before a suspend.</summary>
+    public string SaveDirectory { get; init; } = "/var/lib/libvirt/qemu/save";
 
     /// <summary>The label selector of this node's Servers.</summary>
     public string ServerSelector => $"{KubeCloud.Api.V1Alpha1.ApiGroup.NodeLabel}={NodeName}";

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using KubeCloud.ControllerRuntime.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace KubeCloud.Node.Cli;
 
@@ -19,9 +21,20 @@ public enum HypervisorDriverKind
 /// </summary>
 public sealed partial record NodeFlags
 {
-    public const string Usage =
-        "usage: kubecloud-node [--kubeconfig FILE] [--node-name NAME] [--state-dir DIR] [--metrics-bind-address ADDR] " +
-        "[--health-probe-bind-address ADDR] [--hypervisor-driver libvirt|fake] [--libvirt-uri URI] [--tunnel-ip IP] [--heartbeat-interval SECONDS]";
+    public const string Usage = """
+        usage: kubecloud-node [flags]
+          --kubeconfig FILE                   kubeconfig (default: in-cluster service account, else $KUBECONFIG, else ~/.kube/config)
+          --node-name NAME                    this node: its Hypervisor's name and the label kubecloud.io/node of its Servers
+                                              (default: $NODE_NAME from the downward API, else the host name)
+          --state-dir DIR                     instance directories, image cache, managed-save images (default /var/lib/kubecloud)
+          --metrics-bind-address ADDR         where /metrics listens, host:port or :port; 0 disables (default :8080)
+          --health-probe-bind-address ADDR    where /healthz and /readyz listen; 0 disables (default :8081)
+          --hypervisor-driver libvirt|fake    libvirt, or nova's fake driver that keeps domains in memory (default libvirt)
+          --libvirt-uri URI                   the libvirtd to drive (default qemu:///system)
+          --tunnel-ip ADDR                    this node's VXLAN address (default: the first IPv4 address of an interface that is up)
+          --heartbeat-interval SECONDS        how often the Hypervisor's heartbeat is written (default 10)
+          --zap-log-level, --log-level LEVEL  trace, debug, info, warn, error, or a zap verbosity 1-3 (default info)
+        """;
 
     /// <summary>The kubeconfig; null means in-cluster (else KUBECONFIG or ~/.kube/config).</summary>
     public string? Kubeconfig { get; init; }
@@ -43,7 +56,9 @@ public sealed partial record NodeFlags
 
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Parses the command line; null with <paramref name="help"/> true for --help. Throws <see cref="StartupException"/> naming the flag.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Parses the command line; null with <paramref name="help"/> true for --help. Throws <see cref="CommandLineException"/> naming the flag.</summary>
     public static NodeFlags? Parse(IReadOnlyList<string> args, Func<string, string?> environment, out bool help)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -60,7 +75,7 @@ public sealed partial record NodeFlags
                 flag = flag[..eq];
             }
 
-            string Value() => inline ?? (i + 1 < args.Count ? args[++i] : throw new StartupException($"{flag} needs a value (try --help)"));
+            string Value() => inline ?? (i + 1 < args.Count ? args[++i] : throw new CommandLineException($"flag needs an argument: {flag}"));
             flags = flag switch
             {
                 "--kubeconfig" => flags with { Kubeconfig = Value() },
@@ -72,8 +87,9 @@ public sealed partial record NodeFlags
                 "--libvirt-uri" => flags with { LibvirtUri = NonEmpty(flag, Value()) },
                 "--tunnel-ip" => flags with { TunnelIp = Address(flag, Value()) },
                 "--heartbeat-interval" => flags with { HeartbeatInterval = Seconds(flag, Value()) },
+                "--zap-log-level" or "--log-level" => flags with { LogLevel = Level(flag, Value()) },
                 "-h" or "--help" => null,
-                _ => throw new UnknownFlagException($"unknown flag {flag} (try --help)"),
+                _ => throw new CommandLineException($"flag provided but not defined: {flag} (try --help)"),
             };
             if (flags is null)
             {
@@ -84,33 +100,22 @@ public sealed partial record NodeFlags
 
         if (!NodeNamePattern().IsMatch(flags.NodeName) || flags.NodeName.Length > 63)
         {
-            throw new StartupException($"--node-name {flags.NodeName}: a node name must be a DNS-1123 label (lower case letters, digits and '-', at most 63, starting and ending alphanumeric): it names the Hypervisor and is the value of the label kubecloud.io/node");
+            throw new CommandLineException($"invalid value \"{flags.NodeName}\" for --node-name (or $NODE_NAME, or the host name): a node name must be a DNS-1123 label (lower case letters, digits and '-', at most 63, starting and ending alphanumeric): it names the Hypervisor and is the value of the label kubecloud.io/node");
         }
 
         return flags;
     }
 
-    /// <summary>A controller-runtime bind address: <c>:8080</c>, <c>127.0.0.1:8080</c>, <c>[::1]:8080</c>, <c>localhost:8080</c>; null for <c>0</c>.</summary>
-    public static IPEndPoint? BindAddress(string flag, string address)
+    private static IPEndPoint? BindAddress(string flag, string value)
     {
-        ArgumentNullException.ThrowIfNull(address);
-        if (address == "0")
+        try
         {
-            return null;
+            return OperatorListeners.ParseBindAddress(flag, value);
         }
-
-        var colon = address.LastIndexOf(':');
-        if (colon < 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        catch (FormatException e)
         {
-            throw new StartupException($"{flag} {address}: not a bind address (host:port, :port, or 0 to disable)");
+            throw new CommandLineException(e.Message);
         }
-
-        var host = address[..colon].Trim('[', ']');
-        var ip = host.Length == 0 ? IPAddress.Any
-            : host == "localhost" ? IPAddress.Loopback
-            : IPAddress.TryParse(host, out var parsed) ? parsed
-            : throw new StartupException($"{flag} {address}: {host} is not an IP address or localhost");
-        return new IPEndPoint(ip, port);
     }
 
     /// <summary>The tunnel IP to report: the flag's, else the first IPv4 address of an interface that is up and not loopback.</summary>
@@ -124,37 +129,53 @@ public sealed partial record NodeFlags
     {
         "libvirt" => HypervisorDriverKind.Libvirt,
         "fake" => HypervisorDriverKind.Fake,
-        _ => throw new StartupException($"{flag} {value}: unknown driver (libvirt or fake)"),
+        _ => throw new CommandLineException($"invalid value \"{value}\" for {flag}: libvirt or fake"),
     };
 
+    /// <summary>An IPv4 address in dotted-quad form or an IPv6 address (IPAddress.TryParse would take "10.0.0" for 10.0.0.0).</summary>
     private static IPAddress Address(string flag, string value) =>
-        IPAddress.TryParse(value, out var address) ? address : throw new StartupException($"{flag} {value}: not an IP address");
+        IPAddress.TryParse(value, out var address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || value.Split('.').Length == 4)
+            ? address
+            : throw new CommandLineException($"invalid value \"{value}\" for {flag}: not an IP address");
 
     private static TimeSpan Seconds(string flag, string value) =>
         double.TryParse(value.TrimEnd('s'), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 3600
             ? TimeSpan.FromSeconds(seconds)
-            : throw new StartupException($"{flag} {value}: not a number of seconds (more than 0, at most 3600)");
+            : throw new CommandLineException($"invalid value \"{value}\" for {flag}: not a number of seconds (more than 0, at most 3600)");
 
     private static string NonEmpty(string flag, string value) =>
-        value.Length > 0 ? value : throw new StartupException($"{flag}: must not be empty");
+        value.Length > 0 ? value : throw new CommandLineException($"invalid value \"\" for {flag}: must not be empty");
+
+    /// <summary>zap's names, and its verbosities as controller-runtime maps them (1 debug, 2 and more trace), as kubecloud-operator takes them.</summary>
+    private static LogLevel Level(string flag, string value) => value.ToLowerInvariant() switch
+    {
+        "trace" => LogLevel.Trace,
+        "debug" or "1" => LogLevel.Debug,
+        "info" or "0" => LogLevel.Information,
+        "warn" or "warning" => LogLevel.Warning,
+        "error" => LogLevel.Error,
+        "dpanic" or "panic" or "fatal" or "critical" => LogLevel.Critical,
+        _ when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var verbosity) && verbosity >= 2 => LogLevel.Trace,
+        _ => throw new CommandLineException($"invalid value \"{value}\" for {flag}: use trace, debug, info, warn, error or a verbosity number"),
+    };
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex NodeNamePattern();
 }
 
-/// <summary>A flag the daemon does not know (exit code 2, as kubecloud-apiserver).</summary>
-public sealed class UnknownFlagException : Exception
+/// <summary>A command line the daemon cannot take (exit code 2, as kubecloud-operator and Go's flag package), in Go's flag wording.</summary>
+public sealed class CommandLineException : Exception
 {
-    public UnknownFlagException(string message)
+    public CommandLineException(string message)
         : base(message)
     {
     }
 
-    public UnknownFlagException()
+    public CommandLineException()
     {
     }
 
-    public UnknownFlagException(string message, Exception inner)
+    public CommandLineException(string message, Exception inner)
         : base(message, inner)
     {
     }

@@ -50,6 +50,11 @@ public static class NodeStartup
             ManageNetworks = flags.Driver == HypervisorDriverKind.Libvirt,
             HeartbeatInterval = flags.HeartbeatInterval,
         };
+        if (flags.Driver == HypervisorDriverKind.Fake)
+        {
+            node = node with { SaveDirectory = Path.Combine(stateDirectory, "save") };
+        }
+
         IInstanceFiles files = flags.Driver == HypervisorDriverKind.Fake
             ? new InMemoryInstanceFiles()
             : new LocalInstanceFiles(new ImageCache(node.ImagesDirectory, new HttpClient(), new QemuImg(run)), new QemuImg(run), new NoCloudSeedBuilder(run));
@@ -59,7 +64,9 @@ public static class NodeStartup
             Cluster = cluster,
             Driver = driver,
             Files = files,
-            Urls = [.. new[] { flags.HealthProbeBindAddress, flags.MetricsBindAddress }.OfType<System.Net.IPEndPoint>().Select(e => $"http://{e}")],
+            MetricsAddress = flags.MetricsBindAddress,
+            HealthProbeAddress = flags.HealthProbeBindAddress,
+            MinimumLogLevel = flags.LogLevel,
         };
     }
 

@@ -15,15 +15,10 @@ try
 
     flags = parsed!;
 }
-catch (UnknownFlagException unknown)
+catch (CommandLineException e)
 {
-    Console.Error.WriteLine($"kubecloud-node: {unknown.Message}");
+    Console.Error.WriteLine($"kubecloud-node: {e.Message}");
     return 2;
-}
-catch (StartupException failure)
-{
-    Console.Error.WriteLine($"kubecloud-node: {failure.Message}");
-    return 1;
 }
 
 NodeAgentHostOptions host;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using KubeCloud.ControllerRuntime.Hosting;
+using KubeCloud.Operator.Ipam;
 using Microsoft.Extensions.Logging;
 
 namespace KubeCloud.Operator.Cli;
@@ -23,6 +24,9 @@ internal sealed record OperatorCommandLine
           --cert-dir DIR                      tls.crt and tls.key of the webhook; made at start when absent, with ca.crt
                                               written there (default /tmp/k8s-webhook-server/serving-certs)
           --zap-log-level, --log-level LEVEL  trace, debug, info, warn, error, or a zap verbosity 1-3 (default info)
+          --controllers LIST                  which controllers run, as kube-controller-manager's: * all, name on, -name off (default *)
+          --vni-range FIRST:LAST              VXLAN VNIs the Network controller hands out (default 1000:1999999)
+          --mac-prefix PREFIX                 prefix of the MACs the Port controller allocates (default fa:16:3e)
         """;
 
     public string? Kubeconfig { get; init; }
@@ -47,6 +51,9 @@ internal sealed record OperatorCommandLine
 
     public bool Help { get; init; }
 
+    /// <summary>The settings that are plain values; the rest keep their defaults (<see cref="OperatorSettings"/>).</summary>
+    public OperatorSettings Settings { get; init; } = new();
+
     /// <summary>Reads the flags; throws <see cref="CommandLineException"/> naming the first one it cannot take.</summary>
     public static OperatorCommandLine Parse(IReadOnlyList<string> args)
     {
@@ -69,12 +76,46 @@ internal sealed record OperatorCommandLine
                 "--webhook-host" => line with { WebhookHost = Address(flag, Value()) },
                 "--cert-dir" => line with { CertDir = Value() },
                 "--zap-log-level" or "--log-level" => line with { LogLevel = Level(flag, Value()) },
+                "--controllers" => line with { Settings = line.With(s => s.Controllers = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]) },
+                "--vni-range" => line with { Settings = line.With(s => (s.VniRangeFirst, s.VniRangeLast) = VniRange(flag, Value())) },
+                "--mac-prefix" => line with { Settings = line.With(s => s.MacPrefix = MacPrefix(flag, Value())) },
                 "-h" or "--help" => line with { Help = true },
                 _ => throw new CommandLineException($"flag provided but not defined: {flag} (try --help)"),
             };
         }
 
+        line.Settings.Namespace = line.Namespace;
         return line;
+    }
+
+    private OperatorSettings With(Action<OperatorSettings> change)
+    {
+        change(Settings);
+        return Settings;
+    }
+
+    /// <summary>The prefix, checked the way the allocator checks it (so a bad one fails here, not in a controller).</summary>
+    private static string MacPrefix(string flag, string value)
+    {
+        try
+        {
+            return new MacAddressAllocator(value).Prefix;
+        }
+        catch (ArgumentException e)
+        {
+            throw new CommandLineException($"invalid value \"{value}\" for {flag}: {e.Message.Split(" (Parameter", 2)[0]}");
+        }
+    }
+
+    private static (int First, int Last) VniRange(string flag, string value)
+    {
+        var parts = value.Split(':');
+        return parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var last)
+            && first >= 1 && first <= last && last <= 16_777_215
+            ? (first, last)
+            : throw new CommandLineException($"invalid value \"{value}\" for {flag}: FIRST:LAST with 1 <= FIRST <= LAST <= 16777215 (24-bit VNIs)");
     }
 
     private static bool Boolean(string flag, string value) => value.ToLowerInvariant() switch

@@ -35,7 +35,7 @@ try
     var cluster = LoadCluster(line.Kubeconfig);
     await ApiServerCheck.VersionAsync(cluster, CancellationToken.None);
     var certificate = line.WebhookPort == 0 ? null : LoadCertificate(line);
-    var settings = new OperatorSettings { Namespace = line.Namespace };
+    var settings = line.Settings;
     var builder = OperatorHost.CreateBuilder([], o =>
     {
         o.Cluster = cluster;

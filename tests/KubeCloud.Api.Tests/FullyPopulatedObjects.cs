@@ -166,13 +166,14 @@ internal static class FullyPopulatedObjects
             "disabled": true, "disabledReason": "maintenance",
             "cpuAllocationRatio": 4.5, "ramAllocationRatio": 1.5, "diskAllocationRatio": 1,
             "reservedMemory": "512Mi", "reservedDisk": "10Gi", "reservedVcpus": 1,
-            "maxInstances": 50, "maxIoOps": 8
+            "storageDisabled": true, "maxInstances": 50, "maxIoOps": 8
           },
           "status": {
             "hypervisorType": "qemu", "hypervisorVersion": "9.2.0",
             "cpu": { "model": "EPYC-Rome", "vendor": "AMD", "architecture": "aarch64", "features": [ "avx2", "sse4_2" ], "sockets": 1, "cores": 8, "threads": 2 },
             "capacity": { "vcpus": 16, "memory": "64Gi", "disk": "500Gi" },
             "allocated": { "vcpus": 4, "memory": "8Gi", "disk": "80Gi" },
+            "storage": { "backendName": "lvm-thin", "totalCapacity": "2Ti", "freeCapacity": "1500Gi", "thinProvisioning": true, "maxOverSubscriptionRatio": 10.5, "reservedPercentage": 5, "volumeTypes": [ "ssd", "standard" ] },
             "instances": 3, "ioOps": 1, "tunnelIP": "10.1.0.7", "lastHeartbeatTime": "2026-01-02T03:04:05Z",
             CONDITIONS
           }

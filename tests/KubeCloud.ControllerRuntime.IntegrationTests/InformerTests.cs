@@ -71,6 +71,30 @@ public sealed class InformerTests
         await run.WaitAsync(TestCluster.Timeout);
     }
 
+    [Theory]
+    [InlineData("stripped by default", null, false)]
+    [InlineData("kept when asked", false, true)]
+    public async Task Cached_objects_hold_managed_fields_only_when_asked(string name, bool? strip, bool kept)
+    {
+        _ = name;
+        await using var cluster = await TestCluster.StartAsync();
+        using var client = cluster.NewClient();
+        await client.CreateAsync(TestCluster.NewServer("a", "listed"));
+        var options = strip is { } value ? new InformerOptions { StripManagedFields = value } : new InformerOptions();
+        var informer = new SharedInformer<Server>(client, options);
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForCacheSyncAsync(cts.Token).WaitAsync(TestCluster.Timeout);
+        await client.CreateAsync(TestCluster.NewServer("a", "watched"));
+        await TestCluster.EventuallyAsync(() => informer.Store.Get("a", "watched") is not null, "the watched server is cached");
+
+        Assert.NotEmpty((await client.GetAsync<Server>("watched", "a")).Metadata.ManagedFields ?? []);
+        Assert.All(new[] { "listed", "watched" }, n => Assert.Equal(kept, informer.Store.Get("a", n)!.Metadata.ManagedFields is { Count: > 0 }));
+
+        await cts.CancelAsync();
+        await run.WaitAsync(TestCluster.Timeout);
+    }
+
     [Fact]
     public async Task A_watch_dropped_mid_event_resumes_without_missing_or_repeating_an_event()
     {

@@ -16,7 +16,7 @@ public sealed class CrdGeneratorTests
         { "Volume", "volumes", "Namespaced", "vol", "Phase,Size,Type*,Attached To,Backend*,Age" },
         { "Server", "servers", "Namespaced", "srv,vm", "Phase,Power,Node,Flavor,Addresses,Task*,Image*,Ready*,Age" },
         { "ServerGroup", "servergroups", "Namespaced", "sgrp", "Policy,Members,Age" },
-        { "Hypervisor", "hypervisors", "Cluster", "hv", "Type,Ready,Disabled,VCPUs Used,VCPUs,Memory Used,Memory,Instances,Tunnel IP*,CPU*,Age" },
+        { "Hypervisor", "hypervisors", "Cluster", "hv", "Type,Ready,Disabled,VCPUs Used,VCPUs,Memory Used,Memory,Instances,Tunnel IP*,CPU*,Storage Free*,Age" },
         { "ProjectQuota", "projectquotas", "Namespaced", "pquota", "Servers,Max Servers,VCPUs,Max VCPUs,Memory,Max Memory,Volumes*,Storage*,Age" },
     };
 

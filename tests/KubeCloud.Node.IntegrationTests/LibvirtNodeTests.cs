@@ -33,7 +33,7 @@ public sealed class LibvirtNodeTests(VmFixture vm, ITestOutputHelper output)
         await cluster.EnsureFlavorAndImageAsync(sha, url.ToString(), memory: "160Mi", format: DiskFormat.Raw);
         var images = new ImageCache(Path.Combine(state, "images"), http, new QemuImg(vm.Run));
         await cluster.StartNodeAsync(node, state, vm.Driver, new LocalInstanceFiles(images, new QemuImg(vm.Run), new NoCloudSeedBuilder(vm.Run)),
-            o => o with { Hypervisor = vm.Probe.Type, HypervisorReason = vm.Probe.Reason, ManageNetworks = true, ShutdownTimeout = TimeSpan.FromSeconds(30) });
+            o => o with { SaveDirectory = "/var/lib/libvirt/qemu/save", Hypervisor = vm.Probe.Type, HypervisorReason = vm.Probe.Reason, ManageNetworks = true, ShutdownTimeout = TimeSpan.FromSeconds(30) });
         var name = "vm-" + node;
         var domain = "kc-project-a-" + name;
         try

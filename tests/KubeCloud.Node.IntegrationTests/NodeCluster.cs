@@ -69,6 +69,7 @@ public sealed class NodeCluster : IAsyncDisposable
         {
             NodeName = nodeName,
             StateDirectory = stateDirectory,
+            SaveDirectory = Path.Combine(stateDirectory, "save"),
             Hypervisor = Node.Hypervisor.HypervisorType.Qemu,
             HypervisorReason = "test: no KVM probe",
             TunnelIp = System.Net.IPAddress.Parse("192.0.2.10"),
@@ -84,7 +85,8 @@ public sealed class NodeCluster : IAsyncDisposable
             Client = new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } },
             Driver = driver,
             Files = files,
-            Urls = ["http://127.0.0.1:0"],
+            HealthProbeAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+            MetricsAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
             MinimumLogLevel = LogLevel.Warning,
         });
         await app.StartAsync();

@@ -7,7 +7,7 @@ public static class BenchArguments
 {
     public const string Usage =
         "usage: dotnet run -c Release --project tests/KubeCloud.Operator.Scale.Bench -- [--servers N (50)] [--hypervisors N (5)] [--cached N (0: skip)]\n" +
-        "         [--writers N (16)] [--node-workers N (8)] [--wave-timeout SECONDS (300)] [--operator-env NAME=VALUE]... [--gc-server]\n" +
+        "         [--writers N (16)] [--wave-timeout SECONDS (300)] [--operator-env NAME=VALUE]... [--gc-server]\n" +
         "         [--operator-dll PATH] [--apiserver-dll PATH]\n" +
         "issue 11's figures: --servers 2000 --hypervisors 100 --cached 10000";
 
@@ -37,9 +37,6 @@ public static class BenchArguments
                     break;
                 case "--writers":
                     options = options with { Writers = Count(1) };
-                    break;
-                case "--node-workers":
-                    options = options with { NodeWorkers = Count(1) };
                     break;
                 case "--wave-timeout":
                     options = options with { WaveTimeout = TimeSpan.FromSeconds(Count(1)) };

@@ -24,7 +24,7 @@ public sealed class BenchCloud
     /// <summary>The project the servers are created in.</summary>
     public string Namespace { get; }
 
-    /// <summary>The Hypervisor names (<c>hv-000</c>...): their node daemons are played by <see cref="NodeStandIn"/>.</summary>
+    /// <summary>The Hypervisor names (<c>hv-000</c>...): their node daemons are played by <see cref="NodeSimulator"/>.</summary>
     public IReadOnlyList<string> Hypervisors { get; }
 
     /// <summary>

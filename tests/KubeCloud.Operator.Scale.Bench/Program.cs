@@ -5,7 +5,7 @@ using KubeCloud.ControllerRuntime.Config;
 using KubeCloud.Operator.Scale.Bench;
 
 // The operator at scale (issue 11's benchmark): kubecloud-apiserver and kubecloud-operator as processes of their own,
-// the node daemons played by NodeStandIn in this process. Figures are printed, never asserted.
+// the node daemons played by NodeSimulator in this process. Figures are printed, never asserted.
 ScaleOptions options;
 BenchSwitches switches;
 try

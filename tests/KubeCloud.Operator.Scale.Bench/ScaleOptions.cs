@@ -14,10 +14,7 @@ public sealed record ScaleOptions
     /// <summary>Concurrent clients creating servers.</summary>
     public int Writers { get; init; } = 16;
 
-    /// <summary>Workers of the node stand-in.</summary>
-    public int NodeWorkers { get; init; } = 8;
-
-    /// <summary>How often the stand-in renews every Hypervisor's heartbeat (the scheduler's service-down time is 60 s).</summary>
+    /// <summary>How often the node simulator renews every Hypervisor's heartbeat (the scheduler's service-down time is 60 s).</summary>
     public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long a wave may take before the bench reports what it has.</summary>

@@ -1,4 +1,5 @@
 using k8s.Models;
+using KubeCloud.Api;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
 
@@ -6,7 +7,7 @@ namespace KubeCloud.Operator.Scale.Bench;
 
 /// <summary>
 /// The bench's code path, whoever runs the operator (a process of its own in the bench, in-process in the smoke
-/// test): the image source, the cloud (flavor, image, Hypervisors), the node stand-in, the timeline, then waves.
+/// test): the image source, the cloud (flavor, image, Hypervisors), the node simulator, the timeline, then waves.
 /// </summary>
 public sealed class ScaleRun : IAsyncDisposable
 {
@@ -15,7 +16,7 @@ public sealed class ScaleRun : IAsyncDisposable
     private readonly ServerTimeline _timeline;
     private int _next;
 
-    private ScaleRun(IKubeClient client, ScaleOptions options, ImageFileServer images, BenchCloud cloud, NodeStandIn node, ServerTimeline timeline)
+    private ScaleRun(IKubeClient client, ScaleOptions options, ImageFileServer images, BenchCloud cloud, NodeSimulator node, ServerTimeline timeline)
     {
         _client = client;
         Options = options;
@@ -29,7 +30,7 @@ public sealed class ScaleRun : IAsyncDisposable
 
     public BenchCloud Cloud { get; }
 
-    public NodeStandIn Node { get; }
+    public NodeSimulator Node { get; }
 
     /// <summary>Servers by phase now, and those in Error with their fault: what to print when a wave does not finish.</summary>
     public string Describe()
@@ -45,7 +46,13 @@ public sealed class ScaleRun : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var images = await ImageFileServer.StartAsync(cancellationToken);
         var cloud = await BenchCloud.CreateAsync(client, options.Namespace, options.Hypervisors, options.ServersPerHypervisor, images.Url, cancellationToken);
-        var node = await NodeStandIn.StartAsync(client, cloud.Hypervisors, options.Heartbeat, options.NodeWorkers, cancellationToken);
+        var node = await NodeSimulator.StartAsync(client, cloud.Hypervisors, new NodeSimulatorOptions
+        {
+            Vcpus = 128,
+            Memory = Quantity.Parse("512Gi"),
+            Disk = Quantity.Parse("8Ti"),
+            HeartbeatInterval = options.Heartbeat,
+        }, cancellationToken);
         var timeline = await ServerTimeline.StartAsync(client, cloud.Namespace, cancellationToken);
         return new ScaleRun(client, options, images, cloud, node, timeline);
     }

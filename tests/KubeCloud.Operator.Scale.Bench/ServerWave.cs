@@ -16,7 +16,7 @@ public static class ServerWave
         /// <summary>Each server seen by the bench's informer: the API server and the watch alone (no operator).</summary>
         Seen,
 
-        /// <summary>Each server seen in phase Active: the whole flow through the operator and the node stand-in.</summary>
+        /// <summary>Each server seen in phase Active: the whole flow through the operator and the node simulator.</summary>
         Active,
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using k8s;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Cache;
@@ -14,6 +15,7 @@ using KubeCloud.Node.Networking;
 using KubeCloud.Node.Processes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -35,8 +37,11 @@ public sealed record NodeAgentHostOptions
 
     public required IInstanceFiles Files { get; init; }
 
-    /// <summary>The URLs Kestrel listens on for /metrics, /healthz and /readyz (none: no listener).</summary>
-    public IReadOnlyList<string> Urls { get; init; } = [];
+    /// <summary>Where /metrics listens (null: nowhere).</summary>
+    public IPEndPoint? MetricsAddress { get; init; }
+
+    /// <summary>Where /healthz and /readyz listen (null: nowhere); the same address as metrics serves all three.</summary>
+    public IPEndPoint? HealthProbeAddress { get; init; }
 
     public bool JsonLogs { get; init; } = true;
 
@@ -56,7 +61,7 @@ public static class NodeAgentHost
         ArgumentNullException.ThrowIfNull(host);
         var node = host.Node;
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls([.. host.Urls]);
+        builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, host.MetricsAddress, host.HealthProbeAddress));
         builder.Logging.AddOperatorConsole(host.JsonLogs).SetMinimumLevel(host.MinimumLogLevel);
         var services = builder.Services;
         services.AddKubeCloudOperator(o =>
@@ -85,33 +90,24 @@ public static class NodeAgentHost
             services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
             services.AddSingleton(sp => new BridgeNetwork(sp.GetRequiredService<ICommandRunner>()));
             services.AddSingleton<INetworkConverger, NetworkConverger>();
-            services.AddSingleton<NetworkReconciler>();
-            services.AddSingleton(new ControllerRegistration(sp =>
-            {
-                var reconciler = sp.GetRequiredService<NetworkReconciler>();
-                return Controllers(sp).For<Network>()
-                    .Named("node-network")
-                    .Watches<Port>(NetworkReconciler.NetworkOf)
-                    .Watches<Hypervisor>(reconciler.NetworksOfThisNode)
-                    .Build(reconciler);
-            }));
+            services.AddController<Network, NetworkReconciler>((c, sp) => c
+                .Named("node-network")
+                .Watches<Port>(NetworkReconciler.NetworkOf)
+                .Watches<Hypervisor>(sp.GetRequiredService<NetworkReconciler>().NetworksOfThisNode));
         }
         else
         {
             services.AddSingleton<INetworkConverger, NullNetworkConverger>();
         }
 
-        services.AddSingleton<ServerReconciler>();
-        services.AddSingleton(new ControllerRegistration(sp =>
+        services.AddController<Server, ServerReconciler>((c, sp) =>
         {
             var cache = sp.GetRequiredService<NodeInformers>();
-            return Controllers(sp).For<Server>()
-                .Named("node-server")
+            c.Named("node-server")
                 .Watches<Port>(port => ServerOf(cache, port))
                 .Watches<Image>(image => cache.Servers.Store.ByIndex(NodeInformers.ServersByImage, NodeInformers.Key(image.Metadata.NamespaceProperty, image.Metadata.Name)).Select(ReconcileRequest.For))
-                .WithWorkers(node.ServerWorkers)
-                .Build(sp.GetRequiredService<ServerReconciler>());
-        }));
+                .WithWorkers(node.ServerWorkers);
+        });
         services.AddSingleton<HypervisorHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<HypervisorHeartbeat>());
         services.AddSingleton<OrphanSweeper>();
@@ -121,8 +117,30 @@ public static class NodeAgentHost
         return app;
     }
 
-    private static ControllerBuilder Controllers(IServiceProvider services) =>
-        new(services.GetRequiredService<SharedInformerFactory>(), services.GetRequiredService<ILoggerFactory>(), services.GetRequiredService<TimeProvider>());
+    /// <summary>Named listeners as kubecloud-operator has them: one per address, both names on one when they are equal.</summary>
+    private static void Listen(KestrelServerOptions kestrel, IPEndPoint? metrics, IPEndPoint? health)
+    {
+        if (metrics is not null && metrics.Equals(health))
+        {
+            kestrel.Listen(metrics, l => l.Named(OperatorListeners.Metrics, OperatorListeners.Health));
+            return;
+        }
+
+        if (metrics is not null)
+        {
+            kestrel.Listen(metrics, l => l.Named(OperatorListeners.Metrics));
+        }
+
+        if (health is not null)
+        {
+            kestrel.Listen(health, l => l.Named(OperatorListeners.Health));
+        }
+
+        if (metrics is null && health is null)
+        {
+            kestrel.Listen(IPAddress.Loopback, 0, l => l.Named("none")); // Kestrel would otherwise take localhost:5000.
+        }
+    }
 
     /// <summary>The server a port is bound to, when it is one of this node's.</summary>
     private static IEnumerable<ReconcileRequest> ServerOf(NodeInformers cache, Port port)

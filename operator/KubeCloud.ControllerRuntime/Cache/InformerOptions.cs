@@ -27,4 +27,12 @@ public sealed record InformerOptions
     /// whole world even when nothing changed. Null or zero (the default) turns it off.
     /// </summary>
     public TimeSpan? ResyncPeriod { get; init; }
+
+    /// <summary>
+    /// Drops <c>metadata.managedFields</c> from every cached object (controller-runtime's
+    /// <c>cache.TransformStripManagedFields</c>). They are the largest part of an object that two writers apply to
+    /// (the operator's and the node daemon's field sets), no controller reads them from the cache, and an update sent
+    /// without them keeps the stored ones. On by default; false keeps them.
+    /// </summary>
+    public bool StripManagedFields { get; init; } = true;
 }

@@ -150,7 +150,11 @@ public sealed class SharedInformer<T> : IInformer
                 Limit = _options.PageSize,
                 Continue = continueToken,
             }, cancellationToken).ConfigureAwait(false);
-            objects.AddRange(page.Items ?? []);
+            foreach (var item in page.Items ?? [])
+            {
+                objects.Add(Cached(item));
+            }
+
             continueToken = page.Metadata?.ContinueProperty;
             version = page.Metadata?.ResourceVersion;
         }
@@ -204,6 +208,7 @@ public sealed class SharedInformer<T> : IInformer
 
     private void Apply(WatchEvent<T> e)
     {
+        Cached(e.Object);
         lock (_dispatchGate)
         {
             switch (e.Type)
@@ -241,6 +246,17 @@ public sealed class SharedInformer<T> : IInformer
                 LastSyncResourceVersion = version;
             }
         }
+    }
+
+    /// <summary>The object as the cache keeps it (see <see cref="InformerOptions.StripManagedFields"/>).</summary>
+    private T Cached(T obj)
+    {
+        if (_options.StripManagedFields && obj.Metadata is { } metadata)
+        {
+            metadata.ManagedFields = null;
+        }
+
+        return obj;
     }
 
     /// <summary>Delivers every cached object to every handler as an update to itself (nothing before the first sync).</summary>

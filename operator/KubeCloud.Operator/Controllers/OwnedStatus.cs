@@ -45,10 +45,4 @@ public static class OwnedStatus
 
         return false;
     }
-
-    /// <summary>A copy of the current condition of <paramref name="type"/> (so its lastTransitionTime carries over), as a one-item list.</summary>
-    public static List<Condition> Carry(IHasConditions? current, string type) =>
-        Conditions.Find(current, type) is { } c
-            ? [new Condition { Type = c.Type, Status = c.Status, Reason = c.Reason, Message = c.Message, ObservedGeneration = c.ObservedGeneration, LastTransitionTime = c.LastTransitionTime }]
-            : [];
 }

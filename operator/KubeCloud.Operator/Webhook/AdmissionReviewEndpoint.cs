@@ -12,11 +12,17 @@ namespace KubeCloud.Operator.Webhook;
 /// (<c>spec.forceNode: forceNode is admin only: ... [AdminOnly]</c>), whose causes carry field and rule, and whose code
 /// is 403 when the caller lacks a grant and 422 when the input is wrong. Until the caches the rules read have synced,
 /// every review is refused with 503 (the webhook configuration's failurePolicy is Fail, and /readyz is not ready).
+/// The rules read the informer caches, which trail the API server by the time a watch event takes: a refusal that
+/// says a reference does not exist is asked again a few times within <see cref="CacheLagGrace"/>, so applying a
+/// network and a port on it in one <c>kubectl apply</c> does not fail on the port.
 /// </summary>
 public static class AdmissionReviewEndpoint
 {
     private static readonly HashSet<string> AccessRules =
         [AdmissionRules.AdminOnly, AdmissionRules.NetworkAccess, AdmissionRules.ImageAccess, AdmissionRules.FlavorAccess];
+
+    /// <summary>How long a "does not exist" refusal waits for the caches to catch up before it stands.</summary>
+    public static readonly TimeSpan CacheLagGrace = TimeSpan.FromSeconds(1);
 
     public static async Task HandleAsync(HttpContext context, IKindWebhook webhook, InformerObjectLookup lookup, ILogger logger)
     {
@@ -66,6 +72,11 @@ public static class AdmissionReviewEndpoint
         try
         {
             verdict = await webhook.ValidateAsync(request, caller, cancellationToken).ConfigureAwait(false);
+            for (var wait = TimeSpan.FromMilliseconds(50); !verdict.Allowed && MayBeCacheLag(verdict) && wait < CacheLagGrace; wait *= 2)
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                verdict = await webhook.ValidateAsync(request, caller, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (JsonException e)
         {
@@ -94,6 +105,8 @@ public static class AdmissionReviewEndpoint
             webhook,
             [.. verdict.Errors.Select(e => new AdmissionStatusCause(e.Rule, e.Message, e.Field))]);
     }
+
+    private static bool MayBeCacheLag(AdmissionVerdict verdict) => verdict.Errors.Any(e => e.Rule == AdmissionRules.ReferenceExists);
 
     /// <summary>Every refusal, each naming its field and its rule.</summary>
     public static string MessageOf(IEnumerable<FieldError> errors) => string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message} [{e.Rule}]"));

@@ -7,7 +7,7 @@ namespace KubeCloud.Operator.IntegrationTests.Bench;
 
 /// <summary>
 /// The scale bench's code path (tests/KubeCloud.Operator.Scale.Bench) at smoke size with the operator in-process: every
-/// server reaches Active through the operator and the bench's node stand-in. No timing is asserted; the figures are
+/// server reaches Active through the operator and the node simulator. No timing is asserted; the figures are
 /// the bench's to print.
 /// </summary>
 public sealed class ScaleBenchSmokeTests
@@ -34,7 +34,7 @@ public sealed class ScaleBenchSmokeTests
             Assert.Equal(ServerPhase.Active, s.Status?.Phase);
             Assert.Contains(s.Status?.Node, run.Cloud.Hypervisors);
             Assert.Equal(s.Status?.Node, s.Metadata.Labels?[ApiGroup.NodeLabel]);
-            Assert.Contains(NodeStandIn.CleanupFinalizer, s.Metadata.Finalizers ?? []);
+            Assert.Contains(NodeSimulator.NodeCleanupFinalizer, s.Metadata.Finalizers ?? []);
         });
 
         using var text = new StringWriter();

@@ -20,6 +20,8 @@ public sealed class OperatorCliTests
         { ["--zap-log-level", "loud"], "invalid value \"loud\" for --zap-log-level: use trace, debug, info, warn, error or a verbosity number" },
         { ["--leader-elect=maybe"], "invalid boolean value \"maybe\" for --leader-elect" },
         { ["--kubeconfig"], "flag needs an argument: --kubeconfig" },
+        { ["--vni-range", "5000:4000"], "invalid value \"5000:4000\" for --vni-range: FIRST:LAST with 1 <= FIRST <= LAST <= 16777215 (24-bit VNIs)" },
+        { ["--mac-prefix=zz:16"], "invalid value \"zz:16\" for --mac-prefix: MAC prefix 'zz:16' must be one to five colon-separated hex octets, for example fa:16:3e" },
     };
 
     [Theory]
@@ -75,7 +77,10 @@ public sealed class OperatorCliTests
             "--webhook-host", "127.0.0.1",
             "--webhook-port", webhookPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--cert-dir", certDir,
-            "--zap-log-level", "debug");
+            "--zap-log-level", "debug",
+            "--controllers", "*,-server",
+            "--vni-range=4000:4999",
+            "--mac-prefix", "fa:16:3f");
 
         using var probes = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePort}") };
         await OperatorCluster.EventuallyAsync(

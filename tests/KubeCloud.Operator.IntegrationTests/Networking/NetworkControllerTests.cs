@@ -105,9 +105,10 @@ public sealed class NetworkControllerTests(NetworkCluster fixture) : IClassFixtu
         await fixture.Client.CreateAsync(Network("doomed", Subnet("s", "10.20.0.0/24")));
         await fixture.Client.CreateAsync(Port("doomed-port", "doomed"));
         await OperatorCluster.EventuallyAsync(async () => Allocated(await fixture.Client.GetAsync<Port>("doomed-port", Project)), "the port allocated");
-        var network = await fixture.Client.GetAsync<Network>("doomed", Project);
+        Network network = null!;
+        await OperatorCluster.EventuallyAsync(async () => (network = await fixture.Client.GetAsync<Network>("doomed", Project)).Status?.Subnets?.Single().UsedIPs == 1,
+            "the network counts the port's address");
         var vni = network.Status!.SegmentationId!.Value;
-        Assert.Equal(1, network.Status.Subnets!.Single().UsedIPs);
         using (var http = new HttpClient { BaseAddress = fixture.Operator.HealthEndpoint })
         {
             var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));

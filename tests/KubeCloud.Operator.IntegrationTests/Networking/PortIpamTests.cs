@@ -141,47 +141,6 @@ public sealed class PortIpamTests
         Assert.Equal(early.Metadata.Generation, early.Status.ObservedGeneration);
     }
 
-    [Fact]
-    public async Task A_port_reports_the_server_that_owns_it_and_that_servers_node()
-    {
-        await using var cluster = await OperatorCluster.StartAsync();
-        using var client = cluster.NewClient();
-        await client.CreateAsync(Network("net", Subnet("s", "10.9.0.0/24")));
-        await cluster.StartOperatorAsync();
-        var stalled = new NodeSimulatorOptions();
-        stalled.Stalled["node-1"] = true;
-        await using var node = await NodeSimulator.StartAsync(client, ["node-1"], stalled);
-        await client.CreateAsync(new Image { Metadata = new k8s.Models.V1ObjectMeta { Name = "debian", NamespaceProperty = Project }, Spec = new ImageSpec { Source = new ImageSource { Url = "http://127.0.0.1:1/debian.qcow2" } } });
-
-        // Its flavor does not exist yet, so the Server controller waits before scheduling (and before making ports).
-        var server = await client.CreateAsync(new Server
-        {
-            Metadata = new k8s.Models.V1ObjectMeta { Name = "web", NamespaceProperty = Project },
-            Spec = new ServerSpec
-            {
-                FlavorRef = new LocalObjectReference { Name = "m1.small" },
-                ImageRef = new NamespacedObjectReference { Name = "debian" },
-                Networks = [new ServerNetwork { NetworkRef = new NamespacedObjectReference { Name = "net" } }],
-            },
-        });
-
-        // As the Server controller makes it: named <server>-<index>, owned by the server, labelled with its name.
-        var owned = Port("web-0", "net");
-        owned.Metadata.Labels = new Dictionary<string, string> { [PortIndexes.ServerLabel] = "web" };
-        owned.Metadata.OwnerReferences = [new k8s.Models.V1OwnerReference { ApiVersion = ApiGroup.GroupVersion, Kind = Server.KubeKind, Name = "web", Uid = server.Metadata.Uid, Controller = true }];
-        await client.CreateAsync(owned);
-        var port = await WaitForAsync(client, "web-0", p => Allocated(p) && p.Status?.ServerRef?.Name == "web", "the port bound to its server");
-        Assert.Null(port.Status!.Node);
-        Assert.Equal(PortPhase.Down, port.Status.Phase);
-
-        // The flavor appears: the Server controller places the server on node-1, whose daemon is stalled (Building).
-        await client.CreateAsync(new Flavor { Metadata = new k8s.Models.V1ObjectMeta { Name = "m1.small" }, Spec = new FlavorSpec { Vcpus = 1, Memory = Quantity.Parse("1Gi"), RootDisk = Quantity.Parse("1Gi") } });
-        port = await WaitForAsync(client, "web-0", p => p.Status?.Node == "node-1", "the port reports the server's node");
-        Assert.Equal(PortPhase.Build, port.Status!.Phase);
-        node.Resume("node-1");
-        await WaitForAsync(client, "web-0", p => p.Status?.Phase == PortPhase.Active, "the port is Active with its server");
-    }
-
     private static async Task<Port> WaitForAsync(KubeClient client, string name, Func<Port, bool> condition, string what)
     {
         Port? port = null;

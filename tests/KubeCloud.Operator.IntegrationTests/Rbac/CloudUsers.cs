@@ -95,6 +95,14 @@ public sealed class CloudUsers
         return new ClientProcess(kubeconfig, home);
     }
 
+    /// <summary>kubectl with the API server's own admin kubeconfig (system:masters, which may impersonate: <c>--as</c>).</summary>
+    public ClientProcess KubectlAsClusterAdmin()
+    {
+        var home = Path.Combine(_home, "cluster-admin");
+        Directory.CreateDirectory(home);
+        return new ClientProcess(_cluster.Server.KubeconfigPath, home);
+    }
+
     private void Add(string user) => _tokens[user] = _cluster.Server.AddUser(user, "kubecloud-users");
 
     private static async Task<IReadOnlyList<object>> RenderChartAsync(string home)

@@ -82,4 +82,16 @@ public sealed class QuotaTests
         Assert.Equal("quota exceeded for serverGroupMembers: limit 3, used 3, requested 1", QuotaCheck.GroupMembers(new QuotaAmounts { ServerGroupMembers = 3 }, 3, 1)!.Message);
         Assert.Null(QuotaCheck.GroupMembers(new QuotaAmounts(), 300, 1));
     }
+
+    [Theory]
+    [InlineData("under every limit", 2, "3Gi", new string[0])]
+    [InlineData("exactly at the limits", 4, "4Gi", new string[0])]
+    [InlineData("a limit lowered under the usage", 5, "6Gi", new[] { "vcpus over quota: limit 4, used 5", "memory over quota: limit 4Gi, used 6Gi" })]
+    public void Over_names_each_resource_already_past_its_limit(string name, int usedVcpus, string usedMemory, string[] messages)
+    {
+        Assert.NotNull(name);
+        var hard = new QuotaAmounts { Vcpus = 4, Memory = Quantity.Parse("4Gi") };
+        var used = new QuotaUsage { Vcpus = usedVcpus, Memory = Quantity.Parse(usedMemory), Servers = 1000 };
+        Assert.Equal(messages, QuotaCheck.Over(hard, used).Select(e => e.Message));
+    }
 }

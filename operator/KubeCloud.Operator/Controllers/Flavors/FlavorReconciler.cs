@@ -35,7 +35,7 @@ public sealed class FlavorReconciler(IKubeClient client, SharedInformerFactory i
             : !flavor.Spec.Public && (flavor.Spec.Projects ?? []).Count == 0
                 ? (ConditionStatus.True, PrivateWithoutProjects, "the flavor is private and spec.projects lists no namespace: only admins can use it")
                 : (ConditionStatus.True, ReadyReason, $"{flavor.Spec.Vcpus} vCPUs, {flavor.Spec.Memory} memory, {flavor.Spec.RootDisk} root disk");
-        var status = new FlavorStatus { Conditions = OwnedStatus.Carry(flavor.Status, ConditionTypes.Ready) };
+        var status = new FlavorStatus { Conditions = Conditions.CopyOf(flavor.Status, type => type == ConditionTypes.Ready) };
         Conditions.Set(status, ConditionTypes.Ready, ready, reason, message, flavor.Metadata.Generation, time.GetUtcNow());
         if (!OwnedStatus.Differs(flavor.Status, status, OwnedFields))
         {

@@ -37,7 +37,7 @@ public sealed class ImageReconciler(IKubeClient client, SharedInformerFactory in
             return ReconcileResult.Done;
         }
 
-        var status = new ImageStatus { Conditions = [.. OwnedStatus.Carry(image.Status, ConditionTypes.Ready), .. OwnedStatus.Carry(image.Status, SharedCondition)] };
+        var status = new ImageStatus { Conditions = Conditions.CopyOf(image.Status, type => type is ConditionTypes.Ready or SharedCondition) };
         var now = time.GetUtcNow();
         var generation = image.Metadata.Generation;
         ImageSourceAnswer? answer = null;

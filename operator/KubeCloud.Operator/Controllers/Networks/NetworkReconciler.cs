@@ -125,7 +125,7 @@ public sealed class NetworkReconciler(IKubeClient client, SharedInformerFactory 
         {
             SegmentationId = segmentationId,
             Subnets = subnets,
-            Conditions = OwnedStatus.Carry(network.Status, ConditionTypes.Ready),
+            Conditions = Conditions.CopyOf(network.Status, type => type == ConditionTypes.Ready),
         };
         Conditions.Set(status, ConditionTypes.Ready, ready, reason, message, network.Metadata.Generation, time.GetUtcNow());
         return status;

@@ -8,8 +8,9 @@ namespace KubeCloud.Operator.Controllers.Ports;
 
 /// <summary>
 /// The cache indexes the Network and Port controllers read instead of scanning: Ports by network, Ports by the
-/// Server that owns them, Servers by the ports they name in <c>networks[].portRef</c>. Values are <c>namespace/name</c>.
-/// Safe to ask for from several controllers: each index is added to the shared informer once.
+/// Server that owns them. Values are <c>namespace/name</c>. Safe to ask for from several controllers: each index is
+/// added to the shared informer once. Servers by the ports they name in <c>networks[].portRef</c> is the Server
+/// controller's index, <see cref="Servers.ServerIndexes.ByPort"/>.
 /// </summary>
 public static class PortIndexes
 {
@@ -18,12 +19,6 @@ public static class PortIndexes
 
     /// <summary>Ports by <c>namespace/name</c> of their controlling Server (ownerReference) or the label <c>kubecloud.io/server</c>.</summary>
     public const string ByServer = "kubecloud.io/server";
-
-    /// <summary>Servers by <c>namespace/name</c> of each port in <c>spec.networks[].portRef</c>.</summary>
-    public const string ServersByPortRef = "kubecloud.io/port-refs";
-
-    /// <summary>The label the Server controller puts on the ports it makes.</summary>
-    public const string ServerLabel = "kubecloud.io/server";
 
     private static readonly ConditionalWeakTable<object, HashSet<string>> Added = [];
 
@@ -34,17 +29,6 @@ public static class PortIndexes
         var informer = informers.For<Port>();
         Ensure(informer, ByNetwork, port => [NetworkKey(port)]);
         Ensure(informer, ByServer, port => [ServerKey(port)]);
-        return informer.Store;
-    }
-
-    /// <summary>The Server cache with <see cref="ServersByPortRef"/>.</summary>
-    public static IIndexer<Server> Servers(SharedInformerFactory informers)
-    {
-        ArgumentNullException.ThrowIfNull(informers);
-        var informer = informers.For<Server>();
-        Ensure(informer, ServersByPortRef, server => (server.Spec.Networks ?? [])
-            .Where(n => n.PortRef is { Name.Length: > 0 })
-            .Select(n => Key(server.Metadata.NamespaceProperty, n.PortRef!.Name)));
         return informer.Store;
     }
 
@@ -62,7 +46,7 @@ public static class PortIndexes
     {
         ArgumentNullException.ThrowIfNull(port);
         var owner = port.Metadata.OwnerReferences?.FirstOrDefault(r => r.Controller == true && r.Kind == Server.KubeKind && r.ApiVersion == ApiGroup.GroupVersion);
-        return owner?.Name ?? (port.Metadata.Labels?.TryGetValue(ServerLabel, out var label) == true && label.Length > 0 ? label : null);
+        return owner?.Name ?? (port.Metadata.Labels?.TryGetValue(Servers.ServerReconciler.ServerLabel, out var label) == true && label.Length > 0 ? label : null);
     }
 
     private static string? ServerKey(Port port) => OwningServer(port) is { } server ? Key(port.Metadata.NamespaceProperty, server) : null;

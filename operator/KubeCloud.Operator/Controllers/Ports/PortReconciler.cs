@@ -4,6 +4,7 @@ using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Events;
 using KubeCloud.ControllerRuntime.Objects;
+using KubeCloud.Operator.Controllers.Servers;
 using KubeCloud.Operator.Ipam;
 using KubeCloud.Operator.Networking;
 
@@ -24,7 +25,7 @@ public sealed class PortReconciler(IKubeClient client, SharedInformerFactory inf
     private static readonly string[] OwnedFields = ["phase", "macAddress", "fixedIPs", "serverRef", "node", "observedGeneration"];
 
     private readonly IIndexer<Port> _ports = PortIndexes.Ports(informers);
-    private readonly IIndexer<Server> _servers = PortIndexes.Servers(informers);
+    private readonly IIndexer<Server> _servers = informers.For<Server>().Store;
     private readonly IIndexer<Network> _networks = informers.For<Network>().Store;
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)
@@ -149,7 +150,7 @@ public sealed class PortReconciler(IKubeClient client, SharedInformerFactory inf
             FixedIPs = addresses is null ? null : [.. addresses.FixedIPs.Select(ip => ip.ToStatus())],
             ServerRef = server is null ? null : new LocalObjectReference { Name = server },
             Node = node,
-            Conditions = OwnedStatus.Carry(port.Status, ConditionTypes.Ready),
+            Conditions = Conditions.CopyOf(port.Status, type => type == ConditionTypes.Ready),
         };
         if (addresses is null && reason is PortReasons.NetworkNotFound or PortReasons.NetworkDeleting or PortReasons.NetworkInvalid)
         {
@@ -160,11 +161,14 @@ public sealed class PortReconciler(IKubeClient client, SharedInformerFactory inf
         return status;
     }
 
-    /// <summary>The server the port is bound to (its owner, else a Server naming it in networks[].portRef), its node, and the phase that follows.</summary>
+    /// <summary>
+    /// The server the port is bound to (its owner, else a Server naming it in networks[].portRef, through the Server
+    /// controller's index), its node, and the phase that follows.
+    /// </summary>
     private (string? Server, string? Node, PortPhase Phase) Binding(Port port)
     {
         var name = PortIndexes.OwningServer(port)
-            ?? _servers.ByIndex(PortIndexes.ServersByPortRef, PortIndexes.Key(port.Metadata.NamespaceProperty, port.Metadata.Name))
+            ?? _servers.ByIndex(ServerIndexes.ByPort, PortIndexes.Key(port.Metadata.NamespaceProperty, port.Metadata.Name))
                 .Where(s => s.Metadata.DeletionTimestamp is null)
                 .OrderBy(s => s.Metadata.CreationTimestamp ?? DateTime.MaxValue)
                 .Select(s => s.Metadata.Name)

@@ -7,8 +7,9 @@ using KubeCloud.ControllerRuntime.Cache;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Objects;
+using KubeCloud.Operator.Controllers;
 
-namespace KubeCloud.Operator.IntegrationTests;
+namespace KubeCloud.Operator.Scale.Bench;
 
 /// <summary>What a <see cref="NodeSimulator"/> node offers and how it behaves; change the behaviour while it runs.</summary>
 public sealed class NodeSimulatorOptions
@@ -36,7 +37,8 @@ public sealed class NodeSimulatorOptions
 }
 
 /// <summary>
-/// A stand-in for the node daemon (issue 12) of N named nodes, for the operator's tests and benchmarks. It keeps a
+/// A stand-in for the node daemon (issue 12) of N named nodes, for the operator's tests and benchmarks (it lives with
+/// the scale bench, which the integration tests reference, so both play the daemons with this one). It keeps a
 /// Hypervisor per node (capacity, heartbeat, Ready), and for every Server labelled <c>kubecloud.io/node</c> with one of
 /// its nodes it does what operator/KubeCloud.Operator/README.md "Who writes what" says the daemon does, under the field
 /// manager <c>kubecloud-node</c>: adds the finalizer <c>kubecloud.io/node-cleanup</c>, waits for the operator's
@@ -148,7 +150,7 @@ public sealed class NodeSimulator : IAsyncDisposable
                 },
             ],
         };
-        await ApplyStatusAsync<Hypervisor>(node, null, status, cancellationToken).ConfigureAwait(false);
+        await _client.ApplyStatusAsync(new Hypervisor { Metadata = new V1ObjectMeta { Name = node } }, status, FieldManager, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task StartLoopsAsync(CancellationToken cancellationToken)
@@ -283,7 +285,7 @@ public sealed class NodeSimulator : IAsyncDisposable
         var before = new VolumeStatus { Capacity = volume.Status?.Capacity, Target = volume.Status?.Target, Conditions = [.. (volume.Status?.Conditions ?? []).Where(c => c.Type == "Exported")] };
         if (KubernetesJson.Serialize(before) != KubernetesJson.Serialize(status))
         {
-            await ApplyStatusAsync<Volume>(volume.Metadata.Name, volume.Metadata.NamespaceProperty, status, cancellationToken).ConfigureAwait(false);
+            await _client.ApplyStatusAsync(volume, status, FieldManager, cancellationToken).ConfigureAwait(false);
         }
 
         return ReconcileResult.Done;
@@ -308,28 +310,8 @@ public sealed class NodeSimulator : IAsyncDisposable
             return false;
         }
 
-        await ApplyStatusAsync<Server>(server.Metadata.Name, server.Metadata.NamespaceProperty, status, cancellationToken).ConfigureAwait(false);
+        await _client.ApplyStatusAsync(server, status, FieldManager, cancellationToken).ConfigureAwait(false);
         return true;
-    }
-
-    private Task<T> ApplyStatusAsync<T>(string name, string? ns, object status, CancellationToken cancellationToken)
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        var info = ResourceInfo.Of<T>();
-        var metadata = new Dictionary<string, object?> { ["name"] = name };
-        if (ns is not null)
-        {
-            metadata["namespace"] = ns;
-        }
-
-        var configuration = new Dictionary<string, object?>
-        {
-            ["apiVersion"] = ApiGroup.GroupVersion,
-            ["kind"] = info.Kind,
-            ["metadata"] = metadata,
-            ["status"] = status,
-        };
-        return _client.PatchStatusAsync<T>(name, ns, KubePatch.Apply(configuration), new PatchOptions { FieldManager = FieldManager, Force = true }, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+using KubeCloud.Api;
+using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Node.Agent.Heartbeat;
+
+namespace KubeCloud.Node.IntegrationTests;
+
+using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
+
+/// <summary>kubecloud-node refuses a bad start with one line naming the flag or the peer and a non-zero exit, and runs on the fake driver.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _home = Directory.CreateTempSubdirectory("kc-node-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_home, true);
+
+    public static TheoryData<string, string[], int, string> BadFlags => new()
+    {
+        { "unknown flag", ["--bogus"], 2, "flag provided but not defined: --bogus (try --help)" },
+        { "missing value", ["--state-dir"], 2, "flag needs an argument: --state-dir" },
+        { "unknown driver", ["--hypervisor-driver", "xen"], 2, "invalid value \"xen\" for --hypervisor-driver: libvirt or fake" },
+        { "bad bind address", ["--metrics-bind-address", "localhost"], 2, "--metrics-bind-address localhost: not a bind address (host:port, :port, or 0 to disable)" },
+        { "bad bind host", ["--health-probe-bind-address=example.org:80"], 2, "--health-probe-bind-address example.org:80: example.org is not an IP address or localhost" },
+        { "bad tunnel ip", ["--tunnel-ip", "10.0.0"], 2, "invalid value \"10.0.0\" for --tunnel-ip: not an IP address" },
+        { "bad heartbeat", ["--heartbeat-interval", "0"], 2, "invalid value \"0\" for --heartbeat-interval: not a number of seconds (more than 0, at most 3600)" },
+        { "bad log level", ["--zap-log-level", "loud"], 2, "invalid value \"loud\" for --zap-log-level: use trace, debug, info, warn, error or a verbosity number" },
+        {
+            "bad node name", ["--node-name", "Node_A"], 2,
+            "invalid value \"Node_A\" for --node-name (or $NODE_NAME, or the host name): a node name must be a DNS-1123 label (lower case letters, digits and '-', at most 63, starting and ending alphanumeric): it names the Hypervisor and is the value of the label kubecloud.io/node"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFlags))]
+    public async Task A_bad_flag_is_one_line_and_a_non_zero_exit(string name, string[] args, int exitCode, string message)
+    {
+        using var node = await NodeProcess.RunAsync(args, TimeSpan.FromSeconds(60));
+        Assert.True(exitCode == node.ExitCode, $"{name}: exit code {node.ExitCode}, stderr {node.Stderr}");
+        Assert.Equal("kubecloud-node: " + message, node.Stderr.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public async Task An_api_server_that_does_not_answer_is_one_line()
+    {
+        var port = FreePort();
+        var kubeconfig = Path.Combine(_home, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: c
+              cluster:
+                server: https://127.0.0.1:{port}
+                insecure-skip-tls-verify: true
+            users:
+            - name: u
+              user:
+                token: t
+            contexts:
+            - name: x
+              context:
+                cluster: c
+                user: u
+            current-context: x
+            """);
+        using var node = await NodeProcess.RunAsync(["--kubeconfig", kubeconfig, "--hypervisor-driver", "fake"], TimeSpan.FromSeconds(60));
+        Assert.Equal(1, node.ExitCode);
+        Assert.Equal($"kubecloud-node: cannot reach the API server at https://127.0.0.1:{port}: Connection refused", node.Stderr.TrimEnd('\n'));
+        Assert.Single(node.Stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_missing_kubeconfig_is_one_line()
+    {
+        var path = Path.Combine(_home, "nothing-here");
+        using var node = await NodeProcess.RunAsync(["--kubeconfig", path], TimeSpan.FromSeconds(60));
+        Assert.Equal(1, node.ExitCode);
+        Assert.StartsWith($"kubecloud-node: cannot load the cluster configuration from --kubeconfig {path}: ", node.Stderr);
+        Assert.Single(node.Stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_libvirtd_that_does_not_answer_is_one_line()
+    {
+        await using var cluster = await NodeCluster.StartAsync();
+        var uri = $"qemu+tcp://127.0.0.1:{FreePort()}/system";
+        using var node = await NodeProcess.RunAsync(["--kubeconfig", cluster.Server.KubeconfigPath, "--libvirt-uri", uri, "--state-dir", _home], TimeSpan.FromSeconds(60));
+        Assert.Equal(1, node.ExitCode);
+        Assert.StartsWith($"kubecloud-node: libvirtd at {uri} does not answer (--libvirt-uri): ", node.Stderr);
+        Assert.Single(node.Stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public async Task On_the_fake_driver_it_reports_its_hypervisor_serves_probes_and_metrics_and_builds_a_server()
+    {
+        await using var cluster = await NodeCluster.StartAsync();
+        await cluster.EnsureFlavorAndImageAsync(new string('b', 64));
+        var (health, metrics) = (FreePort(), FreePort());
+        using var node = NodeProcess.Start(
+            ["--kubeconfig", cluster.Server.KubeconfigPath, "--hypervisor-driver", "fake", "--state-dir", _home, "--tunnel-ip", "192.0.2.7",
+             "--heartbeat-interval", "0.5", "--health-probe-bind-address", $"127.0.0.1:{health}", "--metrics-bind-address", $"127.0.0.1:{metrics}"],
+            new Dictionary<string, string> { ["NODE_NAME"] = "from-downward-api" });
+
+        var hypervisor = await NodeCluster.EventuallyAsync(() => cluster.Client.GetAsync<Hypervisor>("from-downward-api"),
+            h => Conditions.IsTrue(h.Status, ConditionTypes.Ready), $"the Hypervisor named from NODE_NAME (daemon says: {node.Stderr})");
+        Assert.Equal("192.0.2.7", hypervisor.Status!.TunnelIP);
+        Assert.Equal("fake", hypervisor.Status.HypervisorVersion);
+        Assert.False(Conditions.IsTrue(hypervisor.Status, HypervisorReport.KvmUsable));
+
+        using var http = new HttpClient();
+        await NodeCluster.EventuallyAsync(async () => (await http.GetAsync($"http://127.0.0.1:{health}/readyz")).IsSuccessStatusCode, ok => ok, "/readyz ok");
+        Assert.Equal("ok", await http.GetStringAsync($"http://127.0.0.1:{health}/healthz"));
+
+        await cluster.CreateBoundServerAsync("cli-vm", "from-downward-api");
+        await NodeCluster.EventuallyAsync(() => cluster.GetServerAsync("cli-vm"), NodeCluster.Spawned, "cli-vm Spawned");
+        var text = await NodeCluster.EventuallyAsync(() => http.GetStringAsync($"http://127.0.0.1:{metrics}/metrics"),
+            t => t.Contains("kubecloud_node_domains{node=\"from-downward-api\",state=\"running\"} 1", StringComparison.Ordinal), "the running domain counted");
+        Assert.Contains("kubecloud_node_provisioning_step_duration_seconds_count{node=\"from-downward-api\",step=\"spawn\"}", text);
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"node-server\"", text);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{health}/metrics")).StatusCode); // each on its own listener
+        Assert.Null(node.ExitCode);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

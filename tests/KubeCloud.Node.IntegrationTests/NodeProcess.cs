@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace KubeCloud.Node.IntegrationTests;
+
+/// <summary>The kubecloud-node binary (the built dll, run with dotnet exec) as a child process.</summary>
+public sealed class NodeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private NodeProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "kubecloud-node.dll");
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    public static NodeProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(Dll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("NODE_NAME");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return new NodeProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Runs to the end (a failed start), killing it after <paramref name="timeout"/>.</summary>
+    public static async Task<NodeProcess> RunAsync(IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var process = Start(arguments);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process._process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process._process.Kill(entireProcessTree: true);
+            Assert.Fail($"kubecloud-node did not exit within {timeout}: {process.Stderr}");
+        }
+
+        process._process.WaitForExit(); // drains the output
+        return process;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    private static void Append(StringBuilder buffer, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (buffer)
+        {
+            buffer.AppendLine(line);
+        }
+    }
+}
