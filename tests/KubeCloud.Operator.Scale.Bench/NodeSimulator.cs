@@ -32,7 +32,7 @@ public sealed class NodeSimulatorOptions
     /// <summary>Nodes whose spawns fail (Spawned False, reason SpawnFailed).</summary>
     public ConcurrentDictionary<string, bool> FailingSpawns { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Play the storage node for Volumes whose backendNode is one of the nodes (Exported, target, capacity).</summary>
+    /// <summary>Report a volume backend (status.storage, the size of <see cref="Disk"/>) and play the storage node for Volumes whose backendNode is one of the nodes (Exported, target, capacity).</summary>
     public bool Storage { get; set; } = true;
 }
 
@@ -136,6 +136,7 @@ public sealed class NodeSimulator : IAsyncDisposable
             Cpu = new HypervisorCpu { Model = "qemu64", Vendor = "AMD", Architecture = CpuArchitecture.X8664, Features = ["sse2"] },
             Capacity = new HypervisorResources { Vcpus = Options.Vcpus, Memory = Options.Memory, Disk = Options.Disk },
             TunnelIP = "127.0.0.1",
+            Storage = Options.Storage ? new HypervisorStorage { BackendName = "lvm", TotalCapacity = Options.Disk, FreeCapacity = Options.Disk, ThinProvisioning = true } : null,
             LastHeartbeatTime = down ? null : now,
             Conditions =
             [

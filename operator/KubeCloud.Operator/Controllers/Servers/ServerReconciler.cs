@@ -25,6 +25,9 @@ namespace KubeCloud.Operator.Controllers.Servers;
 /// </summary>
 public sealed class ServerReconciler : IReconciler<Server>
 {
+    /// <summary>The controller's name in logs, metrics and <see cref="OperatorSettings.Controllers"/>.</summary>
+    public const string ControllerName = "server";
+
     public const string Finalizer = "kubecloud.io/server";
     public const string NodeCleanupFinalizer = "kubecloud.io/node-cleanup";
 
@@ -471,16 +474,22 @@ public sealed class ServerReconciler : IReconciler<Server>
         }
 
         s.Addresses = addresses.Count > 0 ? addresses : null;
-        var generation = server.Metadata.Generation;
+        return StepCondition(pass, NetworkReadyCondition, waiting, "WaitingForPorts", "PortsReady",
+            entries.Count == 0 ? "no networks requested" : $"{entries.Count} port(s) with addresses");
+    }
+
+    /// <summary>A step's condition: False with what it waits for, or True; returns whether it is done and the wait.</summary>
+    private static (bool Ready, string Waiting) StepCondition(Pass pass, string type, List<string> waiting, string waitingReason, string readyReason, string readyMessage)
+    {
+        var generation = pass.Server.Metadata.Generation;
         if (waiting.Count > 0)
         {
             var message = "waiting for " + string.Join(", ", waiting);
-            Conditions.Set(s, NetworkReadyCondition, ConditionStatus.False, "WaitingForPorts", message, generation, now);
+            Conditions.Set(pass.Status, type, ConditionStatus.False, waitingReason, message, generation, pass.Now);
             return (false, message);
         }
 
-        Conditions.Set(s, NetworkReadyCondition, ConditionStatus.True, "PortsReady",
-            entries.Count == 0 ? "no networks requested" : $"{entries.Count} port(s) with addresses", generation, now);
+        Conditions.Set(pass.Status, type, ConditionStatus.True, readyReason, readyMessage, generation, pass.Now);
         return (true, string.Empty);
     }
 
@@ -555,17 +564,8 @@ public sealed class ServerReconciler : IReconciler<Server>
             .Where(name => volumes.Get(ns, name)?.Status?.Attachments?.Any(a => a.Server == server.Metadata.Name && a.Node == s.Node) != true)
             .Select(name => $"volume {name} to be attached on node {s.Node}")
             .ToList();
-        var generation = server.Metadata.Generation;
-        if (waiting.Count > 0)
-        {
-            var message = "waiting for " + string.Join(", ", waiting);
-            Conditions.Set(s, VolumesReadyCondition, ConditionStatus.False, "WaitingForAttachment", message, generation, now);
-            return (false, message);
-        }
-
-        Conditions.Set(s, VolumesReadyCondition, ConditionStatus.True, "Attached",
-            names.Count == 0 ? "no volumes requested" : $"{names.Count} volume(s) attached on node {s.Node}", generation, now);
-        return (true, string.Empty);
+        return StepCondition(pass, VolumesReadyCondition, waiting, "WaitingForAttachment", "Attached",
+            names.Count == 0 ? "no volumes requested" : $"{names.Count} volume(s) attached on node {s.Node}");
     }
 
     // ---- spawning and after -----------------------------------------------------------------------------------
