@@ -20,18 +20,8 @@ public static class NodeReports
     /// <summary>Applies <paramref name="status"/> to the object's status under <paramref name="manager"/>, forced, as a writer of those fields would.</summary>
     public static Task<T> ApplyStatusAsync<T, TStatus>(IKubeClient client, T obj, TStatus status, string manager = NodeManager)
         where T : class, IKubernetesObject<V1ObjectMeta>
-        where TStatus : class
-    {
-        var configuration = new Dictionary<string, object?>
-        {
-            ["apiVersion"] = obj.ApiVersion,
-            ["kind"] = obj.Kind,
-            ["metadata"] = new Dictionary<string, object?> { ["name"] = obj.Metadata.Name, ["namespace"] = obj.Metadata.NamespaceProperty },
-            ["status"] = status,
-        };
-        return client.Resource<T>(obj.Metadata.NamespaceProperty)
-            .PatchStatusAsync(obj.Metadata.Name, KubePatch.Apply(configuration), new PatchOptions { FieldManager = manager, Force = true });
-    }
+        where TStatus : class =>
+        client.ApplyStatusAsync(obj, status, manager, CancellationToken.None);
 
     public static Condition Condition(string type, ConditionStatus status, string reason, long? generation = null, string? message = null) =>
         new() { Type = type, Status = status, Reason = reason, Message = message, ObservedGeneration = generation, LastTransitionTime = DateTimeOffset.UtcNow };
