@@ -194,7 +194,7 @@ public sealed class BusyboxGuestImage
                 return line["Depends: ".Length..].Trim();
             }
 
-            // No package lists yet (a fresh machine where node-deps.sh had nothing to install).
+            // No package lists yet (a fresh machine where node-daemon/host-setup.sh had nothing to install).
             await run.RunCheckedAsync("apt-get", "update", "-qq");
         }
 
