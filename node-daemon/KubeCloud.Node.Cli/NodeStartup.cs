@@ -52,6 +52,7 @@ public static class NodeStartup
             TunnelNamespace = flags.TunnelNamespace,
             DevicePrefix = flags.DevicePrefix,
             ManageNetworks = flags.Driver == HypervisorDriverKind.Libvirt,
+            Storage = flags.Storage,
             HeartbeatInterval = flags.HeartbeatInterval,
         };
         if (flags.Driver == HypervisorDriverKind.Fake)
