@@ -4,6 +4,7 @@ using KubeCloud.ControllerRuntime.Hosting;
 using KubeCloud.ControllerRuntime.LeaderElection;
 using KubeCloud.Operator;
 using KubeCloud.Operator.Cli;
+using KubeCloud.Operator.Console;
 using KubeCloud.Operator.Controllers;
 using KubeCloud.Operator.Webhook;
 using Microsoft.AspNetCore.Builder;
@@ -91,6 +92,7 @@ try
     if (certificate is not null)
     {
         app.MapKubeCloudWebhook();
+        app.MapServerConsole();
     }
 
     await app.StartAsync();

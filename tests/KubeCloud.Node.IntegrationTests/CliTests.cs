@@ -96,16 +96,20 @@ public sealed class CliTests : IDisposable
     {
         await using var cluster = await NodeCluster.StartAsync();
         await cluster.EnsureFlavorAndImageAsync(new string('b', 64));
-        var (health, metrics) = (FreePort(), FreePort());
+        var (health, metrics, console) = (FreePort(), FreePort(), FreePort());
         using var node = NodeProcess.Start(
             ["--kubeconfig", cluster.Server.KubeconfigPath, "--hypervisor-driver", "fake", "--state-dir", _home, "--tunnel-ip", "192.0.2.7",
-             "--heartbeat-interval", "0.5", "--health-probe-bind-address", $"127.0.0.1:{health}", "--metrics-bind-address", $"127.0.0.1:{metrics}"],
+             "--heartbeat-interval", "0.5", "--health-probe-bind-address", $"127.0.0.1:{health}", "--metrics-bind-address", $"127.0.0.1:{metrics}",
+             "--console-bind-address", $"127.0.0.1:{console}"],
             new Dictionary<string, string> { ["NODE_NAME"] = "from-downward-api" });
 
         var hypervisor = await NodeCluster.EventuallyAsync(() => cluster.Client.GetAsync<Hypervisor>("from-downward-api"),
             h => Conditions.IsTrue(h.Status, ConditionTypes.Ready), $"the Hypervisor named from NODE_NAME (daemon says: {node.Stderr})");
         Assert.Equal("192.0.2.7", hypervisor.Status!.TunnelIP);
-        Assert.Equal("fake", hypervisor.Status.HypervisorVersion);
+        hypervisor = await NodeCluster.EventuallyAsync(() => cluster.Client.GetAsync<Hypervisor>("from-downward-api"),
+            h => h.Metadata.Annotations?.ContainsKey(ApiGroup.ConsoleUrlAnnotation) == true, "the console endpoint advertised");
+        Assert.Equal($"http://127.0.0.1:{console}/", hypervisor.Metadata.Annotations![ApiGroup.ConsoleUrlAnnotation]);
+        Assert.Equal("fake", hypervisor.Status!.HypervisorVersion);
         Assert.False(Conditions.IsTrue(hypervisor.Status, HypervisorReport.KvmUsable));
 
         using var http = new HttpClient();

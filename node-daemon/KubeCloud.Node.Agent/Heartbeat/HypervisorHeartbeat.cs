@@ -86,5 +86,21 @@ public sealed class HypervisorHeartbeat(
 
             await client.ApplyNodeStatusAsync(hypervisor, status, cancellationToken);
         }
+
+        await AdvertiseConsoleAsync(current, cancellationToken);
+    }
+
+    /// <summary>Keeps the annotation kubecloud.io/console-url equal to this node's console endpoint (merge patch of that key only).</summary>
+    private async Task AdvertiseConsoleAsync(Hypervisor? current, CancellationToken cancellationToken)
+    {
+        var url = options.ConsoleUrl?.ToString();
+        string? existing = null;
+        if (url is null || (current?.Metadata.Annotations?.TryGetValue(ApiGroup.ConsoleUrlAnnotation, out existing) == true && existing == url))
+        {
+            return;
+        }
+
+        var patch = new Dictionary<string, object?> { ["metadata"] = new Dictionary<string, object?> { ["annotations"] = new Dictionary<string, object?> { [ApiGroup.ConsoleUrlAnnotation] = url } } };
+        await client.PatchAsync<Hypervisor>(options.NodeName, null, KubePatch.Merge(patch), cancellationToken: cancellationToken);
     }
 }

@@ -26,8 +26,12 @@ public sealed class ServerReconciler(
     IHypervisorDriver driver,
     NodeAgentOptions options,
     TimeProvider time,
+    BootConsoleEvents consoleEvents,
     ILogger<ServerReconciler> logger) : IReconciler<Server>
 {
+    /// <summary>How soon a server waiting for the operator (a port's MAC, a VNI) is looked at again.</summary>
+    private static readonly TimeSpan WaitRetry = TimeSpan.FromSeconds(2);
+
     private readonly ServerBuildReader _reader = new(cache);
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)
@@ -44,6 +48,7 @@ public sealed class ServerReconciler(
             {
                 await converger.RemoveAsync(server, [], cancellationToken);
                 await Finalizers.RemoveAsync(client, server, NodeStatusApply.CleanupFinalizer, cancellationToken);
+                consoleEvents.Forget(server);
                 logger.LogInformation("server {Server}: removed from the host", request);
             }
 
@@ -54,7 +59,7 @@ public sealed class ServerReconciler(
         if (build.Request is not { } instance)
         {
             await ReportAsync(server, ServerReport.Blocked(server, build.Reason!, build.Message!, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
-            return build.Reason == ServerReasons.Waiting ? ReconcileResult.After(TimeSpan.FromSeconds(2)) : ReconcileResult.After(options.ResyncInterval);
+            return build.Reason == ServerReasons.Waiting ? ReconcileResult.After(WaitRetry) : ReconcileResult.After(options.ResyncInterval);
         }
 
         server = await Finalizers.AddAsync(client, server, NodeStatusApply.CleanupFinalizer, cancellationToken);
@@ -65,6 +70,12 @@ public sealed class ServerReconciler(
             {
                 await networks.EnsureAsync(network, cancellationToken);
             }
+        }
+        catch (NetworkSetupException e) when (e.Waiting)
+        {
+            // The operator has yet to provide something (a VNI): a wait, as for a port's MAC, not the Error a failure is.
+            await ReportAsync(server, ServerReport.Blocked(server, ServerReasons.Waiting, "waiting for " + e.Message, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
+            return ReconcileResult.After(WaitRetry);
         }
         catch (NetworkSetupException e)
         {
@@ -80,11 +91,17 @@ public sealed class ServerReconciler(
         catch (InstanceStepException e)
         {
             logger.LogWarning("server {Server}: {Message}", request, e.Message);
+            if (e.Step is InstanceStep.Spawn or InstanceStep.Power)
+            {
+                consoleEvents.SpawnFailed(server, e.Message);
+            }
+
             await ReportAsync(server, ServerReport.Failed(server, e, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
             return ReconcileResult.RequeueNow;
         }
 
         NodeMetrics.ObserveSteps(options.NodeName, observation);
+        consoleEvents.CheckSilence(server, observation.PowerState);
         await ReportAsync(server, ServerReport.Of(server, instance, observation, options.Hypervisor, time.GetUtcNow()), cancellationToken);
         return observation.Converged || observation.Refusal is not null ? ReconcileResult.After(options.ResyncInterval) : ReconcileResult.RequeueNow;
     }

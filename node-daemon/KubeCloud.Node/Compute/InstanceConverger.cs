@@ -90,8 +90,9 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
         else
         {
             // Adopted or already built: secrets may have been lost with a libvirtd restart; the definition is kept
-            // as it is, so a running guest is not disturbed (a changed flavor is a resize, not a redefinition).
+            // as it is, so a running guest is not disturbed, unless the flavor changed (a resize).
             await TimedAsync(InstanceStep.Volumes, times, () => DefineSecrets(request));
+            await TimedAsync(InstanceStep.Spawn, times, () => ResizeAsync(domain, cancellationToken));
         }
 
         var rebooted = false;
@@ -142,6 +143,38 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
     {
         var known = servers.Select(ServerDomainMapper.DomainName).ToHashSet(StringComparer.Ordinal);
         return [.. driver.List().Where(d => d.Name.StartsWith(ServerDomainMapper.DomainPrefix, StringComparison.Ordinal) && !known.Contains(d.Name))];
+    }
+
+    /// <summary>
+    /// nova's resize on the same host: when the defined vCPUs or memory differ from the flavor's, the guest is powered
+    /// off cleanly (a suspended guest is restored first, a paused one resumed, so its ACPI button is heard), the domain
+    /// is redefined with the new size under the same UUID and disks, and the power step then starts it again as
+    /// <c>spec.powerState</c> wants. A guest that is off is simply redefined. Idempotent: once the sizes agree it does nothing.
+    /// </summary>
+    private async Task ResizeAsync(DomainSpec domain, CancellationToken cancellationToken)
+    {
+        var wanted = DomainSize.Of(domain);
+        if (DomainSize.Parse(driver.GetXml(domain.Name)) == wanted)
+        {
+            return;
+        }
+
+        if (driver.HasManagedSaveImage(domain.Name) && !driver.GetStatus(domain.Name).IsActive)
+        {
+            driver.Start(domain.Name); // restore: saved memory cannot be restored into another size
+        }
+
+        if (driver.GetStatus(domain.Name).State is DomainState.Paused or DomainState.PMSuspended)
+        {
+            driver.Resume(domain.Name);
+        }
+
+        if (driver.GetStatus(domain.Name).IsActive)
+        {
+            await driver.ShutdownAsync(domain.Name, ShutdownTimeout, cancellationToken);
+        }
+
+        driver.Define(DomainXmlBuilder.Build(domain));
     }
 
     private async Task<string?> ApplyPowerAsync(DomainSpec domain, DesiredPowerState desired, CancellationToken cancellationToken)

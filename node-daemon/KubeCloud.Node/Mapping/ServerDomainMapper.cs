@@ -27,6 +27,9 @@ public sealed record NodeLayout(string InstancesDirectory, HypervisorType Hyperv
         ArgumentNullException.ThrowIfNull(server);
         return Path.Combine(InstancesDirectory, $"{server.Metadata.NamespaceProperty}_{server.Metadata.Name}");
     }
+
+    /// <summary>The file the guest's serial console (ttyS0) is appended to.</summary>
+    public string ConsoleLogPath(Server server) => Path.Combine(InstanceDirectory(server), "console.log");
 }
 
 /// <summary>Maps the API types (Server, Flavor, Ports, Networks, Volumes) to the node's host-side records.</summary>
@@ -85,7 +88,7 @@ public static class ServerDomainMapper
             RootDiskPath = Path.Combine(dir, "disk"),
             EphemeralDiskPath = flavor.EphemeralDisk.IsZero ? null : Path.Combine(dir, "disk.eph0"),
             SeedIsoPath = Path.Combine(dir, "seed.iso"),
-            SerialLogPath = Path.Combine(dir, "console.log"),
+            SerialLogPath = node.ConsoleLogPath(build.Server),
             Nics = [.. build.Ports.Select(ToNicSpec)],
             IscsiDisks = [.. build.Volumes.Select(ToIscsiDisk)],
         };
