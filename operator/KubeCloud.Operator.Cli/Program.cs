@@ -4,7 +4,7 @@ using KubeCloud.ControllerRuntime.Hosting;
 using KubeCloud.ControllerRuntime.LeaderElection;
 using KubeCloud.Operator;
 using KubeCloud.Operator.Cli;
-using KubeCloud.Operator.Console;
+using KubeCloud.Operator.Subresources;
 using KubeCloud.Operator.Controllers;
 using KubeCloud.Operator.Webhook;
 using Microsoft.AspNetCore.Builder;

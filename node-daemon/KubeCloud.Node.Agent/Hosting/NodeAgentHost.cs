@@ -5,7 +5,7 @@ using KubeCloud.ControllerRuntime.Cache;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Hosting;
-using KubeCloud.Node.Agent.Console;
+using KubeCloud.Node.Agent.SerialConsole;
 using KubeCloud.Node.Agent.Heartbeat;
 using KubeCloud.Node.Agent.Networks;
 using KubeCloud.Node.Agent.Servers;

@@ -13,7 +13,7 @@ using KubeCloud.Node.Compute;
 using KubeCloud.Node.Images;
 using KubeCloud.Node.Tests.Fixtures;
 using KubeCloud.Operator;
-using KubeCloud.Operator.Console;
+using KubeCloud.Operator.Subresources;
 using KubeCloud.Operator.Controllers;
 using KubeCloud.Testing;
 using Microsoft.AspNetCore.Builder;

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KubeCloud.Operator.Console;
+namespace KubeCloud.Operator.Subresources;
 
 /// <summary>
 /// <c>servers/console</c>, the serial log of a server, served on the operator's HTTPS listener (the webhook's) at

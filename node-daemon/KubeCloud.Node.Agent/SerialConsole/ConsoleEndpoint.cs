@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KubeCloud.Node.Agent.Console;
+namespace KubeCloud.Node.Agent.SerialConsole;
 
 /// <summary>
 /// The node's half of <c>servers/console</c>: <c>GET /namespaces/NS/servers/NAME/console?tailLines=N</c> on the
