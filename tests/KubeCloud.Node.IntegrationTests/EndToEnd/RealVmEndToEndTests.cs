@@ -10,8 +10,8 @@ using KubeCloud.Node.Compute;
 using KubeCloud.Node.Hypervisor;
 using KubeCloud.Node.Networking;
 using KubeCloud.Node.Tests.Fixtures;
-using OperatorServerReconciler = KubeCloud.Operator.Controllers.Servers.ServerReconciler;
 using Xunit.Abstractions;
+using OperatorServerReconciler = KubeCloud.Operator.Controllers.Servers.ServerReconciler;
 
 namespace KubeCloud.Node.IntegrationTests.EndToEnd;
 
