@@ -36,7 +36,7 @@ public sealed class InstanceConvergerTests : IDisposable
             Uid = "11111111-2222-3333-4444-555555555555",
             Annotations = reboot is null ? null : new Dictionary<string, string> { [ApiGroup.RebootRequestedAtAnnotation] = reboot },
         },
-        Spec = new ServerSpec { FlavorRef = new() { Name = "m1.small" }, PowerState = power },
+        Spec = new ServerSpec { FlavorRef = new() { Name = "m1.small" }, ImageRef = new() { Name = "debian" }, PowerState = power },
     };
 
     private static readonly Flavor Small = new()
@@ -87,9 +87,9 @@ public sealed class InstanceConvergerTests : IDisposable
 
     [Theory]
     [InlineData(DesiredPowerState.Running, ObservedPowerState.Running, "booted")]
-    [InlineData(DesiredPowerState.Stopped, ObservedPowerState.Shutoff, "shutdown")]
+    [InlineData(DesiredPowerState.Stopped, ObservedPowerState.Shutoff, null)] // redefined while off: no power action at all
     [InlineData(DesiredPowerState.Paused, ObservedPowerState.Paused, "user")]
-    public async Task A_new_flavor_redefines_the_domain_with_its_size_and_keeps_the_power_state(DesiredPowerState power, ObservedPowerState observed, string reason)
+    public async Task A_new_flavor_redefines_the_domain_with_its_size_and_keeps_the_power_state(DesiredPowerState power, ObservedPowerState observed, string? reason)
     {
         var converger = Converger();
         await converger.ConvergeAsync(Request(Server(power)));
@@ -100,7 +100,10 @@ public sealed class InstanceConvergerTests : IDisposable
         Assert.Equal((observed, true), (resized.PowerState, resized.Converged));
         Assert.Equal(new DomainSize(2, 1024), DomainSize.Parse(_driver.GetXml("kc-demo-web-1")));
         Assert.Equal(uuid, _driver.Find("kc-demo-web-1")!.Uuid);
-        Assert.Equal(reason, _driver.GetStatus("kc-demo-web-1").ReasonName);
+        if (reason is not null)
+        {
+            Assert.Equal(reason, _driver.GetStatus("kc-demo-web-1").ReasonName); // booted afresh / paused again after the redefinition
+        }
 
         var events = 0;
         _driver.LifecycleEvent += (_, _) => events++;

@@ -103,7 +103,10 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
                 volumesPending = !VolumeDisks.Converge(driver, domain);
                 return Task.CompletedTask;
             });
-            await TimedAsync(InstanceStep.Spawn, times, () => ResizeAsync(domain, cancellationToken));
+            if (DomainSize.Parse(driver.GetXml(domain.Name)) != DomainSize.Of(domain))
+            {
+                await TimedAsync(InstanceStep.Spawn, times, () => ResizeAsync(domain, cancellationToken));
+            }
         }
 
         var rebooted = false;
@@ -161,16 +164,10 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
     /// nova's resize on the same host: when the defined vCPUs or memory differ from the flavor's, the guest is powered
     /// off cleanly (a suspended guest is restored first, a paused one resumed, so its ACPI button is heard), the domain
     /// is redefined with the new size under the same UUID and disks, and the power step then starts it again as
-    /// <c>spec.powerState</c> wants. A guest that is off is simply redefined. Idempotent: once the sizes agree it does nothing.
+    /// <c>spec.powerState</c> wants. A guest that is off is simply redefined. Called only while the sizes differ.
     /// </summary>
     private async Task ResizeAsync(DomainSpec domain, CancellationToken cancellationToken)
     {
-        var wanted = DomainSize.Of(domain);
-        if (DomainSize.Parse(driver.GetXml(domain.Name)) == wanted)
-        {
-            return;
-        }
-
         if (driver.HasManagedSaveImage(domain.Name) && !driver.GetStatus(domain.Name).IsActive)
         {
             driver.Start(domain.Name); // restore: saved memory cannot be restored into another size
