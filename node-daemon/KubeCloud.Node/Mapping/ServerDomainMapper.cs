@@ -82,7 +82,7 @@ public static class ServerDomainMapper
             Vcpus = flavor.Vcpus,
             MemoryMiB = checked((int)flavor.Memory.ToMebibytes()),
             Hypervisor = node.Hypervisor,
-            RootDiskPath = build.Server.Spec.ImageRef is null ? null : Path.Combine(dir, "disk"), // a boot volume is the first iSCSI disk, vda
+            RootDiskPath = build.Server.Spec.BootVolumeRef is null ? Path.Combine(dir, "disk") : null, // a boot volume is the first iSCSI disk, vda
             EphemeralDiskPath = flavor.EphemeralDisk.IsZero ? null : Path.Combine(dir, "disk.eph0"),
             SeedIsoPath = Path.Combine(dir, "seed.iso"),
             SerialLogPath = Path.Combine(dir, "console.log"),
