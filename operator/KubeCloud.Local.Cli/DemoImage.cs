@@ -38,9 +38,11 @@ internal sealed class DemoImage : IAsyncDisposable
 
     public Uri Url { get; }
 
-    public static async Task<DemoImage> StartAsync(string cacheDirectory, TextWriter progress, CancellationToken cancellationToken)
+    /// <summary>Builds (or finds in <see cref="BusyboxGuestImage.DefaultCacheRoot"/>, shared with the node's tests) and serves the image.</summary>
+    public static async Task<DemoImage> StartAsync(Action<string> step, CancellationToken cancellationToken)
     {
-        progress.WriteLine($"kubecloud-local: building the demo guest image (Debian kernel + busybox; cached in {cacheDirectory})");
+        var cacheDirectory = BusyboxGuestImage.DefaultCacheRoot;
+        step($"building the demo guest image (the Debian kernel package + busybox; cached in {cacheDirectory})");
         var run = ProcessCommandRunner.Instance;
         BusyboxGuestImage guest;
         string disk;
@@ -61,7 +63,7 @@ internal sealed class DemoImage : IAsyncDisposable
             sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
         }
 
-        progress.WriteLine($"kubecloud-local: demo guest image {(guest.FromCache ? "found in the cache" : $"built in {guest.BuildTime.TotalSeconds:0} s")}: kernel {guest.KernelVersion}, sha256 {sha}");
+        step($"demo guest image {(guest.FromCache ? "found in the cache" : $"built in {guest.BuildTime.TotalSeconds:0} s")}: kernel {guest.KernelVersion}, sha256 {sha}");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         ListenOptions? listen = null;

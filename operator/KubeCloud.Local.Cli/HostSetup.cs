@@ -33,9 +33,9 @@ internal static class HostSetup
         }
     }
 
-    public static async Task RunAsync(string script, TextWriter progress, CancellationToken cancellationToken)
+    public static async Task RunAsync(string script, TextWriter progress, Action<string> step, CancellationToken cancellationToken)
     {
-        progress.WriteLine("kubecloud-local: checking the node's Debian packages and daemons (node-daemon/host-setup.sh)");
+        step("checking the node's Debian packages and daemons (node-daemon/host-setup.sh)");
         var start = new ProcessStartInfo("bash", [script, "--progress"])
         {
             RedirectStandardOutput = true,

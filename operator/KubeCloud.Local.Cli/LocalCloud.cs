@@ -21,11 +21,11 @@ internal sealed class LocalCloud(LocalFlags flags, LocalFiles files, TextWriter 
         HostSetup.RequirePortFree(flags.Port);
         if (!flags.SkipHostSetup)
         {
-            await HostSetup.RunAsync(files.HostSetupScript, output, stop);
+            await HostSetup.RunAsync(files.HostSetupScript, output, Step, stop);
         }
 
         Directory.CreateDirectory(flags.DataDirectory);
-        await using var image = await DemoImage.StartAsync(flags.GuestCacheDirectory, output, stop);
+        await using var image = await DemoImage.StartAsync(Step, stop);
         var options = new LocalApiServerOptions
         {
             Port = flags.Port,
@@ -50,6 +50,7 @@ internal sealed class LocalCloud(LocalFlags flags, LocalFiles files, TextWriter 
 
         await using (server)
         {
+            Step($"the API server answers; kubectl can use it now: export KUBECONFIG={flags.KubeconfigPath}");
             var cluster = ClusterConfig.FromKubeconfig(server.KubeconfigPath);
             using var client = new KubeClient(cluster, new KubeClientOptions { UserAgent = "kubecloud-local/0.1" });
             await LocalOperator.RemoveStaleWebhookAsync(client, stop);
@@ -64,7 +65,7 @@ internal sealed class LocalCloud(LocalFlags flags, LocalFiles files, TextWriter 
             Step("starting the operator (every controller and the admission webhook)");
             await using var op = await LocalOperator.StartAsync(cluster, client, flags.WebhookCertificateDirectory, stop);
             Step($"starting the node daemon for node {flags.NodeName} (libvirt qemu:///system, state in {flags.NodeStateDirectory})");
-            var node = await LocalNode.StartAsync(cluster, flags, image.Guest.KernelPath, output, stop);
+            var node = await LocalNode.StartAsync(cluster, flags, image.Guest.KernelPath, Step, stop);
             using var driver = node.Driver;
             try
             {

@@ -39,8 +39,6 @@ internal sealed partial record LocalFlags
 
     public string WebhookCertificateDirectory => Path.Combine(DataDirectory, "webhook");
 
-    public string GuestCacheDirectory => Path.Combine(DataDirectory, "guest");
-
     public static LocalFlags Parse(IReadOnlyList<string> args)
     {
         var flags = new LocalFlags();

@@ -1,3 +1,4 @@
+using System.Net;
 using k8s;
 using KubeCloud.Node.Agent;
 using KubeCloud.Node.Agent.Hosting;
@@ -31,7 +32,7 @@ internal sealed class LocalNode : IAsyncDisposable
 
     public NodeAgentOptions Options { get; }
 
-    public static async Task<LocalNode> StartAsync(KubernetesClientConfiguration cluster, LocalFlags flags, string probeKernel, TextWriter progress, CancellationToken cancellationToken)
+    public static async Task<LocalNode> StartAsync(KubernetesClientConfiguration cluster, LocalFlags flags, string probeKernel, Action<string> step, CancellationToken cancellationToken)
     {
         LibvirtDriver driver;
         try
@@ -46,9 +47,9 @@ internal sealed class LocalNode : IAsyncDisposable
 
         try
         {
-            progress.WriteLine("kubecloud-local: probing KVM (a real kernel boot under -accel kvm, up to 15 s)");
+            step("probing KVM (a real kernel boot under -accel kvm, up to 15 s)");
             var probe = await new KvmProbe { KernelCandidates = [probeKernel] }.ProbeAsync(cancellationToken);
-            progress.WriteLine($"kubecloud-local: guests run under {probe.Type.ToString().ToLowerInvariant()}: {probe.Reason}");
+            step($"guests run under {probe.Type.ToString().ToLowerInvariant()}: {probe.Reason}");
             Directory.CreateDirectory(flags.NodeStateDirectory);
             var node = new NodeAgentOptions
             {
@@ -58,6 +59,9 @@ internal sealed class LocalNode : IAsyncDisposable
                 HypervisorReason = probe.Reason,
                 HypervisorVersion = $"libvirt {driver.LibraryVersion}",
                 ManageNetworks = true,
+
+                // One node: VXLAN traffic never leaves the host, and the cloud does not depend on the host's interfaces.
+                TunnelIp = IPAddress.Loopback,
                 ShutdownTimeout = TimeSpan.FromSeconds(30),
             };
             var run = ProcessCommandRunner.Instance;
