@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using KubeCloud.Node.Agent;
 using KubeCloud.Node.Agent.Hosting;
+using KubeCloud.Node.Agent.Volumes;
 using KubeCloud.Node.CloudInit;
 using KubeCloud.Node.Compute;
 using KubeCloud.Node.Hypervisor;
@@ -62,6 +63,10 @@ internal sealed class LocalNode : IAsyncDisposable
 
                 // One node: VXLAN traffic never leaves the host, and the cloud does not depend on the host's interfaces.
                 TunnelIp = IPAddress.Loopback,
+
+                // The storage role too (cinder-volume): volumes as sparse files in the node's state directory, exported by
+                // the tgtd that host-setup.sh starts on 127.0.0.1:3260.
+                Storage = StorageRoleOptions.Parse("file:" + Path.Combine(flags.NodeStateDirectory, "volumes")) with { Portal = "127.0.0.1:3260" },
                 ShutdownTimeout = TimeSpan.FromSeconds(30),
             };
             var run = ProcessCommandRunner.Instance;

@@ -7,7 +7,7 @@ namespace KubeCloud.Local.Cli;
 
 /// <summary>
 /// Waits until the example servers are Active and their guests run on this host, printing a line whenever what a server
-/// waits for changes (phase, task state, the first condition that is not True and its message, the domain's state).
+/// waits for changes (phase, task state, the Ready condition's reason and message while it is not True, the domain's state).
 /// A stored Active phase from a previous run is not enough: the domain must be running too.
 /// </summary>
 internal sealed class ServerProgress(IKubeClient client, IHypervisorDriver driver, TextWriter progress)
@@ -57,7 +57,7 @@ internal sealed class ServerProgress(IKubeClient client, IHypervisorDriver drive
         var status = server.Status;
         var phase = status?.Phase?.ToString() ?? "Pending";
         var task = status?.TaskState is { } t ? $" ({t})" : string.Empty;
-        var waiting = status?.Conditions?.FirstOrDefault(c => c.Status != ConditionStatus.True && !string.IsNullOrEmpty(c.Message)) is { } c
+        var waiting = status?.Conditions?.FirstOrDefault(c => c.Type == ConditionTypes.Ready && c.Status != ConditionStatus.True && !string.IsNullOrEmpty(c.Message)) is { } c
             ? $"; {c.Type} {c.Reason}: {c.Message}"
             : string.Empty;
         var domain = ServerDomainMapper.DomainName(server);
