@@ -1,5 +1,6 @@
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
+using KubeCloud.Node.Compute;
 using KubeCloud.Node.Hypervisor;
 using KubeCloud.Node.Mapping;
 using KubeCloud.Node.Networking;
@@ -31,13 +32,19 @@ internal sealed class HostCleanup(IKubeClient client, IHypervisorDriver driver, 
                     continue;
                 }
 
+                var secrets = VolumeDisks.Attached(driver.GetXml(domain)).Select(d => d.ChapSecretUuid).OfType<Guid>().ToList();
                 if (driver.GetStatus(domain).State is not DomainState.Shutoff)
                 {
                     driver.Destroy(domain);
                 }
 
                 driver.Undefine(domain);
-                progress.WriteLine($"kubecloud-local: removed domain {domain}");
+                foreach (var secret in secrets.Where(driver.SecretExists))
+                {
+                    driver.UndefineSecret(secret);
+                }
+
+                progress.WriteLine($"kubecloud-local: removed domain {domain}{(secrets.Count > 0 ? $" and its {secrets.Count} CHAP secret(s)" : string.Empty)}");
             }
             catch (LibvirtException e)
             {
@@ -63,7 +70,21 @@ internal sealed class HostCleanup(IKubeClient client, IHypervisorDriver driver, 
             }
         }
 
-        var iqns = ((await client.ListAsync<Volume>(cancellationToken: cancellationToken)).Items ?? [])
+        var volumes = (await client.ListAsync<Volume>(cancellationToken: cancellationToken)).Items ?? [];
+        foreach (var secret in volumes.Select(ServerDomainMapper.ChapSecretUuid).Where(driver.SecretExists))
+        {
+            try
+            {
+                driver.UndefineSecret(secret); // a volume's secret whose domain was already gone
+                progress.WriteLine($"kubecloud-local: removed libvirt secret {secret}");
+            }
+            catch (LibvirtException e)
+            {
+                failures.Add($"libvirt secret {secret}: {e.Message}");
+            }
+        }
+
+        var iqns = volumes
             .Select(v => v.Status?.Target?.Iqn).OfType<string>().Where(i => i.Length > 0).ToHashSet(StringComparer.Ordinal);
         if (iqns.Count > 0)
         {

@@ -39,6 +39,11 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
             await HostState.RunAsync("virsh", "-c", "qemu:///system", "undefine", Domain);
         }
 
+        foreach (var line in (await HostState.RunAsync("virsh", "-c", "qemu:///system", "secret-list")).Split('\n').Where(l => l.Contains("kubecloud/demo/data", StringComparison.Ordinal)))
+        {
+            await HostState.RunAsync("virsh", "-c", "qemu:///system", "secret-undefine", line.Trim().Split(' ')[0]);
+        }
+
         if (Directory.Exists(_data))
         {
             Directory.Delete(_data, true);
@@ -117,6 +122,7 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
 
     private static async Task AssertHostCleanAsync(string bridge, string vxlan, string iqn)
     {
+        Assert.DoesNotContain("kubecloud/demo/data", await HostState.RunAsync("virsh", "-c", "qemu:///system", "secret-list"), StringComparison.Ordinal);
         Assert.Null(await HostState.DomainStateAsync(Domain));
         Assert.Null(await HostState.QemuPidAsync(Domain));
         Assert.False(await HostState.LinkExistsAsync(bridge), $"bridge {bridge} left behind");
