@@ -8,6 +8,9 @@ namespace KubeCloud.Local.Tests;
 /// kubecloud-local as a user runs it: the README's command (<c>dotnet run -c Release --project operator/KubeCloud.Local.Cli</c>)
 /// in the repository the tests run in, in a session of its own (<c>setsid</c>) so that a signal reaches the whole process
 /// group as Ctrl-C from a terminal does. Output lines are collected and echoed to the test output.
+/// With <c>--no-build</c>: tests/run.sh has built the solution, and a build here, while other test projects run from their
+/// outputs, could rewrite assemblies they have loaded (a dotnet run under <c>dotnet test</c>'s environment variables does
+/// not see the outputs as up to date, and rebuilds the whole graph).
 /// </summary>
 internal sealed class LocalModeProcess : IAsyncDisposable
 {
@@ -50,7 +53,7 @@ internal sealed class LocalModeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var word in (string[])["dotnet", "run", "-c", "Release", "--project", "operator/KubeCloud.Local.Cli", "--"])
+        foreach (var word in (string[])["dotnet", "run", "-c", "Release", "--no-build", "--project", "operator/KubeCloud.Local.Cli", "--"])
         {
             start.ArgumentList.Add(word);
         }
