@@ -83,7 +83,7 @@ try
     builder.Services.AddKubeCloudControllers(settings);
     if (certificate is not null)
     {
-        builder.Services.AddKubeCloudWebhook();
+        builder.Services.AddKubeCloudWebhook(line.NodeServiceAccounts);
     }
 
     app = builder.Build();
