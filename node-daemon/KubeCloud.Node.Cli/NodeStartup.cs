@@ -25,6 +25,7 @@ public static class NodeStartup
     public static async Task<NodeAgentHostOptions> PrepareAsync(NodeFlags flags, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(flags);
+        var tunnelIp = TunnelIp(flags);
         var cluster = LoadCluster(flags);
         await CheckApiServerAsync(cluster, flags, cancellationToken);
         var (driver, probe, version) = await OpenDriverAsync(flags, cancellationToken);
@@ -47,7 +48,10 @@ public static class NodeStartup
             Hypervisor = probe.Type,
             HypervisorReason = probe.Reason,
             HypervisorVersion = version,
-            TunnelIp = flags.ResolveTunnelIp(),
+            TunnelIp = tunnelIp,
+            TunnelInterface = flags.TunnelInterface,
+            TunnelNamespace = flags.TunnelNamespace,
+            DevicePrefix = flags.DevicePrefix,
             ManageNetworks = flags.Driver == HypervisorDriverKind.Libvirt,
             Storage = flags.Storage,
             HeartbeatInterval = flags.HeartbeatInterval,
@@ -79,6 +83,12 @@ public static class NodeStartup
             MinimumLogLevel = flags.LogLevel,
         };
     }
+
+    /// <summary>The tunnel IP; a --tunnel-interface that does not exist or has no IPv4 address is the operator's to fix.</summary>
+    private static System.Net.IPAddress? TunnelIp(NodeFlags flags) =>
+        flags.ResolveTunnelIp() ?? (flags.TunnelInterface is { } device
+            ? throw new StartupException($"--tunnel-interface {device}: no such interface, or it has no IPv4 address (give --tunnel-ip)")
+            : null);
 
     private static KubernetesClientConfiguration LoadCluster(NodeFlags flags)
     {

@@ -84,7 +84,7 @@ try
     builder.Services.AddKubeCloudControllers(settings);
     if (certificate is not null)
     {
-        builder.Services.AddKubeCloudWebhook();
+        builder.Services.AddKubeCloudWebhook(line.NodeServiceAccounts);
     }
 
     app = builder.Build();

@@ -1,8 +1,8 @@
 using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
-using KubeCloud.Node.HostFacts;
 using KubeCloud.Node.Agent.Volumes;
+using KubeCloud.Node.HostFacts;
 using KubeCloud.Node.Hypervisor;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

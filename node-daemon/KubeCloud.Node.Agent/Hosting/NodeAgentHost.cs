@@ -93,7 +93,7 @@ public static class NodeAgentHost
         services.AddSingleton(host.Driver);
         services.AddSingleton(host.Files);
         services.AddSingleton<NodeInformers>();
-        services.AddSingleton(new NodeLayout(node.InstancesDirectory, node.Hypervisor));
+        services.AddSingleton(new NodeLayout(node.InstancesDirectory, node.Hypervisor) { DevicePrefix = node.DevicePrefix });
         services.AddSingleton(new SuspendSpace(node.SaveDirectory));
         services.AddSingleton(sp => new InstanceConverger(host.Driver, host.Files, sp.GetRequiredService<NodeLayout>(), sp.GetRequiredService<SuspendSpace>())
         {

@@ -111,6 +111,7 @@ public sealed class ServerReconciler(
 
         NodeMetrics.ObserveSteps(options.NodeName, observation);
         consoleEvents.CheckSilence(server, observation.PowerState);
+        await ReportInterfacesAsync(instance, cancellationToken);
         await ReportAsync(server, ServerReport.Of(server, instance, observation, options.Hypervisor, time.GetUtcNow()), cancellationToken);
         return observation.Converged || observation.Refusal is not null ? ReconcileResult.After(options.ResyncInterval) : ReconcileResult.RequeueNow;
     }
@@ -168,6 +169,19 @@ public sealed class ServerReconciler(
     {
         var name = ServerDomainMapper.DomainName(server);
         return driver.Find(name) is { } domain ? PowerPlanner.Observe(domain.Status, driver.HasManagedSaveImage(name)) : null;
+    }
+
+    /// <summary>Each port's <c>status.interfaceName</c> (the node's field): the tap of its NIC, once the domain is defined.</summary>
+    private async Task ReportInterfacesAsync(InstanceRequest instance, CancellationToken cancellationToken)
+    {
+        foreach (var bound in instance.Build.Ports)
+        {
+            var tap = ServerDomainMapper.ToNicSpec(bound).TapName;
+            if (bound.Port.Status?.InterfaceName != tap)
+            {
+                await client.ApplyNodeStatusAsync(bound.Port, new PortStatus { InterfaceName = tap }, cancellationToken);
+            }
+        }
     }
 
     private async Task ReportAsync(Server server, ServerStatus status, CancellationToken cancellationToken)
