@@ -24,6 +24,12 @@ public sealed record NodeAgentOptions
     /// <summary>This node's VXLAN tunnel address (the Hypervisor's <c>status.tunnelIP</c>).</summary>
     public IPAddress? TunnelIp { get; init; }
 
+    /// <summary>The base URL the operator reaches this node's console endpoint at (annotation <c>kubecloud.io/console-url</c> on its Hypervisor); null: not advertised.</summary>
+    public Uri? ConsoleUrl { get; init; }
+
+    /// <summary>How long a running guest may stay silent on its serial console before a Warning Event says so.</summary>
+    public TimeSpan ConsoleSilenceDeadline { get; init; } = TimeSpan.FromMinutes(3);
+
     /// <summary>The device VXLAN tunnels are bound to (<c>--tunnel-interface</c>); null lets the route to each peer pick it.</summary>
     public string? TunnelInterface { get; init; }
 

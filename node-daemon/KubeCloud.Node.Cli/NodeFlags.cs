@@ -31,6 +31,8 @@ public sealed partial record NodeFlags
           --state-dir DIR                     instance directories, image cache, managed-save images (default /var/lib/kubecloud)
           --metrics-bind-address ADDR         where /metrics listens, host:port or :port; 0 disables (default :8080)
           --health-probe-bind-address ADDR    where /healthz and /readyz listen; 0 disables (default :8081)
+          --console-bind-address ADDR         where the console endpoint (servers/console) listens; 0 disables (default :8082);
+                                              advertised to the operator as http://TUNNEL-IP:PORT
           --hypervisor-driver libvirt|fake    libvirt, or nova's fake driver that keeps domains in memory (default libvirt)
           --libvirt-uri URI                   the libvirtd to drive (default qemu:///system)
           --tunnel-ip ADDR                    this node's VXLAN address (default: the first IPv4 address of --tunnel-interface,
@@ -57,6 +59,8 @@ public sealed partial record NodeFlags
     public IPEndPoint? MetricsBindAddress { get; init; } = new(IPAddress.Any, 8080);
 
     public IPEndPoint? HealthProbeBindAddress { get; init; } = new(IPAddress.Any, 8081);
+
+    public IPEndPoint? ConsoleBindAddress { get; init; } = new(IPAddress.Any, 8082);
 
     public HypervisorDriverKind Driver { get; init; } = HypervisorDriverKind.Libvirt;
 
@@ -108,6 +112,7 @@ public sealed partial record NodeFlags
                 "--state-dir" => flags with { StateDirectory = NonEmpty(flag, Value()) },
                 "--metrics-bind-address" => flags with { MetricsBindAddress = BindAddress(flag, Value()) },
                 "--health-probe-bind-address" => flags with { HealthProbeBindAddress = BindAddress(flag, Value()) },
+                "--console-bind-address" => flags with { ConsoleBindAddress = BindAddress(flag, Value()) },
                 "--hypervisor-driver" => flags with { Driver = DriverKind(flag, Value()) },
                 "--libvirt-uri" => flags with { LibvirtUri = NonEmpty(flag, Value()) },
                 "--tunnel-ip" => flags with { TunnelIp = Address(flag, Value()) },

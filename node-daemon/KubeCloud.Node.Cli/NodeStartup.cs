@@ -1,3 +1,4 @@
+using System.Net;
 using k8s;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Config;
@@ -55,6 +56,13 @@ public static class NodeStartup
             Storage = flags.Storage,
             HeartbeatInterval = flags.HeartbeatInterval,
         };
+        if (flags.ConsoleBindAddress is { } console)
+        {
+            // The operator reaches the node at its own address when bound to every address (the tunnel IP is the node's IP).
+            var host = console.Address.Equals(IPAddress.Any) || console.Address.Equals(IPAddress.IPv6Any) ? node.TunnelIp : console.Address;
+            node = node with { ConsoleUrl = host is null ? null : new UriBuilder("http", host.ToString(), console.Port).Uri };
+        }
+
         if (flags.Driver == HypervisorDriverKind.Fake)
         {
             node = node with { SaveDirectory = Path.Combine(stateDirectory, "save") };
@@ -71,6 +79,7 @@ public static class NodeStartup
             Files = files,
             MetricsAddress = flags.MetricsBindAddress,
             HealthProbeAddress = flags.HealthProbeBindAddress,
+            ConsoleAddress = flags.ConsoleBindAddress,
             MinimumLogLevel = flags.LogLevel,
         };
     }

@@ -88,7 +88,7 @@ public static class NetworkSetupMapper
         var field = $"spec.subnets[{subnet.Name}]";
         var gateway = subnet.GatewayIP is { } g ? ParseAddress(g, $"{name}: {field}.gatewayIP") : Offset(cidr.BaseAddress, 1);
         RequireHostAddress(cidr, gateway, $"{name}: {field}.gatewayIP {gateway}");
-        var server = dhcpServerAddress ?? throw new NetworkSetupException($"{name}: node {node.NodeName} has no DHCP server address in subnet {subnet.Name} ({cidr}) yet; the operator's IPAM allocates one");
+        var server = dhcpServerAddress ?? throw new NetworkSetupException($"{name}: node {node.NodeName} has no DHCP server address in subnet {subnet.Name} ({cidr}) yet; the operator's IPAM allocates one", waiting: true);
         RequireHostAddress(cidr, server, $"{name}: DHCP server address {server} of node {node.NodeName}");
         if (server.Equals(gateway))
         {
@@ -130,7 +130,7 @@ public static class NetworkSetupMapper
         }
 
         var vni = network.Status?.SegmentationId ?? network.Spec.SegmentationId
-            ?? throw new NetworkSetupException($"{name}: no VXLAN segmentation id yet (neither spec.segmentationId nor status.segmentationId is set)");
+            ?? throw new NetworkSetupException($"{name}: no VXLAN segmentation id yet (neither spec.segmentationId nor status.segmentationId is set)", waiting: true);
         var tunnel = node.TunnelIp ?? throw new NetworkSetupException($"{name}: node {node.NodeName} has no tunnel IP for VXLAN {vni}");
         return new NetworkPlan
         {

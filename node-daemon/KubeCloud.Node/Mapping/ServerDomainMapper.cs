@@ -30,6 +30,9 @@ public sealed record NodeLayout(string InstancesDirectory, HypervisorType Hyperv
         ArgumentNullException.ThrowIfNull(server);
         return Path.Combine(InstancesDirectory, $"{server.Metadata.NamespaceProperty}_{server.Metadata.Name}");
     }
+
+    /// <summary>The file the guest's serial console (ttyS0) is appended to.</summary>
+    public string ConsoleLogPath(Server server) => Path.Combine(InstanceDirectory(server), "console.log");
 }
 
 /// <summary>Maps the API types (Server, Flavor, Ports, Networks, Volumes) to the node's host-side records.</summary>
@@ -85,10 +88,10 @@ public static class ServerDomainMapper
             Vcpus = flavor.Vcpus,
             MemoryMiB = checked((int)flavor.Memory.ToMebibytes()),
             Hypervisor = node.Hypervisor,
-            RootDiskPath = build.Server.Spec.ImageRef is null ? null : Path.Combine(dir, "disk"), // a boot volume is the first iSCSI disk, vda
+            RootDiskPath = build.Server.Spec.BootVolumeRef is null ? Path.Combine(dir, "disk") : null, // a boot volume is the first iSCSI disk, vda
             EphemeralDiskPath = flavor.EphemeralDisk.IsZero ? null : Path.Combine(dir, "disk.eph0"),
             SeedIsoPath = Path.Combine(dir, "seed.iso"),
-            SerialLogPath = Path.Combine(dir, "console.log"),
+            SerialLogPath = node.ConsoleLogPath(build.Server),
             Nics = [.. build.Ports.Select(port => ToNicSpec(port, node.DevicePrefix))],
             IscsiDisks = [.. build.Volumes.Select(ToIscsiDisk)],
         };

@@ -187,6 +187,14 @@ public sealed class NetworkSetupException : Exception
 {
     public NetworkSetupException(string message) : base(message) { }
 
+    /// <param name="message">What is missing, naming the field.</param>
+    /// <param name="waiting">True when the cause is something another writer has yet to provide (the operator's VNI or
+    /// DHCP address): the server waits for it instead of failing.</param>
+    public NetworkSetupException(string message, bool waiting) : base(message) => Waiting = waiting;
+
+    /// <summary>Whether this is a wait for another writer (not a failure).</summary>
+    public bool Waiting { get; }
+
     public NetworkSetupException() { }
 
     public NetworkSetupException(string message, Exception inner) : base(message, inner) { }
