@@ -21,7 +21,8 @@ public sealed class FigureReport(TextWriter? output = null)
         Line($"run: {options.Servers} servers on {options.Hypervisors} hypervisors (max {options.ServersPerHypervisor} each), {options.Writers} concurrent creators, " +
              $"node daemons played by NodeSimulator, cached figure at {(options.Cached > 0 ? options.Cached.ToString("N0", CultureInfo.InvariantCulture) : "(skipped)")}");
         var env = string.Join(' ', switches.OperatorEnvironment.Select(p => $"{p.Key}={p.Value}"));
-        Line($"operator: kubecloud-operator process{(env.Length > 0 ? $" with {env}" : string.Empty)}; API server: kubecloud-apiserver process; node simulator and observer: this process");
+        var flags = string.Join(' ', switches.OperatorArguments);
+        Line($"operator: kubecloud-operator process{(env.Length > 0 ? $" with {env}" : string.Empty)}{(flags.Length > 0 ? $" flags {flags}" : string.Empty)}; API server: kubecloud-apiserver process; node simulator and observer: this process");
         Line(string.Empty);
     }
 
