@@ -40,7 +40,7 @@ public sealed class HypervisorReconciler(IKubeClient client, SharedInformerFacto
         ArgumentNullException.ThrowIfNull(old);
         ArgumentNullException.ThrowIfNull(updated);
         return old.Status?.Node != updated.Status?.Node
-            || old.Spec.BootVolumeRef is null != updated.Spec.BootVolumeRef is null
+            || (old.Spec.BootVolumeRef is null) != (updated.Spec.BootVolumeRef is null)
             || KubernetesJson.Serialize(old.Status?.Flavor) != KubernetesJson.Serialize(updated.Status?.Flavor)
             || KubernetesJson.Serialize(old.Status?.Resize) != KubernetesJson.Serialize(updated.Status?.Resize);
     }
