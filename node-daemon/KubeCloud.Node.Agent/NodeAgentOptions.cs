@@ -27,6 +27,9 @@ public sealed record NodeAgentOptions
     /// <summary>Set up bridges, VXLAN and DHCP for the networks of this node's ports (off with the fake driver: no host networking).</summary>
     public bool ManageNetworks { get; init; } = true;
 
+    /// <summary>The storage role (cinder-volume): null when this node holds no volumes.</summary>
+    public Volumes.StorageRoleOptions? Storage { get; init; }
+
     /// <summary>How often the Hypervisor's <c>lastHeartbeatTime</c> and facts are written.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
 

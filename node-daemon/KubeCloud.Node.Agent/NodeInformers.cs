@@ -7,7 +7,7 @@ using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
 
 /// <summary>
 /// The node daemon's view of the cluster: Servers restricted to the label <c>kubecloud.io/node=&lt;node&gt;</c>, and the
-/// Ports, Networks, Images, Flavors and Hypervisors they need (these carry no node label the API server could filter
+/// Ports, Networks, Images, Flavors, Volumes and Hypervisors they need (these carry no node label the API server could filter
 /// on; the node reads only the ones its Servers name). Indexes answer "which ports belong to this server" and "which
 /// servers use this image" without scans.
 /// </summary>
@@ -25,6 +25,12 @@ public sealed class NodeInformers
     /// <summary>Servers by <c>namespace/image</c> of <c>spec.imageRef</c>.</summary>
     public const string ServersByImage = "image";
 
+    /// <summary>Servers by <c>namespace/volume</c> of each entry of <c>spec.volumes</c> and of <c>spec.bootVolumeRef</c>.</summary>
+    public const string ServersByVolume = "volume";
+
+    /// <summary>Volumes by <c>status.backendNode</c> (the storage node holding them).</summary>
+    public const string VolumesByBackend = "backend";
+
     public NodeInformers(SharedInformerFactory informers, NodeAgentOptions options)
     {
         ArgumentNullException.ThrowIfNull(informers);
@@ -35,10 +41,13 @@ public sealed class NodeInformers
         Images = informers.For<Image>();
         Flavors = informers.For<Flavor>();
         Hypervisors = informers.For<Hypervisor>();
+        Volumes = informers.For<Volume>();
         Ports.AddIndex(PortsByServer, p => [p.Status?.ServerRef is { } s ? Key(p.Metadata.NamespaceProperty, s.Name) : null]);
         Ports.AddIndex(PortsByNode, p => [p.Status?.Node]);
         Ports.AddIndex(PortsByNetwork, p => [Key(p.Spec.NetworkRef.Namespace ?? p.Metadata.NamespaceProperty, p.Spec.NetworkRef.Name)]);
         Servers.AddIndex(ServersByImage, s => [s.Spec.ImageRef is { } i ? Key(i.Namespace ?? s.Metadata.NamespaceProperty, i.Name) : null]);
+        Servers.AddIndex(ServersByVolume, s => [.. VolumeNames(s).Select(v => Key(s.Metadata.NamespaceProperty, v))]);
+        Volumes.AddIndex(VolumesByBackend, v => [v.Status?.BackendNode]);
     }
 
     /// <summary>Restricts the factory's Server informer to this node's Servers; call before anything asks for it.</summary>
@@ -60,6 +69,24 @@ public sealed class NodeInformers
     public SharedInformer<Flavor> Flavors { get; }
 
     public SharedInformer<Hypervisor> Hypervisors { get; }
+
+    /// <summary>Volumes, whole: the storage role serves those with its name in <c>status.backendNode</c>, the compute side reads those its Servers list.</summary>
+    public SharedInformer<Volume> Volumes { get; }
+
+    /// <summary>The volumes a server names: <c>spec.bootVolumeRef</c> first, then <c>spec.volumes</c> in order.</summary>
+    public static IEnumerable<string> VolumeNames(Server server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        if (server.Spec.BootVolumeRef is { } boot)
+        {
+            yield return boot.Name;
+        }
+
+        foreach (var entry in server.Spec.Volumes ?? [])
+        {
+            yield return entry.VolumeRef.Name;
+        }
+    }
 
     public static string Key(string? @namespace, string name) => $"{@namespace}/{name}";
 }

@@ -4,6 +4,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using KubeCloud.ControllerRuntime.Hosting;
+using KubeCloud.Node.Agent.Volumes;
 using Microsoft.Extensions.Logging;
 
 namespace KubeCloud.Node.Cli;
@@ -33,6 +34,9 @@ public sealed partial record NodeFlags
           --libvirt-uri URI                   the libvirtd to drive (default qemu:///system)
           --tunnel-ip ADDR                    this node's VXLAN address (default: the first IPv4 address of an interface that is up)
           --heartbeat-interval SECONDS        how often the Hypervisor's heartbeat is written (default 10)
+          --storage-backend file:DIR|lvm:VG   run the storage role (cinder-volume): volumes as sparse files under DIR or LVs
+                                              in volume group VG, exported by the local tgtd (default: no storage role)
+          --storage-portal HOST:PORT          the iSCSI portal put into the Volumes' targets (default: the tunnel IP, port 3260)
           --zap-log-level, --log-level LEVEL  trace, debug, info, warn, error, or a zap verbosity 1-3 (default info)
         """;
 
@@ -55,6 +59,12 @@ public sealed partial record NodeFlags
     public IPAddress? TunnelIp { get; init; }
 
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The storage role; null runs none.</summary>
+    public StorageRoleOptions? Storage { get; init; }
+
+    /// <summary>The iSCSI portal (host:port) of the storage role's targets; null means the tunnel IP, port 3260.</summary>
+    public string? StoragePortal { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
@@ -87,6 +97,8 @@ public sealed partial record NodeFlags
                 "--libvirt-uri" => flags with { LibvirtUri = NonEmpty(flag, Value()) },
                 "--tunnel-ip" => flags with { TunnelIp = Address(flag, Value()) },
                 "--heartbeat-interval" => flags with { HeartbeatInterval = Seconds(flag, Value()) },
+                "--storage-backend" => flags with { Storage = Backend(flag, Value()) },
+                "--storage-portal" => flags with { StoragePortal = Portal(flag, Value()) },
                 "--zap-log-level" or "--log-level" => flags with { LogLevel = Level(flag, Value()) },
                 "-h" or "--help" => null,
                 _ => throw new CommandLineException($"flag provided but not defined: {flag} (try --help)"),
@@ -103,8 +115,31 @@ public sealed partial record NodeFlags
             throw new CommandLineException($"invalid value \"{flags.NodeName}\" for --node-name (or $NODE_NAME, or the host name): a node name must be a DNS-1123 label (lower case letters, digits and '-', at most 63, starting and ending alphanumeric): it names the Hypervisor and is the value of the label kubecloud.io/node");
         }
 
-        return flags;
+        if (flags.StoragePortal is not null && flags.Storage is null)
+        {
+            throw new CommandLineException("--storage-portal needs --storage-backend (only a node with the storage role exports volumes)");
+        }
+
+        return flags.Storage is null ? flags : flags with { Storage = flags.Storage with { Portal = flags.StoragePortal } };
     }
+
+    private static StorageRoleOptions Backend(string flag, string value)
+    {
+        try
+        {
+            return StorageRoleOptions.Parse(value);
+        }
+        catch (FormatException e)
+        {
+            throw new CommandLineException($"invalid value \"{value}\" for {flag}: {e.Message}");
+        }
+    }
+
+    /// <summary>host:port with an IP address (IPv6 in brackets) and a port 1-65535.</summary>
+    private static string Portal(string flag, string value) =>
+        IPEndPoint.TryParse(value, out var endpoint) && endpoint.Port > 0 && value.Contains(':', StringComparison.Ordinal) && !value.EndsWith(']')
+            ? value
+            : throw new CommandLineException($"invalid value \"{value}\" for {flag}: must be IP:PORT, e.g. 10.0.0.11:3260 or [fd00::11]:3260");
 
     private static IPEndPoint? BindAddress(string flag, string value)
     {

@@ -48,6 +48,7 @@ public static class NodeStartup
             HypervisorVersion = version,
             TunnelIp = flags.ResolveTunnelIp(),
             ManageNetworks = flags.Driver == HypervisorDriverKind.Libvirt,
+            Storage = flags.Storage,
             HeartbeatInterval = flags.HeartbeatInterval,
         };
         if (flags.Driver == HypervisorDriverKind.Fake)

@@ -127,7 +127,8 @@ public sealed class NodeCluster : IAsyncDisposable
     /// Plays the operator's scheduling of a Server onto <paramref name="node"/>: the label kubecloud.io/node, its own
     /// finalizer, and status.node and status.flavor applied under kubecloud-operator.
     /// </summary>
-    public async Task<Server> CreateBoundServerAsync(string name, string node, DesiredPowerState power = DesiredPowerState.Running, List<ServerNetwork>? networks = null)
+    public async Task<Server> CreateBoundServerAsync(string name, string node, DesiredPowerState power = DesiredPowerState.Running, List<ServerNetwork>? networks = null,
+        List<ServerVolume>? volumes = null)
     {
         var flavor = await Client.GetAsync<Flavor>("m1.tiny");
         var server = await Client.CreateAsync(new Server
@@ -145,6 +146,7 @@ public sealed class NodeCluster : IAsyncDisposable
                 ImageRef = new() { Name = "guest" },
                 PowerState = power,
                 Networks = networks,
+                Volumes = volumes,
             },
         });
         return await ApplyOperatorStatusAsync(server, new ServerStatus

@@ -2,6 +2,7 @@ using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.Node.HostFacts;
+using KubeCloud.Node.Agent.Volumes;
 using KubeCloud.Node.Hypervisor;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
 /// <summary>
 /// Creates this node's Hypervisor (named after the node) when it is missing and applies its status every
 /// <see cref="NodeAgentOptions.HeartbeatInterval"/>: facts and capacity from <see cref="HostFactsReader"/>, the tunnel
-/// IP, <c>lastHeartbeatTime</c>, and the conditions Ready, LibvirtReachable and KvmUsable (libvirt is asked each beat).
+/// IP, <c>lastHeartbeatTime</c>, with the storage role its backend's capabilities (<c>storage</c>), and the conditions Ready, LibvirtReachable and KvmUsable (libvirt is asked each beat).
 /// A failed beat is logged and the next one tries again.
 /// </summary>
 public sealed class HypervisorHeartbeat(
@@ -22,7 +23,8 @@ public sealed class HypervisorHeartbeat(
     IHypervisorDriver driver,
     NodeAgentOptions options,
     TimeProvider time,
-    ILogger<HypervisorHeartbeat> logger) : BackgroundService
+    ILogger<HypervisorHeartbeat> logger,
+    StorageRole? storage = null) : BackgroundService
 {
     /// <summary>Beats written so far (for tests and logs).</summary>
     public int Beats { get; private set; }
@@ -53,6 +55,20 @@ public sealed class HypervisorHeartbeat(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    /// <summary>The backend's capabilities; when they cannot be read (a missing VG), the backend with unknown capacity.</summary>
+    private async Task<HypervisorStorage> StorageAsync(StorageRole storage, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await storage.CapabilitiesAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning("Hypervisor {Node}: capacity of the {Backend} volume backend unknown: {Message}", options.NodeName, storage.Options.BackendName, e.Message);
+            return new HypervisorStorage { BackendName = storage.Options.BackendName, ThinProvisioning = storage.Options.ThinProvisioning };
+        }
+    }
+
     public async Task BeatAsync(CancellationToken cancellationToken)
     {
         string? libvirtError = null;
@@ -68,6 +84,7 @@ public sealed class HypervisorHeartbeat(
         var facts = HostFactsReader.Read(options.InstancesDirectory, new HypervisorProbeResult(options.Hypervisor, options.HypervisorReason, TimeSpan.Zero), options.TunnelIp);
         var current = cache.Hypervisors.Store.Get(null, options.NodeName);
         var status = HypervisorReport.Of(current, facts, libvirtError, options.HypervisorVersion, time.GetUtcNow());
+        status.Storage = storage is null ? null : await StorageAsync(storage, cancellationToken);
         var hypervisor = current ?? new Hypervisor { Metadata = new V1ObjectMeta { Name = options.NodeName } };
         try
         {

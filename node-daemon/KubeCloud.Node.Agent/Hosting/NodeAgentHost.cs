@@ -8,15 +8,18 @@ using KubeCloud.ControllerRuntime.Hosting;
 using KubeCloud.Node.Agent.Heartbeat;
 using KubeCloud.Node.Agent.Networks;
 using KubeCloud.Node.Agent.Servers;
+using KubeCloud.Node.Agent.Volumes;
 using KubeCloud.Node.Compute;
 using KubeCloud.Node.Hypervisor;
 using KubeCloud.Node.Mapping;
 using KubeCloud.Node.Networking;
 using KubeCloud.Node.Processes;
+using KubeCloud.Node.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace KubeCloud.Node.Agent.Hosting;
@@ -87,7 +90,7 @@ public static class NodeAgentHost
         });
         if (node.ManageNetworks)
         {
-            services.AddSingleton<ICommandRunner, ProcessCommandRunner>();
+            services.TryAddSingleton<ICommandRunner, ProcessCommandRunner>();
             services.AddSingleton(sp => new BridgeNetwork(sp.GetRequiredService<ICommandRunner>()));
             services.AddSingleton<INetworkConverger, NetworkConverger>();
             services.AddController<Network, NetworkReconciler>((c, sp) => c
@@ -106,8 +109,22 @@ public static class NodeAgentHost
             c.Named("node-server")
                 .Watches<Port>(port => ServerOf(cache, port))
                 .Watches<Image>(image => cache.Servers.Store.ByIndex(NodeInformers.ServersByImage, NodeInformers.Key(image.Metadata.NamespaceProperty, image.Metadata.Name)).Select(ReconcileRequest.For))
+                .Watches<Volume>(volume => cache.Servers.Store.ByIndex(NodeInformers.ServersByVolume, NodeInformers.Key(volume.Metadata.NamespaceProperty, volume.Metadata.Name)).Select(ReconcileRequest.For))
                 .WithWorkers(node.ServerWorkers);
         });
+        if (node.Storage is { } storage)
+        {
+            services.AddSingleton(storage);
+            services.TryAddSingleton<ICommandRunner, ProcessCommandRunner>();
+            services.AddSingleton(sp => new StorageRole(storage,
+                new TgtTargetStore(sp.GetRequiredService<ICommandRunner>(), storage.Store.CreateStore(sp.GetRequiredService<ICommandRunner>()), $"{StorageRole.IqnPrefix}:{node.NodeName}"),
+                node));
+            services.AddController<Volume, VolumeExportReconciler>((c, _) => c.Named("node-volume").WithWorkers(2));
+            services.AddSingleton<OrphanTargetSweeper>();
+            services.AddHostedService(sp => sp.GetRequiredService<OrphanTargetSweeper>());
+        }
+
+        services.AddSingleton<ChapSecretReader>();
         services.AddSingleton<HypervisorHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<HypervisorHeartbeat>());
         services.AddSingleton<OrphanSweeper>();

@@ -21,19 +21,15 @@ public sealed record ServerBuildResult(InstanceRequest? Request, string? Reason,
 /// Reads what a server needs from the informer caches (never from the API server) and builds the
 /// <see cref="InstanceRequest"/> with the existing mappers: the flavor the operator recorded in <c>status.flavor</c>
 /// (else the Flavor named by the spec), the image, and the server's ports in the order of <c>spec.networks</c> with
-/// their networks.
+/// their networks, and the volumes (boot volume first) once each is exported and the operator has attached it to this
+/// node in its <c>status.attachments</c> (Attaching): a volume that is not multiattach is never attached twice.
 /// </summary>
-public sealed class ServerBuildReader(NodeInformers cache)
+public sealed class ServerBuildReader(NodeInformers cache, string nodeName)
 {
     public ServerBuildResult Read(Server server)
     {
         ArgumentNullException.ThrowIfNull(server);
         var ns = server.Metadata.NamespaceProperty;
-        if (server.Spec.BootVolumeRef is not null || server.Spec.Volumes is { Count: > 0 })
-        {
-            return ServerBuildResult.Failed(ServerReasons.VolumeAttachFailed, "this node daemon cannot attach volumes or boot from a volume yet (spec.volumes, spec.bootVolumeRef)");
-        }
-
         var flavor = Flavor(server);
         if (flavor is null)
         {
@@ -103,7 +99,45 @@ public sealed class ServerBuildReader(NodeInformers cache)
             ports.Add(new BoundPort(port, network));
         }
 
-        return new ServerBuildResult(new InstanceRequest(new ServerBuild(server, flavor, ports, []), image, new Dictionary<Guid, byte[]>()), null, null);
+        var volumes = new List<AttachedVolume>();
+        foreach (var (name, device, field) in VolumeEntries(server))
+        {
+            var volume = cache.Volumes.Store.Get(ns, name);
+            if (volume is null)
+            {
+                return ServerBuildResult.Waiting($"volume {name} ({field})");
+            }
+
+            if (volume.Status?.Target is null || !Conditions.IsTrue(volume.Status, Volumes.VolumeExportReport.ExportedCondition))
+            {
+                return ServerBuildResult.Waiting($"volume {name} ({field}) to be exported by its storage node");
+            }
+
+            if (volume.Status.Attachments?.Find(a => a.Server == server.Metadata.Name) is not { } attachment || attachment.Node != nodeName)
+            {
+                return ServerBuildResult.Waiting($"the operator to attach volume {name} ({field}) to this node (status.attachments)");
+            }
+
+            // The CHAP user comes from the volume's Secret, which the reconciler reads (an API call, not a cache read).
+            volumes.Add(new AttachedVolume(volume, ChapUsername: "", device));
+        }
+
+        return new ServerBuildResult(new InstanceRequest(new ServerBuild(server, flavor, ports, volumes), image, new Dictionary<Guid, byte[]>()), null, null);
+    }
+
+    /// <summary>The boot volume (as vda) and the listed volumes with the device each asks for, and the field naming each.</summary>
+    private static IEnumerable<(string Name, string? Device, string Field)> VolumeEntries(Server server)
+    {
+        if (server.Spec.BootVolumeRef is { } boot)
+        {
+            yield return (boot.Name, "vda", "spec.bootVolumeRef");
+        }
+
+        var entries = server.Spec.Volumes ?? [];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            yield return (entries[i].VolumeRef.Name, entries[i].Device, $"spec.volumes[{i.ToString(CultureInfo.InvariantCulture)}]");
+        }
     }
 
     /// <summary>The flavor the server holds: the operator's snapshot when scheduled (what was claimed), else the Flavor.</summary>

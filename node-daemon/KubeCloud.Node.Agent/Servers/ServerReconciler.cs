@@ -3,6 +3,7 @@ using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Objects;
 using KubeCloud.Node.Agent.Networks;
+using KubeCloud.Node.Agent.Volumes;
 using KubeCloud.Node.Compute;
 using KubeCloud.Node.Hypervisor;
 using KubeCloud.Node.Mapping;
@@ -24,11 +25,12 @@ public sealed class ServerReconciler(
     InstanceConverger converger,
     INetworkConverger networks,
     IHypervisorDriver driver,
+    ChapSecretReader chapSecrets,
     NodeAgentOptions options,
     TimeProvider time,
     ILogger<ServerReconciler> logger) : IReconciler<Server>
 {
-    private readonly ServerBuildReader _reader = new(cache);
+    private readonly ServerBuildReader _reader = new(cache, options.NodeName);
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)
     {
@@ -57,8 +59,15 @@ public sealed class ServerReconciler(
             return build.Reason == ServerReasons.Waiting ? ReconcileResult.After(TimeSpan.FromSeconds(2)) : ReconcileResult.After(options.ResyncInterval);
         }
 
+        var chap = await ReadChapAsync(instance, cancellationToken);
+        if (chap.Waiting is { } waiting)
+        {
+            await ReportAsync(server, ServerReport.Blocked(server, ServerReasons.Waiting, waiting, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
+            return ReconcileResult.After(TimeSpan.FromSeconds(2));
+        }
+
         server = await Finalizers.AddAsync(client, server, NodeStatusApply.CleanupFinalizer, cancellationToken);
-        instance = instance with { Build = instance.Build with { Server = server } };
+        instance = chap.Request! with { Build = chap.Request!.Build with { Server = server } };
         try
         {
             foreach (var network in instance.Build.Ports.Select(p => p.Network).DistinctBy(n => n.Metadata.Uid ?? n.Metadata.Name))
@@ -87,6 +96,54 @@ public sealed class ServerReconciler(
         NodeMetrics.ObserveSteps(options.NodeName, observation);
         await ReportAsync(server, ServerReport.Of(server, instance, observation, options.Hypervisor, time.GetUtcNow()), cancellationToken);
         return observation.Converged || observation.Refusal is not null ? ReconcileResult.After(options.ResyncInterval) : ReconcileResult.RequeueNow;
+    }
+
+    /// <summary>
+    /// The CHAP user of each volume (one GET of its Secret, named by <c>status.target.chapSecretRef</c>), and the password
+    /// for the libvirt secret where libvirt does not hold it yet; or what is still missing.
+    /// </summary>
+    private async Task<(InstanceRequest? Request, string? Waiting)> ReadChapAsync(InstanceRequest instance, CancellationToken cancellationToken)
+    {
+        if (instance.Build.Volumes.Count == 0)
+        {
+            return (instance, null);
+        }
+
+        var volumes = new List<AttachedVolume>();
+        var passwords = new Dictionary<Guid, byte[]>();
+        foreach (var attached in instance.Build.Volumes)
+        {
+            var volume = attached.Volume;
+            if (volume.Status?.Target?.ChapSecretRef is not { } secretRef)
+            {
+                volumes.Add(attached);
+                continue;
+            }
+
+            ChapCredentials? credentials;
+            try
+            {
+                credentials = await chapSecrets.ReadAsync(volume.Metadata.NamespaceProperty, secretRef.Name, cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                return (null, $"a valid CHAP secret for volume {volume.Metadata.Name}: {e.Message}");
+            }
+
+            if (credentials is null)
+            {
+                return (null, $"the CHAP secret {secretRef.Name} of volume {volume.Metadata.Name}");
+            }
+
+            volumes.Add(attached with { ChapUsername = credentials.Username });
+            var uuid = ServerDomainMapper.ChapSecretUuid(volume);
+            if (!driver.SecretExists(uuid))
+            {
+                passwords[uuid] = System.Text.Encoding.UTF8.GetBytes(credentials.Password);
+            }
+        }
+
+        return (instance with { Build = instance.Build with { Volumes = volumes }, ChapSecrets = passwords }, null);
     }
 
     /// <summary>The domain's power state when it exists (a failure later than the definition keeps reporting it).</summary>

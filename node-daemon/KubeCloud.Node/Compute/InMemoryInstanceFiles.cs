@@ -35,12 +35,15 @@ public sealed class InMemoryInstanceFiles : IInstanceFiles
         return Task.CompletedTask;
     }
 
-    public async Task EnsureDisksAsync(DomainSpec domain, ImageSource image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken)
+    public async Task EnsureDisksAsync(DomainSpec domain, ImageSource? image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        ArgumentNullException.ThrowIfNull(image);
-        await EnsureImageAsync(image, cancellationToken);
-        _instances.TryAdd(Path.GetDirectoryName(domain.SerialLogPath)!, image.Sha256.ToLowerInvariant());
+        if (image is not null)
+        {
+            await EnsureImageAsync(image, cancellationToken);
+        }
+
+        _instances.TryAdd(Path.GetDirectoryName(domain.SerialLogPath)!, image?.Sha256.ToLowerInvariant());
     }
 
     public Task RemoveAsync(string instanceDirectory, string? imageSha256, string owner, CancellationToken cancellationToken)

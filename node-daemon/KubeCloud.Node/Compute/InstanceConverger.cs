@@ -66,6 +66,7 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
         var times = new Dictionary<InstanceStep, TimeSpan>();
         var domain = ServerDomainMapper.ToDomainSpec(build, layout);
         var owner = Owner(build.Server);
+        var volumesPending = false;
 
         if (driver.Find(domain.Name) is null)
         {
@@ -74,24 +75,34 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
                 await TimedAsync(InstanceStep.Image, times, () => files.EnsureImageAsync(image, cancellationToken));
             }
 
-            await TimedAsync(InstanceStep.Volumes, times, () => DefineSecrets(request));
+            await TimedAsync(InstanceStep.Volumes, times, () =>
+            {
+                DefineSecrets(request);
+                return Task.CompletedTask;
+            });
             await TimedAsync(InstanceStep.Spawn, times, async () =>
             {
                 if (request.Image is { } source)
                 {
                     WriteImageMarker(build.Server, source); // before the overlay takes its reference, so removal always finds it
-                    await files.EnsureDisksAsync(domain, source, ServerDomainMapper.RootDiskBytes(build.Flavor), build.Flavor.Spec.EphemeralDisk.Value(),
-                        ServerDomainMapper.ToSeed(build), owner, cancellationToken);
                 }
 
+                await files.EnsureDisksAsync(domain, request.Image, ServerDomainMapper.RootDiskBytes(build.Flavor), build.Flavor.Spec.EphemeralDisk.Value(),
+                    ServerDomainMapper.ToSeed(build), owner, cancellationToken);
                 driver.Define(DomainXmlBuilder.Build(domain));
             });
         }
         else
         {
             // Adopted or already built: secrets may have been lost with a libvirtd restart; the definition is kept
-            // as it is, so a running guest is not disturbed (a changed flavor is a resize, not a redefinition).
-            await TimedAsync(InstanceStep.Volumes, times, () => DefineSecrets(request));
+            // as it is, so a running guest is not disturbed (a changed flavor is a resize, not a redefinition). Volumes
+            // added to or removed from the spec are hot-plugged and unplugged.
+            await TimedAsync(InstanceStep.Volumes, times, () =>
+            {
+                DefineSecrets(request);
+                volumesPending = !VolumeDisks.Converge(driver, domain);
+                return Task.CompletedTask;
+            });
         }
 
         var rebooted = false;
@@ -104,13 +115,13 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
 
         var status = driver.GetStatus(domain.Name);
         var saved = driver.HasManagedSaveImage(domain.Name);
-        var converged = refusal is null && PowerPlanner.Next(status, saved, request.Power) == PowerAction.None;
+        var converged = refusal is null && !volumesPending && PowerPlanner.Next(status, saved, request.Power) == PowerAction.None;
         return new InstanceObservation(PowerPlanner.Observe(status, saved), converged, refusal, times, rebooted);
     }
 
     /// <summary>
     /// Removes everything of the server from the host (a deleted Server's finalizer): the domain (forced off), its
-    /// definition and managed-save image, its CHAP secrets, its files and its image reference. Missing parts are fine.
+    /// definition and managed-save image, its CHAP secrets (those its volume disks name, and <paramref name="chapSecrets"/>), its files and its image reference. Missing parts are fine.
     /// </summary>
     public async Task RemoveAsync(Server server, IEnumerable<Guid> chapSecrets, CancellationToken cancellationToken = default)
     {
@@ -119,6 +130,7 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
         var name = ServerDomainMapper.DomainName(server);
         if (driver.Find(name) is { } found)
         {
+            chapSecrets = [.. chapSecrets, .. VolumeDisks.Attached(driver.GetXml(name)).Select(d => d.ChapSecretUuid).OfType<Guid>()];
             if (found.Status.IsActive)
             {
                 driver.Destroy(name);
@@ -127,7 +139,7 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
             driver.Undefine(name);
         }
 
-        foreach (var secret in chapSecrets)
+        foreach (var secret in chapSecrets.Distinct())
         {
             driver.UndefineSecret(secret);
         }
@@ -214,7 +226,7 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
         return rebooted;
     }
 
-    private Task DefineSecrets(InstanceRequest request)
+    private void DefineSecrets(InstanceRequest request)
     {
         foreach (var attached in request.Build.Volumes)
         {
@@ -224,8 +236,6 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
                 driver.DefineSecret(uuid, "iscsi", $"kubecloud/{attached.Volume.Metadata.NamespaceProperty}/{attached.Volume.Metadata.Name}", password);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     private void WriteImageMarker(Server server, ImageSource image)

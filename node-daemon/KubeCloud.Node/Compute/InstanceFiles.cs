@@ -14,8 +14,11 @@ public interface IInstanceFiles
     /// <summary>Fetches and verifies the image into the cache (a no-op once cached).</summary>
     Task EnsureImageAsync(ImageSource image, CancellationToken cancellationToken);
 
-    /// <summary>Creates the root overlay, the ephemeral disk and the seed that <paramref name="domain"/> names, where missing.</summary>
-    Task EnsureDisksAsync(DomainSpec domain, ImageSource image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken);
+    /// <summary>
+    /// Creates the root overlay (from <paramref name="image"/>; none for a server that boots from a volume), the ephemeral
+    /// disk and the seed that <paramref name="domain"/> names, where missing.
+    /// </summary>
+    Task EnsureDisksAsync(DomainSpec domain, ImageSource? image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken);
 
     /// <summary>Deletes the instance directory and drops the server's reference on its image.</summary>
     Task RemoveAsync(string instanceDirectory, string? imageSha256, string owner, CancellationToken cancellationToken);
@@ -27,11 +30,10 @@ public sealed class LocalInstanceFiles(ImageCache images, QemuImg qemuImg, NoClo
     public async Task EnsureImageAsync(ImageSource image, CancellationToken cancellationToken)
         => await images.EnsureAsync(image, cancellationToken);
 
-    public async Task EnsureDisksAsync(DomainSpec domain, ImageSource image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken)
+    public async Task EnsureDisksAsync(DomainSpec domain, ImageSource? image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        ArgumentNullException.ThrowIfNull(image);
-        if (domain.RootDiskPath is { } root && !File.Exists(root))
+        if (domain.RootDiskPath is { } root && image is not null && !File.Exists(root))
         {
             var cached = await images.EnsureAsync(image, cancellationToken);
             await images.CreateOverlayAsync(cached, root, rootDiskBytes > 0 ? Math.Max(rootDiskBytes, cached.VirtualSize) : null, owner, cancellationToken);

@@ -33,20 +33,29 @@ public static class DomainXmlBuilder
         }
 
         var devices = new XElement("devices");
-        var nextDisk = 0;
+
+        // Names an iSCSI disk asks for (vda for a boot volume) are taken first; the rest get the next free one in order.
+        var used = spec.IscsiDisks.Select(d => d.TargetDevice).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        string NextFree()
+        {
+            var name = FreeDiskName(used);
+            used.Add(name);
+            return name;
+        }
+
         if (spec.RootDiskPath is not null)
         {
-            devices.Add(FileDisk(spec.RootDiskPath, spec.RootDiskFormat, DiskNames[nextDisk++]));
+            devices.Add(FileDisk(spec.RootDiskPath, spec.RootDiskFormat, NextFree()));
         }
 
         if (spec.EphemeralDiskPath is not null)
         {
-            devices.Add(FileDisk(spec.EphemeralDiskPath, "qcow2", DiskNames[nextDisk++]));
+            devices.Add(FileDisk(spec.EphemeralDiskPath, "qcow2", NextFree()));
         }
 
         foreach (var iscsi in spec.IscsiDisks)
         {
-            devices.Add(IscsiDiskElement(iscsi with { TargetDevice = iscsi.TargetDevice ?? DiskNames[nextDisk++] }));
+            devices.Add(IscsiDiskElement(iscsi with { TargetDevice = iscsi.TargetDevice ?? NextFree() }));
         }
 
         if (spec.SeedIsoPath is not null)
@@ -94,6 +103,13 @@ public static class DomainXmlBuilder
             new XElement("on_crash", "destroy"),
             devices);
         return domain.ToString() + "\n";
+    }
+
+    /// <summary>The first of vda..vdz not in <paramref name="used"/>.</summary>
+    public static string FreeDiskName(IReadOnlySet<string> used)
+    {
+        ArgumentNullException.ThrowIfNull(used);
+        return DiskNames.FirstOrDefault(n => !used.Contains(n)) ?? throw new ArgumentException("all of vda..vdz are taken");
     }
 
     /// <summary>The &lt;disk type='network'&gt; element for one iSCSI LUN; also the device XML for hot-plug.</summary>

@@ -13,7 +13,7 @@ namespace KubeCloud.Node.Mapping;
 /// <summary>A port of the server with the network it is on.</summary>
 public sealed record BoundPort(Port Port, Network Network);
 
-/// <summary>A volume to attach, with the CHAP user read from its secret and the device the user asked for.</summary>
+/// <summary>A volume to attach, with the CHAP user read from its secret and the device the user asked for (vda for a boot volume).</summary>
 public sealed record AttachedVolume(Volume Volume, string ChapUsername, string? Device = null);
 
 /// <summary>Everything the node has read about one server assigned to it.</summary>
@@ -82,7 +82,7 @@ public static class ServerDomainMapper
             Vcpus = flavor.Vcpus,
             MemoryMiB = checked((int)flavor.Memory.ToMebibytes()),
             Hypervisor = node.Hypervisor,
-            RootDiskPath = Path.Combine(dir, "disk"),
+            RootDiskPath = build.Server.Spec.ImageRef is null ? null : Path.Combine(dir, "disk"), // a boot volume is the first iSCSI disk, vda
             EphemeralDiskPath = flavor.EphemeralDisk.IsZero ? null : Path.Combine(dir, "disk.eph0"),
             SeedIsoPath = Path.Combine(dir, "seed.iso"),
             SerialLogPath = Path.Combine(dir, "console.log"),

@@ -105,18 +105,29 @@ public sealed partial class TgtTargetStore(ICommandRunner run, IVolumeBackingSto
         }
     }
 
-    /// <summary>Removes the target and the CHAP account; deletes the volume (file or LV) when <paramref name="deleteData"/>.</summary>
+    /// <summary>
+    /// Removes the target and the CHAP account (<paramref name="chapUsername"/>, or when null the accounts bound to the
+    /// target: each volume has its own); deletes the volume (file or LV) when <paramref name="deleteData"/>.
+    /// </summary>
     public async Task UnexportAsync(string volumeId, string? chapUsername, bool deleteData, CancellationToken cancellationToken = default)
     {
         var iqn = Iqn(volumeId);
-        if ((await TargetsAsync(cancellationToken)).FirstOrDefault(t => t.Iqn == iqn) is { } target)
+        List<string> accounts = chapUsername is null ? [] : [chapUsername];
+        var output = (await Tgtadm(cancellationToken, "--op", "show", "--mode", "target")).StandardOutput;
+        if (ParseTargets(output).FirstOrDefault(t => t.Iqn == iqn) is { } target)
         {
+            if (chapUsername is null)
+            {
+                accounts.AddRange(ParseBoundAccounts(output, iqn));
+            }
+
             await Tgtadm(cancellationToken, "--op", "delete", "--mode", "target", "--force", "--tid", target.Tid.ToString(CultureInfo.InvariantCulture));
         }
 
-        if (chapUsername is not null && (await AccountsAsync(cancellationToken)).Contains(chapUsername))
+        var existing = await AccountsAsync(cancellationToken);
+        foreach (var account in accounts.Where(existing.Contains))
         {
-            await Tgtadm(cancellationToken, "--op", "delete", "--mode", "account", "--user", chapUsername);
+            await Tgtadm(cancellationToken, "--op", "delete", "--mode", "account", "--user", account);
         }
 
         if (deleteData)
@@ -151,6 +162,27 @@ public sealed partial class TgtTargetStore(ICommandRunner run, IVolumeBackingSto
         }
 
         return result;
+    }
+
+    /// <summary>The CHAP accounts bound to target <paramref name="iqn"/> (its "Account information:" lines).</summary>
+    internal static IReadOnlyList<string> ParseBoundAccounts(string output, string iqn)
+    {
+        foreach (Match m in TargetHeader().Matches(output))
+        {
+            if (m.Groups[2].Value != iqn)
+            {
+                continue;
+            }
+
+            var next = TargetHeader().Match(output, m.Index + m.Length);
+            var block = output[m.Index..(next.Success ? next.Index : output.Length)];
+            var accounts = Regex.Match(block, @"Account information:\n(.*?)\n\s*ACL information:", RegexOptions.Singleline);
+            return accounts.Success
+                ? [.. accounts.Groups[1].Value.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.EndsWith("(outgoing)", StringComparison.Ordinal))]
+                : [];
+        }
+
+        return [];
     }
 
     private async Task RollbackAsync(int? tid, string? account, string? volumeId)

@@ -89,6 +89,7 @@ public static class KubeCloudControllers
         if (settings.Runs(VolumeReconciler.ControllerName))
         {
             services.TryAddSingleton<StoragePlacer>();
+            services.TryAddSingleton<ChapSecretWriter>();
             services.AddController<Volume, VolumeReconciler>((c, sp) =>
             {
                 VolumeIndexes.AddTo(sp.GetRequiredService<SharedInformerFactory>());

@@ -1,4 +1,5 @@
 using KubeCloud.Node.Hypervisor;
+using KubeCloud.Node.Images;
 using KubeCloud.Node.Processes;
 
 namespace KubeCloud.Node.Tests.Fixtures;
@@ -14,7 +15,7 @@ public sealed class VmFixture : IAsyncLifetime
 {
     public ICommandRunner Run { get; } = ProcessCommandRunner.Instance;
 
-    public TestGuestImage Guest { get; private set; } = null!;
+    public BusyboxGuestImage Guest { get; private set; } = null!;
 
     public LibvirtDriver Driver { get; private set; } = null!;
 
@@ -26,7 +27,7 @@ public sealed class VmFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(WorkDir);
-        Guest = await TestGuestImage.BuildAsync(Run);
+        Guest = await BusyboxGuestImage.BuildAsync(Run);
         Probe = await new KvmProbe { KernelCandidates = [Guest.KernelPath], Timeout = TimeSpan.FromSeconds(10) }.ProbeAsync();
         Driver = LibvirtDriver.Open();
     }

@@ -14,10 +14,11 @@ namespace KubeCloud.Operator.Controllers.Volumes;
 /// The Volume controller (cinder-scheduler and cinder-volume's manager): places a volume on a storage node
 /// (<see cref="StoragePlacer"/>), follows the storage node's <c>Exported</c> report to Available, drives the
 /// attachments from the Servers that list the volume (<see cref="AttachmentPass"/>) and holds deletion while any
-/// server holds it (finalizer <c>kubecloud.io/volume</c>). Writes only the operator's status fields, once per pass and
+/// server holds it (finalizer <c>kubecloud.io/volume</c>). A placed volume gets its CHAP Secret (<see cref="ChapSecretWriter"/>). Writes only the operator's status fields, once per pass and
 /// only when they changed.
 /// </summary>
-public sealed class VolumeReconciler(IKubeClient client, SharedInformerFactory informers, StoragePlacer placer, IEventRecorder events, TimeProvider time) : IReconciler<Volume>
+public sealed class VolumeReconciler(IKubeClient client, SharedInformerFactory informers, StoragePlacer placer, ChapSecretWriter chapSecrets, IEventRecorder events, TimeProvider time)
+    : IReconciler<Volume>
 {
     public const string ControllerName = "volume";
 
@@ -107,10 +108,15 @@ public sealed class VolumeReconciler(IKubeClient client, SharedInformerFactory i
             Conditions.Set(status, VolumeConditions.Scheduled, ConditionStatus.True, VolumeConditions.Placed, $"placed on storage node {backend}", generation, now);
         }
 
-        // 2. Storage: the storage node's report.
+        // 2. Storage: the CHAP Secret the storage node binds to the target (made until the volume is exported), then the node's report.
         if (backend is not null)
         {
             var exported = Conditions.Find(volume.Status, VolumeConditions.Exported);
+            if (!deleting && exported?.Status != ConditionStatus.True)
+            {
+                await chapSecrets.EnsureAsync(volume, cancellationToken).ConfigureAwait(false);
+            }
+
             if (exported?.Status == ConditionStatus.True)
             {
                 state = Step(state, new VolumeEvent.Created());

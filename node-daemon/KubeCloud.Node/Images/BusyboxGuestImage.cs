@@ -2,14 +2,17 @@ using System.Security.Cryptography;
 using System.Text;
 using KubeCloud.Node.Processes;
 
-namespace KubeCloud.Node.Tests.Fixtures;
+namespace KubeCloud.Node.Images;
 
 /// <summary>
-/// The test guest: the Debian kernel that linux-image-amd64 depends on, plus a busybox initramfs
-/// whose /init (Guest/init) reports what it sees on the serial console. Built once and cached
-/// under /var/cache/kubecloud-test, keyed by kernel package, busybox and init script.
+/// A small bootable guest made on this machine from Debian packages, with no download but the kernel package from the
+/// Debian mirror apt uses: the Debian kernel that linux-image-amd64 depends on, plus a busybox initramfs whose /init
+/// (<c>Images/Guest/init</c>, embedded) reads its cloud-init seed and reports what it sees on the serial console with
+/// <c>KC-</c> markers. The node's tests boot it, and the all-in-one local mode serves it as the demo image (there may be no
+/// internet to fetch a cloud image from). Built once and cached under <see cref="DefaultCacheRoot"/>, keyed by kernel
+/// package, busybox and init script.
 /// </summary>
-public sealed class TestGuestImage
+public sealed class BusyboxGuestImage
 {
     /// <summary>Modules the guest loads (with their dependencies), in this order.</summary>
     private static readonly string[] Modules =
@@ -17,9 +20,10 @@ public sealed class TestGuestImage
         "virtio_pci", "virtio_blk", "virtio_net", "ata_piix", "ata_generic", "sr_mod", "isofs", "button", "evdev",
     ];
 
-    public const string CacheRoot = "/var/cache/kubecloud-test";
+    /// <summary>Where guests are cached unless the caller says otherwise (shared by the tests and the local mode).</summary>
+    public const string DefaultCacheRoot = "/var/cache/kubecloud/guest";
 
-    private TestGuestImage(string kernelPath, string initrdPath, string kernelVersion, TimeSpan buildTime, bool fromCache)
+    private BusyboxGuestImage(string kernelPath, string initrdPath, string kernelVersion, TimeSpan buildTime, bool fromCache)
     {
         KernelPath = kernelPath;
         InitrdPath = initrdPath;
@@ -38,20 +42,26 @@ public sealed class TestGuestImage
 
     public bool FromCache { get; }
 
-    public static async Task<TestGuestImage> BuildAsync(ICommandRunner run)
+    /// <summary>The guest's /init script (a busybox shell script).</summary>
+    public static string InitScript { get; } = ReadInitScript();
+
+    /// <summary>Builds the guest, or finds it in <paramref name="cacheRoot"/> (default <see cref="DefaultCacheRoot"/>).</summary>
+    public static async Task<BusyboxGuestImage> BuildAsync(ICommandRunner run, string? cacheRoot = null)
     {
+        ArgumentNullException.ThrowIfNull(run);
+        var cache = cacheRoot ?? DefaultCacheRoot;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var package = await KernelPackageAsync(run);
-        var init = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Guest", "init"));
+        var init = InitScript;
         var busybox = await run.RunCheckedAsync("dpkg-query", "-W", "-f=${Version}", "busybox-static");
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(package + "|" + busybox.StandardOutput + "|" + init + "|" + string.Join(',', Modules))))[..16];
-        var dir = Path.Combine(CacheRoot, "guest-" + key);
+        var dir = Path.Combine(cache, "guest-" + key);
         var kernel = Path.Combine(dir, "vmlinuz");
         var initrd = Path.Combine(dir, "initrd.gz");
         var versionFile = Path.Combine(dir, "kernel-version");
         if (File.Exists(kernel) && File.Exists(initrd) && File.Exists(versionFile))
         {
-            return new TestGuestImage(kernel, initrd, (await File.ReadAllTextAsync(versionFile)).Trim(), watch.Elapsed, fromCache: true);
+            return new BusyboxGuestImage(kernel, initrd, (await File.ReadAllTextAsync(versionFile)).Trim(), watch.Elapsed, fromCache: true);
         }
 
         var work = dir + ".tmp-" + Environment.ProcessId;
@@ -108,13 +118,13 @@ public sealed class TestGuestImage
 
             // Guests built from an older kernel or init script are not needed any more; a day's
             // grace, since test runs of other checkouts on the same machine may be using theirs.
-            foreach (var stale in Directory.GetDirectories(CacheRoot, "guest-*")
+            foreach (var stale in Directory.GetDirectories(cache, "guest-*")
                          .Where(d => d != dir && !d.Contains(".tmp-", StringComparison.Ordinal) && Directory.GetLastWriteTimeUtc(d) < DateTime.UtcNow.AddDays(-1)))
             {
                 Directory.Delete(stale, true);
             }
 
-            return new TestGuestImage(kernel, initrd, version, watch.Elapsed, fromCache: false);
+            return new BusyboxGuestImage(kernel, initrd, version, watch.Elapsed, fromCache: false);
         }
         catch
         {
@@ -163,6 +173,14 @@ public sealed class TestGuestImage
         }
     }
 
+    private static string ReadInitScript()
+    {
+        using var stream = typeof(BusyboxGuestImage).Assembly.GetManifestResourceStream("KubeCloud.Node.Images.Guest.init")
+            ?? throw new InvalidOperationException("the guest's init script is not embedded in KubeCloud.Node");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     /// <summary>The one package linux-image-amd64 depends on (e.g. linux-image-6.1.0-NN-amd64).</summary>
     private static async Task<string> KernelPackageAsync(ICommandRunner run)
     {
@@ -176,7 +194,7 @@ public sealed class TestGuestImage
                 return line["Depends: ".Length..].Trim();
             }
 
-            // No package lists yet (a fresh machine where node-deps.sh had nothing to install).
+            // No package lists yet (a fresh machine where node-daemon/host-setup.sh had nothing to install).
             await run.RunCheckedAsync("apt-get", "update", "-qq");
         }
 
