@@ -28,6 +28,8 @@ internal sealed record OperatorCommandLine
           --vni-range FIRST:LAST              VXLAN VNIs the Network controller hands out (default 1000:1999999)
           --mac-prefix PREFIX                 prefix of the MACs the Port controller allocates (default fa:16:3e)
           --server-workers N                  Server reconciles that may run at once, 1-256 (default 16)
+          --node-service-account NS/NAME      the node daemons' service account, narrowed by the webhook to their own node's
+                                              Hypervisor and Servers (NodeRestriction); repeatable (default: none)
         """;
 
     public string? Kubeconfig { get; init; }
@@ -51,6 +53,9 @@ internal sealed record OperatorCommandLine
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     public bool Help { get; init; }
+
+    /// <summary>The node daemons' service accounts, <c>namespace/name</c>, that NodeRestriction narrows.</summary>
+    public IReadOnlyList<string> NodeServiceAccounts { get; init; } = [];
 
     /// <summary>The settings that are plain values; the rest keep their defaults (<see cref="OperatorSettings"/>).</summary>
     public OperatorSettings Settings { get; init; } = new();
@@ -81,6 +86,7 @@ internal sealed record OperatorCommandLine
                 "--vni-range" => line with { Settings = line.With(s => (s.VniRangeFirst, s.VniRangeLast) = VniRange(flag, Value())) },
                 "--mac-prefix" => line with { Settings = line.With(s => s.MacPrefix = MacPrefix(flag, Value())) },
                 "--server-workers" => line with { Settings = line.With(s => s.Servers.Workers = Workers(flag, Value())) },
+                "--node-service-account" => line with { NodeServiceAccounts = [.. line.NodeServiceAccounts, ServiceAccount(flag, Value())] },
                 "-h" or "--help" => line with { Help = true },
                 _ => throw new CommandLineException($"flag provided but not defined: {flag} (try --help)"),
             };
@@ -94,6 +100,19 @@ internal sealed record OperatorCommandLine
     {
         change(Settings);
         return Settings;
+    }
+
+    private static string ServiceAccount(string flag, string value)
+    {
+        try
+        {
+            _ = Admission.NodeRestriction.UserOf(value);
+            return value;
+        }
+        catch (ArgumentException)
+        {
+            throw new CommandLineException($"invalid value \"{value}\" for {flag}: a service account is namespace/name");
+        }
     }
 
     /// <summary>The prefix, checked the way the allocator checks it (so a bad one fails here, not in a controller).</summary>

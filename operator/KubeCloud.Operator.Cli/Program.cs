@@ -5,6 +5,7 @@ using KubeCloud.ControllerRuntime.LeaderElection;
 using KubeCloud.Operator;
 using KubeCloud.Operator.Cli;
 using KubeCloud.Operator.Controllers;
+using KubeCloud.Operator.Subresources;
 using KubeCloud.Operator.Webhook;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -83,7 +84,7 @@ try
     builder.Services.AddKubeCloudControllers(settings);
     if (certificate is not null)
     {
-        builder.Services.AddKubeCloudWebhook();
+        builder.Services.AddKubeCloudWebhook(line.NodeServiceAccounts);
     }
 
     app = builder.Build();
@@ -91,6 +92,7 @@ try
     if (certificate is not null)
     {
         app.MapKubeCloudWebhook();
+        app.MapServerConsole();
     }
 
     await app.StartAsync();

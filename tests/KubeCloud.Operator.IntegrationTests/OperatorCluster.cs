@@ -79,7 +79,8 @@ public sealed class OperatorCluster : IAsyncDisposable
     /// (admission tests that set statuses by hand, with no controller to rewrite them).
     /// </summary>
     public async Task<RunningOperator> StartOperatorAsync(
-        Action<OperatorSettings>? configure = null, string identity = "operator-1", bool leaderElection = false, bool webhook = false, bool controllers = true)
+        Action<OperatorSettings>? configure = null, string identity = "operator-1", bool leaderElection = false, bool webhook = false, bool controllers = true,
+        IReadOnlyCollection<string>? nodeServiceAccounts = null)
     {
         var settings = new OperatorSettings();
         configure?.Invoke(settings);
@@ -120,7 +121,7 @@ public sealed class OperatorCluster : IAsyncDisposable
 
         if (webhook)
         {
-            builder.Services.AddKubeCloudWebhook();
+            builder.Services.AddKubeCloudWebhook(nodeServiceAccounts);
         }
 
         var app = builder.Build();

@@ -101,7 +101,7 @@ public sealed class HypervisorResources
     public int Vcpus { get; set; }
 
     [JsonPropertyName("memory")]
-    [Description("Memory.")]
+    [Description("Memory in bytes as a Kubernetes quantity (capacity: the host's RAM; allocated: what the servers placed here claim).")]
     public Quantity Memory { get; set; }
 
     [JsonPropertyName("disk")]
@@ -170,7 +170,7 @@ public sealed class HypervisorCpu
 
     [Minimum(0)]
     [JsonPropertyName("sockets")]
-    [Description("Sockets.")]
+    [Description("CPU sockets of the host.")]
     public int? Sockets { get; set; }
 
     [Minimum(0)]
@@ -196,7 +196,7 @@ public sealed class HypervisorStatus : KubeCloudStatus
     public string? HypervisorVersion { get; set; }
 
     [JsonPropertyName("cpu")]
-    [Description("CPU facts.")]
+    [Description("The host CPU as libvirt reports it (model, vendor, topology, features), which the scheduler's CPU filters match.")]
     public HypervisorCpu? Cpu { get; set; }
 
     [JsonPropertyName("capacity")]

@@ -54,7 +54,7 @@ public sealed class QuotaAmounts
 
     [Minimum(0)]
     [JsonPropertyName("volumes")]
-    [Description("Volumes.")]
+    [Description("Number of volumes (cinder volumes); unset is unlimited.")]
     public int? Volumes { get; set; }
 
     [JsonPropertyName("volumeStorage")]
@@ -63,17 +63,17 @@ public sealed class QuotaAmounts
 
     [Minimum(0)]
     [JsonPropertyName("networks")]
-    [Description("Networks.")]
+    [Description("Number of networks (neutron network); unset is unlimited.")]
     public int? Networks { get; set; }
 
     [Minimum(0)]
     [JsonPropertyName("ports")]
-    [Description("Ports.")]
+    [Description("Number of ports, those the operator makes for servers included (neutron port); unset is unlimited.")]
     public int? Ports { get; set; }
 
     [Minimum(0)]
     [JsonPropertyName("serverGroups")]
-    [Description("Server groups.")]
+    [Description("Number of server groups (nova server_groups); unset is unlimited.")]
     public int? ServerGroups { get; set; }
 
     [Minimum(0)]

@@ -315,7 +315,7 @@ public sealed class FlavorSnapshot
 
     [Required]
     [JsonPropertyName("memory")]
-    [Description("Memory.")]
+    [Description("Memory of the flavor, as a Kubernetes quantity (2Gi).")]
     public Quantity Memory { get; set; }
 
     [JsonPropertyName("rootDisk")]

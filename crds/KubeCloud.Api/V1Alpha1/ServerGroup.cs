@@ -43,7 +43,7 @@ public sealed class ServerGroupSpec
 
     [Immutable(Message = "rules are immutable")]
     [JsonPropertyName("rules")]
-    [Description("Policy rules.")]
+    [Description("Rules of the policy: maxServerPerHost for anti-affinity (nova's max_server_per_host). Immutable.")]
     public ServerGroupRules? Rules { get; set; }
 }
 

@@ -73,7 +73,10 @@ public sealed class TokenRequestHandler
 
         var (boundKind, bound) = BoundObject(spec["boundObjectRef"] as JsonObject, ns, name);
         var now = _tokens.Clock.GetUtcNow();
-        var token = _tokens.Issue(account, audiences, now, expirationSeconds, boundKind, bound);
+        var node = boundKind == "Pod" && (string?)bound?["spec"]?["nodeName"] is { Length: > 0 } nodeName
+            ? _store.Get(new GroupResource("", "nodes"), "", nodeName)?.Object
+            : null;
+        var token = _tokens.Issue(account, audiences, now, expirationSeconds, boundKind, bound, node);
         var response = new JsonObject
         {
             ["kind"] = "TokenRequest",

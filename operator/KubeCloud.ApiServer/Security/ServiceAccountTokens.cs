@@ -53,8 +53,12 @@ public sealed class ServiceAccountTokens : IDisposable
 
     public TimeProvider Clock => _clock;
 
-    /// <summary>Signs a token for a stored service account, optionally bound to a stored Pod, Secret or Node.</summary>
-    public string Issue(JsonObject serviceAccount, IReadOnlyList<string> audiences, DateTimeOffset issuedAt, long expirationSeconds, string? boundKind = null, JsonObject? boundObject = null)
+    /// <summary>
+    /// Signs a token for a stored service account, optionally bound to a stored Pod, Secret or Node. A token bound to a
+    /// Pod also names the pod's node (<paramref name="podNode"/>, kube's ServiceAccountTokenPodNodeInfo), which
+    /// authentication puts into the user's extra as <c>authentication.kubernetes.io/node-name</c> and <c>node-uid</c>.
+    /// </summary>
+    public string Issue(JsonObject serviceAccount, IReadOnlyList<string> audiences, DateTimeOffset issuedAt, long expirationSeconds, string? boundKind = null, JsonObject? boundObject = null, JsonObject? podNode = null)
     {
         ArgumentNullException.ThrowIfNull(serviceAccount);
         var (ns, name, uid) = Identity(serviceAccount);
@@ -67,6 +71,11 @@ public sealed class ServiceAccountTokens : IDisposable
         {
             var (_, boundName, boundUid) = Identity(boundObject);
             kubernetes[boundKind.ToLowerInvariant()] = new JsonObject { ["name"] = boundName, ["uid"] = boundUid };
+            if (boundKind == "Pod" && podNode is not null)
+            {
+                var (_, nodeName, nodeUid) = Identity(podNode);
+                kubernetes["node"] = new JsonObject { ["name"] = nodeName, ["uid"] = nodeUid };
+            }
         }
 
         var seconds = issuedAt.ToUnixTimeSeconds();
@@ -150,7 +159,9 @@ public sealed class ServiceAccountTokens : IDisposable
 
             var boundName = (string?)bound["name"] ?? "";
             var boundUid = (string?)bound["uid"] ?? "";
-            if (Live(_objects.Get("", key + "s", kind == "Node" ? null : ns, boundName), boundUid) is null)
+            // A pod-bound token's node claim is information, not a binding: kube checks the pod, not the node.
+            var information = kind == "Node" && kubernetes["pod"] is not null;
+            if (!information && Live(_objects.Get("", key + "s", kind == "Node" ? null : ns, boundName), boundUid) is null)
             {
                 return (null, [], $"invalid bearer token, the token is bound to {key} {boundName} (uid {boundUid}), which no longer exists");
             }

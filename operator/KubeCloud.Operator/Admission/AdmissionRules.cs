@@ -11,6 +11,9 @@ public static class AdmissionRules
     public const string FlavorMemoryTooSmall = "FlavorMemoryTooSmall";
     public const string FlavorDiskSmallerThanMinDisk = "FlavorDiskSmallerThanMinDisk";
     public const string AdminOnly = "AdminOnly";
+
+    /// <summary>A node daemon writing another node's Hypervisor or Servers (<see cref="NodeRestriction"/>).</summary>
+    public const string NodeRestriction = "NodeRestriction";
     public const string QuotaExceeded = "QuotaExceeded";
     public const string VolumeInUse = "VolumeInUse";
     public const string VolumeUsable = "VolumeUsable";

@@ -19,7 +19,7 @@ namespace KubeCloud.Operator.Webhook;
 public static class AdmissionReviewEndpoint
 {
     private static readonly HashSet<string> AccessRules =
-        [AdmissionRules.AdminOnly, AdmissionRules.NetworkAccess, AdmissionRules.ImageAccess, AdmissionRules.FlavorAccess];
+        [AdmissionRules.AdminOnly, AdmissionRules.NodeRestriction, AdmissionRules.NetworkAccess, AdmissionRules.ImageAccess, AdmissionRules.FlavorAccess];
 
     /// <summary>How long a "does not exist" refusal waits for the caches to catch up before it stands.</summary>
     public static readonly TimeSpan CacheLagGrace = TimeSpan.FromSeconds(1);

@@ -11,6 +11,12 @@ public interface IKindWebhook
 {
     ResourceInfo Resource { get; }
 
+    /// <summary>The webhook's name in the configuration: <c>vserver.kubecloud.io</c>.</summary>
+    string Name => $"v{Resource.Kind.ToLowerInvariant()}.{Resource.Group}";
+
+    /// <summary>The resources (and subresources) the configuration sends it.</summary>
+    IReadOnlyList<string> Resources => [Resource.Plural];
+
     /// <summary><c>/validate-kubecloud-io-v1alpha1-server</c>, as kubebuilder names webhook paths.</summary>
     string Path { get; }
 

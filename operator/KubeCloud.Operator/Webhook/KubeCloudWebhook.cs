@@ -31,8 +31,12 @@ public static class KubeCloudWebhook
     /// <summary>The Service in front of the webhook in a cluster (the chart's), named in the made certificate.</summary>
     public const string ServiceName = "kubecloud-operator-webhook";
 
-    public static IServiceCollection AddKubeCloudWebhook(this IServiceCollection services)
+    /// <param name="services">The operator's services.</param>
+    /// <param name="nodeServiceAccounts">The node daemons' service accounts (<c>namespace/name</c>) that
+    /// <see cref="NodeRestriction"/> narrows to their own node; none narrows nobody.</param>
+    public static IServiceCollection AddKubeCloudWebhook(this IServiceCollection services, IReadOnlyCollection<string>? nodeServiceAccounts = null)
     {
+        var nodes = new NodeRestriction(nodeServiceAccounts ?? []);
         services.TryAddSingleton<InformerObjectLookup>();
         services.TryAddSingleton<IObjectLookup>(sp => sp.GetRequiredService<InformerObjectLookup>());
         services.TryAddSingleton<IAccessAuthorizer>(sp => new SubjectAccessReviewAuthorizer(
@@ -47,6 +51,8 @@ public static class KubeCloudWebhook
         services.AddSingleton<IKindWebhook>(sp => new KindWebhook<Image>(new ImageAdmission(Lookup(sp), Authorizer(sp)), create, update));
         services.AddSingleton<IKindWebhook>(sp => new KindWebhook<ServerGroup>(new ServerGroupAdmission(Lookup(sp)), create, update));
         services.AddSingleton<IKindWebhook>(sp => new KindWebhook<ProjectQuota>(new ProjectQuotaAdmission(), create, update));
+        services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Hypervisor>((caller, _, _, name) => nodes.Hypervisor(caller, name), create, update, delete));
+        services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Server>((caller, obj, old, _) => nodes.Server(caller, obj, old), update));
         return services;
     }
 

@@ -36,7 +36,7 @@ public static class WebhookConfiguration
         [
             .. webhooks.Select(w => new V1ValidatingWebhook
             {
-                Name = $"v{w.Resource.Kind.ToLowerInvariant()}.{w.Resource.Group}",
+                Name = w.Name,
                 ClientConfig = clientConfig(w.Path),
                 Rules =
                 [
@@ -44,7 +44,7 @@ public static class WebhookConfiguration
                     {
                         ApiGroups = [w.Resource.Group],
                         ApiVersions = [w.Resource.Version],
-                        Resources = [w.Resource.Plural],
+                        Resources = [.. w.Resources],
                         Operations = [.. w.Operations],
                         Scope = w.Resource.Namespaced ? "Namespaced" : "Cluster",
                     },

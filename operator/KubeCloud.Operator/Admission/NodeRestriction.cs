@@ -1,0 +1,113 @@
+using KubeCloud.Api.V1Alpha1;
+
+namespace KubeCloud.Operator.Admission;
+
+/// <summary>
+/// Kubernetes' NodeRestriction for KubeCloud's node daemons: RBAC lets the daemons' service account update Servers and
+/// write Hypervisors cluster-wide, and this rule narrows each daemon to its own node. The node comes from the caller's
+/// token, as the kubelet's does: a service-account token bound to a pod carries the pod's node in the user's extra
+/// <see cref="NodeNameExtra"/>. A daemon may create, update and delete only the Hypervisor named after its node, and
+/// update (status included) only Servers bound to its node before and after the write, except that it may take its
+/// finalizer off a Server the operator moved to another node. Callers that are not a node
+/// daemon's service account pass untouched.
+/// </summary>
+public sealed class NodeRestriction(IReadOnlyCollection<string> nodeServiceAccounts)
+{
+    /// <summary>The key kube-apiserver puts a pod-bound token's node name under (ServiceAccountTokenPodNodeInfo).</summary>
+    public const string NodeNameExtra = "authentication.kubernetes.io/node-name";
+
+    /// <summary>The node daemon's finalizer on a Server (the contract's <c>kubecloud.io/node-cleanup</c>).</summary>
+    public const string CleanupFinalizer = "kubecloud.io/node-cleanup";
+
+    private readonly HashSet<string> _users = [.. nodeServiceAccounts.Select(UserOf)];
+
+    /// <summary>The user name of a service account given as <c>namespace/name</c>, as tokens authenticate it.</summary>
+    public static string UserOf(string serviceAccount)
+    {
+        ArgumentNullException.ThrowIfNull(serviceAccount);
+        var parts = serviceAccount.Split('/');
+        if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+        {
+            throw new ArgumentException($"a node service account is namespace/name, not '{serviceAccount}'", nameof(serviceAccount));
+        }
+
+        return $"system:serviceaccount:{parts[0]}:{parts[1]}";
+    }
+
+    /// <summary>Whether the caller is a node daemon this rule narrows.</summary>
+    public bool Restricts(AdmissionCaller caller) => _users.Contains(caller.UserName);
+
+    /// <summary>A write of the Hypervisor <paramref name="name"/> (the object, or its status).</summary>
+    public AdmissionVerdict Hypervisor(AdmissionCaller caller, string name)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!Restricts(caller))
+        {
+            return AdmissionVerdict.Allow;
+        }
+
+        if (NodeOf(caller) is not { } node)
+        {
+            return NoNode(caller);
+        }
+
+        return name == node
+            ? AdmissionVerdict.Allow
+            : Refuse("metadata.name", $"the node daemon of node {node} may write only its own Hypervisor ({node}), not {name}");
+    }
+
+    /// <summary>An update of a Server (the object, or its status): bound to the caller's node before and after.</summary>
+    public AdmissionVerdict Server(AdmissionCaller caller, Server? server, Server? old)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!Restricts(caller))
+        {
+            return AdmissionVerdict.Allow;
+        }
+
+        if (NodeOf(caller) is not { } node)
+        {
+            return NoNode(caller);
+        }
+
+        var target = server ?? old;
+        var name = $"{target?.Metadata?.NamespaceProperty}/{target?.Metadata?.Name}";
+        if (old is not null && BoundNode(old) != node && !ReleasesCleanup(server, old))
+        {
+            return Refuse($"metadata.labels[{ApiGroup.NodeLabel}]",
+                $"the node daemon of node {node} may write only Servers bound to {node}; {name} is bound to {Describe(BoundNode(old))}");
+        }
+
+        if (server is not null && BoundNode(server) != node)
+        {
+            return Refuse($"metadata.labels[{ApiGroup.NodeLabel}]",
+                $"the node daemon of node {node} may not move {name} to {Describe(BoundNode(server))}: only the operator binds Servers to nodes");
+        }
+
+        return AdmissionVerdict.Allow;
+    }
+
+    /// <summary>
+    /// The one write a daemon may make on a Server bound elsewhere: removing <see cref="CleanupFinalizer"/> from a server
+    /// the operator moved away (a retry after the node went down), labels unchanged, once the host is clean.
+    /// </summary>
+    private static bool ReleasesCleanup(Server? server, Server old) =>
+        server is not null
+        && (old.Metadata?.Finalizers ?? []).Contains(CleanupFinalizer)
+        && !(server.Metadata?.Finalizers ?? []).Contains(CleanupFinalizer)
+        && BoundNode(server) == BoundNode(old);
+
+    /// <summary>The node a Server is bound to: the operator's label, else its status.</summary>
+    private static string? BoundNode(Server server) =>
+        server.Metadata?.Labels?.TryGetValue(ApiGroup.NodeLabel, out var label) == true && label.Length > 0 ? label : server.Status?.Node;
+
+    private static string? NodeOf(AdmissionCaller caller) =>
+        caller.Extra?.TryGetValue(NodeNameExtra, out var values) == true && values is [{ Length: > 0 } node] ? node : null;
+
+    private static string Describe(string? node) => node is null ? "no node" : $"node {node}";
+
+    private static AdmissionVerdict NoNode(AdmissionCaller caller) => Refuse("userInfo.extra",
+        $"{caller.UserName} is a node daemon's service account, but its token names no node ({NodeNameExtra}): run the daemon with the token the kubelet projects into its pod");
+
+    private static AdmissionVerdict Refuse(string field, string message) => new([new FieldError(field, AdmissionRules.NodeRestriction, message)]);
+}
