@@ -76,10 +76,10 @@ public sealed class ControllerTests
         var run = controller.RunAsync(cts.Token);
         await informers.WaitForCacheSyncAsync(cts.Token);
 
-        // The controller's finalizer patches fail: six conflicts exceed the finalizer's five conflict retries, so the
-        // reconcile throws and the queue backs off; then five 500s exhaust the client's own retries of a PATCH, once more.
-        cluster.Faults.FailNext("patch", "servers", 409, count: 6);
-        cluster.Faults.FailNext("patch", "servers", 500, count: 5);
+        // The controller's updates fail: six conflicts exceed the finalizer's five conflict retries, so the reconcile
+        // throws and the queue backs off; then five 500s exhaust the client's own retries of a PUT, once more.
+        cluster.Faults.FailNext("update", "servers", 409, count: 6);
+        cluster.Faults.FailNext("update", "servers", 500, count: 5);
         await client.CreateAsync(TestCluster.NewServer("a", "contended"));
         await TestCluster.EventuallyAsync(() => Converged(informers.For<Server>().Store.Get("a", "contended")), "converged despite conflicts");
         Assert.True(reconciler.Reconciles >= 2);

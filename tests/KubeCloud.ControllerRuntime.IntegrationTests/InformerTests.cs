@@ -72,9 +72,9 @@ public sealed class InformerTests
     }
 
     [Theory]
-    [InlineData("stripped by default", null, null, false, false)]
-    [InlineData("managed fields kept when asked", false, null, true, false)]
-    [InlineData("last-applied-configuration kept when asked", null, false, false, true)]
+    [InlineData("managed fields stripped, last-applied-configuration kept by default", null, null, false, true)]
+    [InlineData("managed fields kept when asked", false, null, true, true)]
+    [InlineData("last-applied-configuration stripped when asked", null, true, false, false)]
     public async Task Cached_objects_hold_managed_fields_and_last_applied_configuration_only_when_asked(string name, bool? stripManaged, bool? stripLastApplied, bool managedKept, bool lastAppliedKept)
     {
         _ = name;

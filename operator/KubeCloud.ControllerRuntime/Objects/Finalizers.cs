@@ -5,8 +5,8 @@ using KubeCloud.ControllerRuntime.Client;
 namespace KubeCloud.ControllerRuntime.Objects;
 
 /// <summary>
-/// Adds and removes finalizers idempotently: a merge patch of <c>metadata.finalizers</c> under the object's
-/// resourceVersion, re-read and retried on conflict, and no write at all when nothing needs to change.
+/// Adds and removes finalizers idempotently: a read-modify-update with the object's resourceVersion, re-read and
+/// retried on conflict, and no write at all when nothing needs to change.
 /// </summary>
 public static class Finalizers
 {
@@ -41,18 +41,21 @@ public static class Finalizers
                 return current;
             }
 
-            var list = current.Metadata?.Finalizers ?? [];
-            List<string> finalizers = add ? [.. list, finalizer] : [.. list.Where(f => f != finalizer)];
-
-            // Only metadata.finalizers, under the resourceVersion it was read at: a cached copy that lacks fields
-            // (informers drop managedFields and last-applied-configuration) cannot erase them, as a PUT of it would.
-            var patch = new Dictionary<string, object?>
+            var copy = KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(current));
+            var metadata = copy.Metadata ??= new V1ObjectMeta();
+            var list = metadata.Finalizers ??= [];
+            if (add)
             {
-                ["metadata"] = new Dictionary<string, object?> { ["resourceVersion"] = current.Metadata?.ResourceVersion, ["finalizers"] = finalizers },
-            };
+                list.Add(finalizer);
+            }
+            else
+            {
+                metadata.Finalizers = [.. list.Where(f => f != finalizer)];
+            }
+
             try
             {
-                return await client.PatchAsync<T>(current.Metadata!.Name!, current.Metadata.NamespaceProperty, KubePatch.Merge(patch), cancellationToken: ct).ConfigureAwait(false);
+                return await client.UpdateAsync(copy, cancellationToken: ct).ConfigureAwait(false);
             }
             catch (NotFoundException) when (!add)
             {
