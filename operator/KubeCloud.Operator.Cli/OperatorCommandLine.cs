@@ -27,6 +27,7 @@ internal sealed record OperatorCommandLine
           --controllers LIST                  which controllers run, as kube-controller-manager's: * all, name on, -name off (default *)
           --vni-range FIRST:LAST              VXLAN VNIs the Network controller hands out (default 1000:1999999)
           --mac-prefix PREFIX                 prefix of the MACs the Port controller allocates (default fa:16:3e)
+          --server-workers N                  Server reconciles that may run at once, 1-256 (default 16)
           --node-service-account NS/NAME      the node daemons' service account, narrowed by the webhook to their own node's
                                               Hypervisor and Servers (NodeRestriction); repeatable (default: none)
         """;
@@ -84,6 +85,7 @@ internal sealed record OperatorCommandLine
                 "--controllers" => line with { Settings = line.With(s => s.Controllers = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]) },
                 "--vni-range" => line with { Settings = line.With(s => (s.VniRangeFirst, s.VniRangeLast) = VniRange(flag, Value())) },
                 "--mac-prefix" => line with { Settings = line.With(s => s.MacPrefix = MacPrefix(flag, Value())) },
+                "--server-workers" => line with { Settings = line.With(s => s.Servers.Workers = Workers(flag, Value())) },
                 "--node-service-account" => line with { NodeServiceAccounts = [.. line.NodeServiceAccounts, ServiceAccount(flag, Value())] },
                 "-h" or "--help" => line with { Help = true },
                 _ => throw new CommandLineException($"flag provided but not defined: {flag} (try --help)"),
@@ -136,6 +138,11 @@ internal sealed record OperatorCommandLine
             ? (first, last)
             : throw new CommandLineException($"invalid value \"{value}\" for {flag}: FIRST:LAST with 1 <= FIRST <= LAST <= 16777215 (24-bit VNIs)");
     }
+
+    private static int Workers(string flag, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var workers) && workers is >= 1 and <= 256
+            ? workers
+            : throw new CommandLineException($"invalid value \"{value}\" for {flag}: a number of workers from 1 to 256");
 
     private static bool Boolean(string flag, string value) => value.ToLowerInvariant() switch
     {

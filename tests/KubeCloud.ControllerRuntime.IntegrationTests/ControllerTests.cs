@@ -157,6 +157,52 @@ public sealed class ControllerTests
         await run.WaitAsync(TestCluster.Timeout);
     }
 
+    [Fact]
+    public async Task A_watch_with_an_update_predicate_maps_only_the_updates_that_matter()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        using var client = cluster.NewClient();
+        await using var informers = new SharedInformerFactory(client);
+        var portInformer = informers.For<Port>();
+        portInformer.AddIndex("network", p => [p.Metadata.NamespaceProperty + "/" + p.Spec.NetworkRef.Name]);
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var controller = new ControllerBuilder(informers).For<Port>()
+            .Watches<Network>(
+                network => portInformer.Store.ByIndex("network", network.Metadata.NamespaceProperty + "/" + network.Metadata.Name).Select(ReconcileRequest.For),
+                (old, updated) => old.Metadata.Generation != updated.Metadata.Generation)
+            .WithWorkers(1) // one worker and a FIFO queue: a request queued before another is reconciled before it
+            .Build(new DelegateReconciler<Port>(request =>
+            {
+                seen.Enqueue(request.ToString());
+                return ReconcileResult.Done;
+            }));
+        using var cts = new CancellationTokenSource();
+        await informers.StartAsync(cts.Token);
+        var run = controller.RunAsync(cts.Token);
+        foreach (var (name, network) in new[] { ("p1", "blue"), ("p2", "red") })
+        {
+            await client.CreateAsync(new Port { Metadata = new() { Name = name, NamespaceProperty = "a" }, Spec = new PortSpec { NetworkRef = new() { Name = network } } });
+        }
+
+        var blue = await client.CreateAsync(new Network { Metadata = new() { Name = "blue", NamespaceProperty = "a" } });
+        await TestCluster.EventuallyAsync(() => seen.Count(s => s == "a/p1") == 2 && seen.Contains("a/p2"), "ports reconciled, blue's again for its network's creation");
+
+        // A label is metadata: the generation stays, so the update is not mapped. Red's creation after it is the barrier.
+        blue.Metadata.Labels = new Dictionary<string, string> { ["tier"] = "gold" };
+        blue = await client.UpdateAsync(blue);
+        await client.CreateAsync(new Network { Metadata = new() { Name = "red", NamespaceProperty = "a" } });
+        await TestCluster.EventuallyAsync(() => seen.Count(s => s == "a/p2") == 2, "red's port requeued");
+        Assert.Equal(2, seen.Count(s => s == "a/p1"));
+
+        // A spec change moves the generation: mapped.
+        blue.Spec = new NetworkSpec { Mtu = 1400 };
+        await client.UpdateAsync(blue);
+        await TestCluster.EventuallyAsync(() => seen.Count(s => s == "a/p1") == 3, "blue's port requeued for its network's spec");
+
+        await cts.CancelAsync();
+        await run.WaitAsync(TestCluster.Timeout);
+    }
+
     private sealed class DelegateReconciler<T>(Func<ReconcileRequest, ReconcileResult> reconcile) : IReconciler<T>
         where T : class
     {

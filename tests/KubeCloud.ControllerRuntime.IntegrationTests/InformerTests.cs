@@ -72,27 +72,48 @@ public sealed class InformerTests
     }
 
     [Theory]
-    [InlineData("stripped by default", null, false)]
-    [InlineData("kept when asked", false, true)]
-    public async Task Cached_objects_hold_managed_fields_only_when_asked(string name, bool? strip, bool kept)
+    [InlineData("managed fields stripped, last-applied-configuration kept by default", null, null, false, true)]
+    [InlineData("managed fields kept when asked", false, null, true, true)]
+    [InlineData("last-applied-configuration stripped when asked", null, true, false, false)]
+    public async Task Cached_objects_hold_managed_fields_and_last_applied_configuration_only_when_asked(string name, bool? stripManaged, bool? stripLastApplied, bool managedKept, bool lastAppliedKept)
     {
         _ = name;
         await using var cluster = await TestCluster.StartAsync();
         using var client = cluster.NewClient();
-        await client.CreateAsync(TestCluster.NewServer("a", "listed"));
-        var options = strip is { } value ? new InformerOptions { StripManagedFields = value } : new InformerOptions();
+        await client.CreateAsync(Annotated(TestCluster.NewServer("a", "listed")));
+        var options = new InformerOptions();
+        options = stripManaged is { } m ? options with { StripManagedFields = m } : options;
+        options = stripLastApplied is { } l ? options with { StripLastAppliedConfiguration = l } : options;
         var informer = new SharedInformer<Server>(client, options);
         using var cts = new CancellationTokenSource();
         var run = informer.RunAsync(cts.Token);
         await informer.WaitForCacheSyncAsync(cts.Token).WaitAsync(TestCluster.Timeout);
-        await client.CreateAsync(TestCluster.NewServer("a", "watched"));
+        await client.CreateAsync(Annotated(TestCluster.NewServer("a", "watched")));
         await TestCluster.EventuallyAsync(() => informer.Store.Get("a", "watched") is not null, "the watched server is cached");
 
-        Assert.NotEmpty((await client.GetAsync<Server>("watched", "a")).Metadata.ManagedFields ?? []);
-        Assert.All(new[] { "listed", "watched" }, n => Assert.Equal(kept, informer.Store.Get("a", n)!.Metadata.ManagedFields is { Count: > 0 }));
+        var stored = await client.GetAsync<Server>("watched", "a");
+        Assert.NotEmpty(stored.Metadata.ManagedFields ?? []);
+        Assert.True(stored.Metadata.Annotations?.ContainsKey(SharedInformer<Server>.LastAppliedConfiguration));
+        Assert.All(new[] { "listed", "watched" }, n =>
+        {
+            var cached = informer.Store.Get("a", n)!.Metadata;
+            Assert.Equal(managedKept, cached.ManagedFields is { Count: > 0 });
+            Assert.Equal(lastAppliedKept, cached.Annotations?.ContainsKey(SharedInformer<Server>.LastAppliedConfiguration) == true);
+            Assert.Equal("kept", cached.Annotations?["other"]);
+        });
 
         await cts.CancelAsync();
         await run.WaitAsync(TestCluster.Timeout);
+    }
+
+    private static Server Annotated(Server server)
+    {
+        server.Metadata.Annotations = new Dictionary<string, string>
+        {
+            [SharedInformer<Server>.LastAppliedConfiguration] = "{\"apiVersion\":\"kubecloud.io/v1alpha1\",\"kind\":\"Server\"}",
+            ["other"] = "kept",
+        };
+        return server;
     }
 
     [Fact]

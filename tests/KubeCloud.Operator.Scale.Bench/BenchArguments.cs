@@ -8,6 +8,7 @@ public static class BenchArguments
     public const string Usage =
         "usage: dotnet run -c Release --project tests/KubeCloud.Operator.Scale.Bench -- [--servers N (50)] [--hypervisors N (5)] [--cached N (0: skip)]\n" +
         "         [--writers N (16)] [--wave-timeout SECONDS (300)] [--operator-env NAME=VALUE]... [--gc-server]\n" +
+        "         [--operator-arg ARG]... (e.g. --operator-arg --server-workers=8)\n" +
         "         [--operator-dll PATH] [--apiserver-dll PATH] [--node-daemons simulator|real] [--node-rss]\n" +
         "issue 11's figures: --servers 2000 --hypervisors 100 --cached 10000; issue 12's: --node-daemons real --servers 2000 --hypervisors 100; --node-rss: kubecloud-node's own RSS";
 
@@ -17,6 +18,7 @@ public static class BenchArguments
         var options = new ScaleOptions();
         var switches = new BenchSwitches();
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var operatorArgs = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
             var flag = args[i];
@@ -50,6 +52,9 @@ public static class BenchArguments
                     }
 
                     environment[pair[..equals]] = pair[(equals + 1)..];
+                    break;
+                case "--operator-arg":
+                    operatorArgs.Add(Value());
                     break;
                 case "--gc-server":
                     environment["DOTNET_gcServer"] = "1";
@@ -87,7 +92,7 @@ public static class BenchArguments
             throw new ArgumentException($"--cached {options.Cached}: must be 0 (skip) or at least --servers ({options.Servers})");
         }
 
-        return (options, switches with { OperatorEnvironment = environment });
+        return (options, switches with { OperatorEnvironment = environment, OperatorArguments = operatorArgs });
     }
 }
 
@@ -110,4 +115,7 @@ public sealed record BenchSwitches
 
     /// <summary>Environment for the operator process (GC settings to compare).</summary>
     public IReadOnlyDictionary<string, string?> OperatorEnvironment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>More flags for the operator process (e.g. <c>--server-workers=8</c>).</summary>
+    public IReadOnlyList<string> OperatorArguments { get; init; } = [];
 }

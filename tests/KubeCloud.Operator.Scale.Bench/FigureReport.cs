@@ -19,9 +19,10 @@ public sealed class FigureReport(TextWriter? output = null)
         Line($"KubeCloud operator scale bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Line($"machine: {Environment.ProcessorCount} cores ({CpuModel()}), {MemoryGiB():F1} GiB, .NET {Environment.Version}, load average {ProcessProbe.LoadAverage()}");
         Line($"run: {options.Servers} servers on {options.Hypervisors} hypervisors (max {options.ServersPerHypervisor} each), {options.Writers} concurrent creators, " +
-             $"node daemons {(switches.RealNodeDaemons ? "real (NodeAgentHost on the fake driver, a process of their own)" : "played by NodeSimulator")}, cached figure at {(options.Cached > 0 ? options.Cached.ToString("N0", CultureInfo.InvariantCulture) : "(skipped)")}");
+             $"node daemons {(switches.RealNodeDaemons ? "real (NodeAgentHost on the fake driver, a process of their own)" : $"played by NodeSimulator ({options.NodeWorkers} workers)")}, cached figure at {(options.Cached > 0 ? options.Cached.ToString("N0", CultureInfo.InvariantCulture) : "(skipped)")}");
         var env = string.Join(' ', switches.OperatorEnvironment.Select(p => $"{p.Key}={p.Value}"));
-        Line($"operator: kubecloud-operator process{(env.Length > 0 ? $" with {env}" : string.Empty)}; API server: kubecloud-apiserver process; node simulator and observer: this process");
+        var flags = string.Join(' ', switches.OperatorArguments);
+        Line($"operator: kubecloud-operator process{(env.Length > 0 ? $" with {env}" : string.Empty)}{(flags.Length > 0 ? $" flags {flags}" : string.Empty)}; API server: kubecloud-apiserver process; node simulator and observer: this process");
         Line(string.Empty);
     }
 

@@ -32,6 +32,12 @@ public sealed class NodeSimulatorOptions
     /// <summary>Nodes whose spawns fail (Spawned False, reason SpawnFailed).</summary>
     public ConcurrentDictionary<string, bool> FailingSpawns { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Server reconciles that may run at once, for all the nodes together. Each real node runs its own daemon; a bench
+    /// of many nodes gives the simulator as many workers as it needs not to be the queue the servers wait in.
+    /// </summary>
+    public int Workers { get; set; } = 4;
+
     /// <summary>Report a volume backend (status.storage, the size of <see cref="Disk"/>) and play the storage node for Volumes whose backendNode is one of the nodes (Exported, target, capacity).</summary>
     public bool Storage { get; set; } = true;
 }
@@ -157,7 +163,7 @@ public sealed class NodeSimulator : IAsyncDisposable
     {
         var token = _stop.Token;
         var builder = new ControllerBuilder(_informers);
-        var servers = _servers = builder.For<Server>().Named("node-simulator-servers").WithWorkers(4).Build(new ServerSide(this));
+        var servers = _servers = builder.For<Server>().Named("node-simulator-servers").WithWorkers(Options.Workers).Build(new ServerSide(this));
         var volumes = builder.For<Volume>().Named("node-simulator-volumes").WithWorkers(2).Build(new VolumeSide(this));
         await _informers.StartAsync(token).ConfigureAwait(false);
         await _informers.WaitForCacheSyncAsync(cancellationToken).ConfigureAwait(false);

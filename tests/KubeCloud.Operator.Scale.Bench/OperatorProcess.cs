@@ -27,9 +27,10 @@ public sealed partial class OperatorProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts it against <paramref name="kubeconfig"/> and returns once <c>/readyz</c> answers 200 (caches synced).
-    /// <paramref name="environment"/> is passed on (e.g. <c>DOTNET_gcServer</c>).
+    /// <paramref name="environment"/> (e.g. <c>DOTNET_gcServer</c>) and <paramref name="arguments"/> (e.g.
+    /// <c>--server-workers=8</c>) are passed on.
     /// </summary>
-    public static async Task<OperatorProcess> StartAsync(string dll, string kubeconfig, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
+    public static async Task<OperatorProcess> StartAsync(string dll, string kubeconfig, IReadOnlyDictionary<string, string?> environment, IReadOnlyList<string> arguments, TimeSpan timeout)
     {
         var env = new Dictionary<string, string?>(environment) { ["KUBECONFIG"] = kubeconfig };
         var process = ChildProcess.Start("kubecloud-operator", dll,
@@ -38,6 +39,7 @@ public sealed partial class OperatorProcess : IAsyncDisposable
             "--metrics-bind-address", $"127.0.0.1:{FreePort()}",
             "--health-probe-bind-address", $"127.0.0.1:{FreePort()}",
             "--webhook-port", "0", // the bench's API server calls no webhook
+            .. arguments,
         ], env);
         try
         {

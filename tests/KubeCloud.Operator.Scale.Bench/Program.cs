@@ -73,7 +73,7 @@ try
         var apiBaselineCpu = apiProbe.Sample().CpuTime - apiBefore.CpuTime;
         report.Baseline(baseline, apiBaselineCpu);
 
-        await using var op = await OperatorProcess.StartAsync(switches.OperatorDll ?? BinaryPaths.Operator, kubeconfig, switches.OperatorEnvironment, TimeSpan.FromSeconds(60));
+        await using var op = await OperatorProcess.StartAsync(switches.OperatorDll ?? BinaryPaths.Operator, kubeconfig, switches.OperatorEnvironment, switches.OperatorArguments, TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(2), stop.Token);
         var idle = op.Probe.Sample();
         report.Idle(idle);

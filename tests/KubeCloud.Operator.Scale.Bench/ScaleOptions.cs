@@ -23,6 +23,12 @@ public sealed record ScaleOptions
     /// <summary>The project the servers go to; the baseline uses <c>{Namespace}-baseline</c>.</summary>
     public string Namespace { get; init; } = "bench";
 
+    /// <summary>
+    /// The node simulator's workers: one per two nodes, 4 to 32 (every real node has a daemon of its own, so the
+    /// stand-in for a hundred of them must not be a queue of four).
+    /// </summary>
+    public int NodeWorkers => Math.Clamp(Hypervisors / 2, 4, 32);
+
     /// <summary>Instances each Hypervisor allows: room for every server of the run, a quarter to spare.</summary>
     public int ServersPerHypervisor => (int)Math.Ceiling(Math.Max(Servers, Cached) * 1.25 / Hypervisors) + 1;
 }

@@ -68,6 +68,7 @@ public sealed class ScaleRun : IAsyncDisposable
             Memory = Quantity.Parse("512Gi"),
             Disk = Quantity.Parse("8Ti"),
             HeartbeatInterval = options.Heartbeat,
+            Workers = options.NodeWorkers,
         }, cancellationToken);
         var timeline = await ServerTimeline.StartAsync(client, cloud.Namespace, cancellationToken);
         return new ScaleRun(client, options, images, cloud, node, null, timeline);

@@ -35,4 +35,12 @@ public sealed record InformerOptions
     /// without them keeps the stored ones. On by default; false keeps them.
     /// </summary>
     public bool StripManagedFields { get; init; } = true;
+
+    /// <summary>
+    /// Drops the annotation <c>kubectl.kubernetes.io/last-applied-configuration</c> (a copy of the whole object as last
+    /// applied by <c>kubectl apply</c>, often the largest annotation) from every cached object. No controller reads it,
+    /// but <see cref="Objects.Finalizers"/> writes by an update (PUT) of the cached copy, which would erase it: turn it
+    /// on only where nothing PUTs cached objects. Off by default.
+    /// </summary>
+    public bool StripLastAppliedConfiguration { get; init; }
 }

@@ -16,6 +16,9 @@ namespace KubeCloud.ControllerRuntime.Cache;
 public sealed class SharedInformer<T> : IInformer
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
+    /// <summary>The annotation <c>kubectl apply</c> keeps its last applied configuration in.</summary>
+    public const string LastAppliedConfiguration = "kubectl.kubernetes.io/last-applied-configuration";
+
     private readonly IKubeClient _client;
     private readonly InformerOptions _options;
     private readonly ILogger _logger;
@@ -248,12 +251,25 @@ public sealed class SharedInformer<T> : IInformer
         }
     }
 
-    /// <summary>The object as the cache keeps it (see <see cref="InformerOptions.StripManagedFields"/>).</summary>
+    /// <summary>
+    /// The object as the cache keeps it (see <see cref="InformerOptions.StripManagedFields"/> and
+    /// <see cref="InformerOptions.StripLastAppliedConfiguration"/>).
+    /// </summary>
     private T Cached(T obj)
     {
-        if (_options.StripManagedFields && obj.Metadata is { } metadata)
+        if (obj.Metadata is not { } metadata)
+        {
+            return obj;
+        }
+
+        if (_options.StripManagedFields)
         {
             metadata.ManagedFields = null;
+        }
+
+        if (_options.StripLastAppliedConfiguration && metadata.Annotations is { } annotations && annotations.Remove(LastAppliedConfiguration) && annotations.Count == 0)
+        {
+            metadata.Annotations = null;
         }
 
         return obj;

@@ -59,6 +59,20 @@ public sealed class ControllerBuilder<T>
         return this;
     }
 
+    /// <summary>
+    /// As <see cref="Watches{TOther}(Func{TOther, IEnumerable{ReconcileRequest}})"/>, but an update queues anything only
+    /// when <paramref name="updateMatters"/>(old, new) is true (controller-runtime's update predicates): a change of
+    /// fields the controller never reads costs no reconcile. Adds, deletes and resyncs always map.
+    /// </summary>
+    public ControllerBuilder<T> Watches<TOther>(Func<TOther, IEnumerable<ReconcileRequest>> map, Func<TOther, TOther, bool> updateMatters)
+        where TOther : class, IKubernetesObject<V1ObjectMeta>
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(updateMatters);
+        _sources.Add(Source(map, updateMatters));
+        return this;
+    }
+
     /// <summary>The name in logs and metrics (default: the kind in lower case).</summary>
     public ControllerBuilder<T> Named(string name)
     {
@@ -101,16 +115,31 @@ public sealed class ControllerBuilder<T>
         }
     }
 
-    private EventSource Source<TSource>(Func<TSource, IEnumerable<ReconcileRequest>> map)
+    private EventSource Source<TSource>(Func<TSource, IEnumerable<ReconcileRequest>> map, Func<TSource, TSource, bool>? updateMatters = null)
         where TSource : class, IKubernetesObject<V1ObjectMeta>
     {
         var informer = _informers.For<TSource>();
-        return new EventSource(informer, queue => informer.AddEventHandler(ResourceEventHandler.ForAny<TSource>(obj =>
+        return new EventSource(informer, queue =>
         {
-            foreach (var request in map(obj))
+            void Enqueue(TSource obj)
             {
-                queue.Add(request);
+                foreach (var request in map(obj))
+                {
+                    queue.Add(request);
+                }
             }
-        })));
+
+            // A resync hands the same instance twice: it always maps, as client-go's resync does.
+            return informer.AddEventHandler(new ResourceEventHandler<TSource>(
+                Enqueue,
+                (old, updated) =>
+                {
+                    if (updateMatters is null || ReferenceEquals(old, updated) || updateMatters(old, updated))
+                    {
+                        Enqueue(updated);
+                    }
+                },
+                (obj, _) => Enqueue(obj)));
+        });
     }
 }

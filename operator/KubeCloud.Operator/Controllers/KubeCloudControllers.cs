@@ -63,7 +63,7 @@ public static class KubeCloudControllers
             services.AddController<Hypervisor, HypervisorReconciler>((c, sp) =>
             {
                 ServerIndexes.AddTo(sp.GetRequiredService<SharedInformerFactory>());
-                c.Watches<Server>(HypervisorReconciler.HypervisorsOf);
+                c.Watches<Server>(HypervisorReconciler.HypervisorsOf, HypervisorReconciler.PlacementChanged);
             });
         }
 

@@ -34,6 +34,17 @@ public sealed class HypervisorReconciler(IKubeClient client, SharedInformerFacto
             .Select(n => new ReconcileRequest(null, n!));
     }
 
+    /// <summary>A Server update that changes what it holds: its node, its flavor or its resize (nothing else is counted).</summary>
+    public static bool PlacementChanged(Server old, Server updated)
+    {
+        ArgumentNullException.ThrowIfNull(old);
+        ArgumentNullException.ThrowIfNull(updated);
+        return old.Status?.Node != updated.Status?.Node
+            || (old.Spec.BootVolumeRef is null) != (updated.Spec.BootVolumeRef is null)
+            || KubernetesJson.Serialize(old.Status?.Flavor) != KubernetesJson.Serialize(updated.Status?.Flavor)
+            || KubernetesJson.Serialize(old.Status?.Resize) != KubernetesJson.Serialize(updated.Status?.Resize);
+    }
+
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)
     {
         var hypervisor = informers.For<Hypervisor>().Store.Get(null, request.Name);

@@ -60,22 +60,23 @@ public static class ServerIndexes
 
     public static string Key(string? ns, string name) => $"{ns}/{name}";
 
-    /// <summary>The servers placed on a node (or resizing away from it) and the ones still looking for a node.</summary>
-    public static IEnumerable<ReconcileRequest> ForHypervisor(IIndexer<Server> servers, Hypervisor hypervisor)
+    /// <summary>The servers placed on a node (or resizing away from it).</summary>
+    public static IEnumerable<ReconcileRequest> PlacedOn(IIndexer<Server> servers, Hypervisor hypervisor)
     {
         ArgumentNullException.ThrowIfNull(servers);
         ArgumentNullException.ThrowIfNull(hypervisor);
-        return servers.ByIndex(ByNode, hypervisor.Metadata.Name ?? string.Empty)
-            .Concat(servers.ByIndex(Unplaced, UnplacedValue))
-            .Select(ReconcileRequest.For);
+        return servers.ByIndex(ByNode, hypervisor.Metadata.Name ?? string.Empty).Select(ReconcileRequest.For);
     }
 
-    /// <summary>The servers not placed yet (they may be waiting for a flavor, an image or quota).</summary>
+    /// <summary>
+    /// The servers not placed yet (they may be waiting for a flavor, an image, quota or a host) that have been
+    /// reconciled once: one never reconciled is still in the queue from its own creation.
+    /// </summary>
     public static IEnumerable<ReconcileRequest> Waiting(IIndexer<Server> servers, string? ns = null)
     {
         ArgumentNullException.ThrowIfNull(servers);
         return servers.ByIndex(Unplaced, UnplacedValue)
-            .Where(s => ns is null || s.Metadata.NamespaceProperty == ns)
+            .Where(s => s.Status is not null && (ns is null || s.Metadata.NamespaceProperty == ns))
             .Select(ReconcileRequest.For);
     }
 }

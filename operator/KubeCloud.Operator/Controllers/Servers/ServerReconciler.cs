@@ -56,6 +56,7 @@ public sealed class ServerReconciler : IReconciler<Server>
     private readonly TimeProvider _time;
     private readonly ILogger<ServerReconciler> _logger;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _resizeReadySince = new(StringComparer.Ordinal);
+    private readonly WriteExpectations _writes = new();
     private long _statusWrites;
 
     public ServerReconciler(IKubeClient client, SharedInformerFactory informers, IEventRecorder events, OperatorSettings settings,
@@ -88,21 +89,28 @@ public sealed class ServerReconciler : IReconciler<Server>
             return ReconcileResult.Done;
         }
 
+        if (_writes.CacheIsBehind(server))
+        {
+            // This controller wrote the server after the cached copy: deciding on it would redo (and rewrite) a step
+            // already taken. The watch event of that write is on its way and queues the server again.
+            return ReconcileResult.Done;
+        }
+
         await _placement.EnsureRebuiltAsync(cancellationToken).ConfigureAwait(false);
         if (server.Metadata.DeletionTimestamp is not null)
         {
             return await DeleteAsync(server, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!Finalizers.Has(server, Finalizer))
+        var pass = new Pass(server, OwnedStatus(server), _time.GetUtcNow());
+        var before = KubernetesJson.Serialize(pass.Status);
+        var result = await ConvergeAsync(pass, cancellationToken).ConfigureAwait(false);
+        if (await EnsureMetadataAsync(server, pass.Status.Node, cancellationToken).ConfigureAwait(false) is not { } stored)
         {
-            server = await Finalizers.AddAsync(_client, server, Finalizer, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
         }
 
-        var pass = new Pass(server, OwnedStatus(server), _time.GetUtcNow());
-        var result = await ConvergeAsync(pass, cancellationToken).ConfigureAwait(false);
-        await WriteStatusAsync(server, pass.Status, cancellationToken).ConfigureAwait(false);
-        await EnsureNodeLabelAsync(server, pass.Status.Node, cancellationToken).ConfigureAwait(false);
+        await WriteStatusAsync(stored, before, pass.Status, cancellationToken).ConfigureAwait(false);
         Announce(server, pass.Status);
         return result;
     }
@@ -726,6 +734,7 @@ public sealed class ServerReconciler : IReconciler<Server>
 
         var now = _time.GetUtcNow();
         var s = OwnedStatus(server);
+        var before = KubernetesJson.Serialize(s);
         s.Phase = ServerPhase.Deleting;
         s.TaskState = ServerTaskState.Deleting;
         var waitingForNode = Finalizers.Has(server, NodeCleanupFinalizer);
@@ -733,10 +742,11 @@ public sealed class ServerReconciler : IReconciler<Server>
             waitingForNode ? $"waiting for node {s.Node} to clean up the server (finalizer {NodeCleanupFinalizer})" : "releasing ports and the claim", server.Metadata.Generation, now);
         try
         {
-            await WriteStatusAsync(server, s, cancellationToken).ConfigureAwait(false);
+            await WriteStatusAsync(server, before, s, cancellationToken).ConfigureAwait(false);
         }
         catch (NotFoundException)
         {
+            _writes.Forget(server.Metadata.Uid);
             return ReconcileResult.Done;
         }
 
@@ -753,6 +763,7 @@ public sealed class ServerReconciler : IReconciler<Server>
         _placement.Ledger.Release(server.Metadata.Uid);
         _resizeReadySince.TryRemove(server.Metadata.Uid, out _);
         _metrics.Forget(server.Metadata.Uid);
+        _writes.Forget(server.Metadata.Uid);
         await Finalizers.RemoveAsync(_client, server, Finalizer, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.Done;
     }
@@ -771,35 +782,82 @@ public sealed class ServerReconciler : IReconciler<Server>
         return copy;
     }
 
-    private async Task WriteStatusAsync(Server server, ServerStatus status, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies <paramref name="status"/> unless it serializes as <paramref name="before"/> (the owned status the pass
+    /// started from): one write per change of step, none for a pass that changed nothing.
+    /// </summary>
+    private async Task WriteStatusAsync(Server server, string before, ServerStatus status, CancellationToken cancellationToken)
     {
         if (status.Phase is { } phase)
         {
             _metrics.Observe(server.Metadata.Uid, phase);
         }
 
-        if (KubernetesJson.Serialize(OwnedStatus(server)) == KubernetesJson.Serialize(status))
+        if (KubernetesJson.Serialize(status) == before)
         {
             return;
         }
 
-        await _client.ApplyStatusAsync(server, status, cancellationToken).ConfigureAwait(false);
+        _writes.Written(await _client.ApplyStatusAsync(server, status, cancellationToken).ConfigureAwait(false));
         Interlocked.Increment(ref _statusWrites);
     }
 
-    private async Task EnsureNodeLabelAsync(Server server, string? node, CancellationToken cancellationToken)
+    /// <summary>
+    /// The finalizer and the <c>kubecloud.io/node</c> label in one write (a merge patch under the cached
+    /// resourceVersion, re-read on conflict). Returns the server as stored, or null when it is gone or being deleted
+    /// without this controller's finalizer (its claim is then released).
+    /// </summary>
+    private async Task<Server?> EnsureMetadataAsync(Server server, string? node, CancellationToken cancellationToken)
     {
-        var current = NodeReport.ValueOf(server.Metadata.Labels, ApiGroup.NodeLabel);
-        if (current == node)
+        var first = true;
+        try
         {
-            return;
-        }
+            return await ConflictRetry.RunAsync(async ct =>
+            {
+                var current = first ? server : await _client.GetAsync<Server>(server.Metadata.Name, server.Metadata.NamespaceProperty, ct).ConfigureAwait(false);
+                first = false;
+                var hasFinalizer = Finalizers.Has(current, Finalizer);
+                var labelled = NodeReport.ValueOf(current.Metadata.Labels, ApiGroup.NodeLabel) == node;
+                if (current.Metadata.Uid != server.Metadata.Uid || (current.Metadata.DeletionTimestamp is not null && !hasFinalizer))
+                {
+                    ReleaseGone(server);
+                    return null;
+                }
 
-        var patch = new Dictionary<string, object?>
+                if (hasFinalizer && labelled)
+                {
+                    return current;
+                }
+
+                var metadata = new Dictionary<string, object?> { ["resourceVersion"] = current.Metadata.ResourceVersion };
+                if (!hasFinalizer)
+                {
+                    metadata["finalizers"] = (current.Metadata.Finalizers ?? []).Append(Finalizer).ToList();
+                }
+
+                if (!labelled)
+                {
+                    metadata["labels"] = new Dictionary<string, string?> { [ApiGroup.NodeLabel] = node };
+                }
+
+                var stored = await _client.PatchAsync<Server>(server.Metadata.Name, server.Metadata.NamespaceProperty,
+                    KubePatch.Merge(new Dictionary<string, object?> { ["metadata"] = metadata }), new PatchOptions { FieldManager = StatusApply.FieldManager }, ct).ConfigureAwait(false);
+                _writes.Written(stored);
+                return stored;
+            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotFoundException)
         {
-            ["metadata"] = new Dictionary<string, object?> { ["labels"] = new Dictionary<string, string?> { [ApiGroup.NodeLabel] = node } },
-        };
-        await _client.PatchAsync<Server>(server.Metadata.Name, server.Metadata.NamespaceProperty, KubePatch.Merge(patch), new PatchOptions { FieldManager = StatusApply.FieldManager }, cancellationToken).ConfigureAwait(false);
+            ReleaseGone(server);
+            return null;
+        }
+    }
+
+    /// <summary>A server gone (or going without this controller's finalizer): nothing will release its claim later.</summary>
+    private void ReleaseGone(Server server)
+    {
+        _placement.Ledger.Release(server.Metadata.Uid);
+        _writes.Forget(server.Metadata.Uid);
     }
 
     /// <summary>Events for the transitions a person wants to see (the written status against the cached one).</summary>
