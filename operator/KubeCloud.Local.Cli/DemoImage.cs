@@ -38,8 +38,12 @@ internal sealed class DemoImage : IAsyncDisposable
 
     public Uri Url { get; }
 
-    /// <summary>Builds (or finds in <see cref="BusyboxGuestImage.DefaultCacheRoot"/>, shared with the node's tests) and serves the image.</summary>
-    public static async Task<DemoImage> StartAsync(Action<string> step, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds (or finds in <see cref="BusyboxGuestImage.DefaultCacheRoot"/>, shared with the node's tests) and serves the image
+    /// on the port kept in <paramref name="portFile"/>: an Image's source is immutable, so its URL must stay the same across
+    /// restarts (the first start takes a free port and writes it down).
+    /// </summary>
+    public static async Task<DemoImage> StartAsync(string portFile, Action<string> step, CancellationToken cancellationToken)
     {
         var cacheDirectory = BusyboxGuestImage.DefaultCacheRoot;
         step($"building the demo guest image (the Debian kernel package + busybox; cached in {cacheDirectory})");
@@ -67,10 +71,24 @@ internal sealed class DemoImage : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         ListenOptions? listen = null;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => listen = l));
+        var kept = File.Exists(portFile) && int.TryParse(await File.ReadAllTextAsync(portFile, cancellationToken), out var port) ? port : 0;
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, kept, l => listen = l));
         var app = builder.Build();
         app.MapMethods("/" + FileName, [HttpMethods.Get, HttpMethods.Head], () => Results.File(disk, "application/octet-stream", enableRangeProcessing: true));
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException e) when (KubeCloud.ApiServer.Http.ListenFailure.IsPortInUse(e))
+        {
+            throw new LocalStartupException($"port {kept} on 127.0.0.1, where the demo image is served (kept in {portFile}: the Image's URL cannot change), is already in use; stop what holds it", e);
+        }
+
+        if (kept == 0)
+        {
+            await File.WriteAllTextAsync(portFile, listen!.IPEndPoint!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        }
+
         var url = new Uri($"http://127.0.0.1:{listen!.IPEndPoint!.Port}/{FileName}");
         return new DemoImage(disk, sha, guest, app, url);
     }

@@ -25,7 +25,7 @@ internal sealed class LocalCloud(LocalFlags flags, LocalFiles files, TextWriter 
         }
 
         Directory.CreateDirectory(flags.DataDirectory);
-        await using var image = await DemoImage.StartAsync(Step, stop);
+        await using var image = await DemoImage.StartAsync(Path.Combine(flags.DataDirectory, "demo-image-port"), Step, stop);
         var options = new LocalApiServerOptions
         {
             Port = flags.Port,

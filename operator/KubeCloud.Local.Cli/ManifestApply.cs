@@ -41,8 +41,17 @@ internal sealed class ManifestApply(IKubeClient client)
             throw new LocalStartupException($"{kind} {name}: the local mode applies KubeCloud's kinds, Namespaces and RBAC only, not {apiVersion} {kind}");
         }
 
-        await (Task)ApplyTyped.MakeGenericMethod(type).Invoke(this, [name, ns, document, cancellationToken])!;
-        return ns is null ? $"{kind} {name}" : $"{kind} {ns}/{name}";
+        var what = ns is null ? $"{kind} {name}" : $"{kind} {ns}/{name}";
+        try
+        {
+            await (Task)ApplyTyped.MakeGenericMethod(type).Invoke(this, [name, ns, document, cancellationToken])!;
+        }
+        catch (KubeApiException e)
+        {
+            throw new LocalStartupException($"cannot apply {what}: {e.Message}", e);
+        }
+
+        return what;
     }
 
     private async Task ApplyAsync<T>(string name, string? ns, JsonObject document, CancellationToken cancellationToken)

@@ -30,7 +30,7 @@ internal sealed class LocalModeProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
 
     public string Text
     {

@@ -111,7 +111,7 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
         var table = string.Empty;
         await EventuallyAsync(async () =>
         {
-            Assert.False(run.Text.Contains("kubecloud-local: stopped", StringComparison.Ordinal), run.Text);
+            Assert.False(run.HasExited, $"kubecloud-local exited before web-1 was Active:\n{run.Text}");
             table = await KubectlAsync("get servers -n demo", check: false);
             var row = table.Split('\n').FirstOrDefault(l => l.StartsWith("web-1 ", StringComparison.Ordinal));
             return row is not null && row.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("Active")

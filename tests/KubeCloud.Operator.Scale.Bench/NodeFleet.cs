@@ -30,8 +30,14 @@ public sealed class NodeFleet : IAsyncDisposable
     public IReadOnlyList<string> DomainsOf(string node) => [.. _daemons.Where(d => d.Name == node).SelectMany(d => d.Driver.List()).Select(d => d.Name)];
 
     /// <summary>Starts one daemon per name in <paramref name="nodes"/>, state under <paramref name="stateRoot"/>/NODE; returns once all have started.</summary>
-    public static async Task<NodeFleet> StartAsync(KubernetesClientConfiguration cluster, IReadOnlyList<string> nodes, string stateRoot, KubeClientOptions? client = null,
-        CancellationToken cancellationToken = default)
+    /// <param name="cluster">The API server.</param>
+    /// <param name="nodes">One daemon per name.</param>
+    /// <param name="stateRoot">State directories go under it, one per node.</param>
+    /// <param name="heartbeat">How often each daemon writes its Hypervisor's heartbeat (null: the daemon's default, 10 s).</param>
+    /// <param name="client">Client options (retries).</param>
+    /// <param name="cancellationToken">Stops the start.</param>
+    public static async Task<NodeFleet> StartAsync(KubernetesClientConfiguration cluster, IReadOnlyList<string> nodes, string stateRoot, TimeSpan? heartbeat = null,
+        KubeClientOptions? client = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(nodes);
@@ -53,6 +59,7 @@ public sealed class NodeFleet : IAsyncDisposable
                         HypervisorReason = "fake hypervisor driver: no guests run",
                         HypervisorVersion = "fake",
                         ManageNetworks = false,
+                        HeartbeatInterval = heartbeat ?? TimeSpan.FromSeconds(10),
                     },
                     Cluster = cluster,
                     Client = client ?? new KubeClientOptions(),

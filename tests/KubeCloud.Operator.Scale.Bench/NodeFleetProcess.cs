@@ -28,12 +28,13 @@ public sealed partial class NodeFleetProcess : IAsyncDisposable
 
     public ProcessProbe Probe => _process.Probe;
 
-    public static async Task<NodeFleetProcess> StartAsync(string kubeconfig, IKubeClient client, IReadOnlyList<string> nodes, string stateRoot, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<NodeFleetProcess> StartAsync(string kubeconfig, IKubeClient client, IReadOnlyList<string> nodes, string stateRoot, TimeSpan heartbeat, TimeSpan timeout,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(nodes);
         var process = ChildProcess.Start("node fleet", typeof(NodeFleetProcess).Assembly.Location,
-            [Verb, "--kubeconfig", kubeconfig, "--nodes", string.Join(',', nodes), "--state-dir", stateRoot], new Dictionary<string, string?>());
+            [Verb, "--kubeconfig", kubeconfig, "--nodes", string.Join(',', nodes), "--state-dir", stateRoot, "--heartbeat-seconds", heartbeat.TotalSeconds.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string?>());
         try
         {
             await process.WaitForLineAsync(Started(), timeout);
@@ -53,6 +54,7 @@ public sealed partial class NodeFleetProcess : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(args);
         string? kubeconfig = null, stateRoot = null;
         List<string> nodes = [];
+        var heartbeat = TimeSpan.FromSeconds(10);
         for (var i = 0; i + 1 < args.Count; i += 2)
         {
             switch (args[i])
@@ -65,6 +67,9 @@ public sealed partial class NodeFleetProcess : IAsyncDisposable
                     break;
                 case "--state-dir":
                     stateRoot = args[i + 1];
+                    break;
+                case "--heartbeat-seconds":
+                    heartbeat = TimeSpan.FromSeconds(double.Parse(args[i + 1], CultureInfo.InvariantCulture));
                     break;
                 default:
                     Console.Error.WriteLine($"node fleet: unknown argument {args[i]}");
@@ -80,7 +85,7 @@ public sealed partial class NodeFleetProcess : IAsyncDisposable
 
         if (kubeconfig is null || stateRoot is null || nodes.Count == 0)
         {
-            Console.Error.WriteLine("usage: node-fleet --kubeconfig FILE --nodes A,B,... --state-dir DIR");
+            Console.Error.WriteLine("usage: node-fleet --kubeconfig FILE --nodes A,B,... --state-dir DIR [--heartbeat-seconds S]");
             return 2;
         }
 
@@ -93,7 +98,7 @@ public sealed partial class NodeFleetProcess : IAsyncDisposable
 
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        await using var fleet = await NodeFleet.StartAsync(ClusterConfig.FromKubeconfig(kubeconfig), nodes, stateRoot);
+        await using var fleet = await NodeFleet.StartAsync(ClusterConfig.FromKubeconfig(kubeconfig), nodes, stateRoot, heartbeat);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"node fleet: {fleet.Count} node daemons started"));
         await stop.Task;
         return 0;

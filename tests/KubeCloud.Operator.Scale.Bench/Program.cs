@@ -62,7 +62,7 @@ try
 
         NodeFleetProcess? fleet = null;
         await using var run = await ScaleRun.PrepareAsync(client, options, switches.RealNodeDaemons
-            ? async (cloud, ct) => fleet = await NodeFleetProcess.StartAsync(kubeconfig, client, cloud.Hypervisors, Path.Combine(work.FullName, "nodes"), TimeSpan.FromMinutes(3), ct)
+            ? async (cloud, ct) => fleet = await NodeFleetProcess.StartAsync(kubeconfig, client, cloud.Hypervisors, Path.Combine(work.FullName, "nodes"), options.Heartbeat, TimeSpan.FromMinutes(5), ct)
             : null, stop.Token);
         var fleetIdle = fleet?.Probe.Sample() ?? default;
         var apiProbe = apiServer.Probe;

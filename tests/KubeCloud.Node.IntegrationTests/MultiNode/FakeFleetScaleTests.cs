@@ -24,7 +24,7 @@ public sealed class FakeFleetScaleTests : IDisposable
         NodeFleet? fleet = null;
         await using var run = await ScaleRun.PrepareAsync(cluster.Client, options, async (cloud, ct) =>
         {
-            fleet = await NodeFleet.StartAsync(cluster.Config(), cloud.Hypervisors, _state, new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } }, ct);
+            fleet = await NodeFleet.StartAsync(cluster.Config(), cloud.Hypervisors, _state, null, new KubeClientOptions { Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(5) } }, ct);
             await HypervisorReadiness.WaitAsync(cluster.Client, cloud.Hypervisors, TimeSpan.FromMinutes(1), ct);
             return fleet;
         }, stop.Token);
