@@ -1,5 +1,5 @@
-using KubeCloud.Node.Agent.Servers;
 using KubeCloud.Node.Agent.SerialConsole;
+using KubeCloud.Node.Agent.Servers;
 
 namespace KubeCloud.Node.IntegrationTests;
 

@@ -200,7 +200,14 @@ public sealed class LibvirtDriver : IHypervisorDriver
     public DomainInfo? Find(string name)
     {
         using var domain = TryLookup(name);
-        return domain is null ? null : Describe(domain);
+        try
+        {
+            return domain is null ? null : Describe(domain);
+        }
+        catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
+        {
+            return null; // undefined between the lookup and the state read (a deletion racing this call)
+        }
     }
 
     public DomainInfo? FindByUuid(Guid uuid)
