@@ -24,6 +24,21 @@ public sealed record NodeAgentOptions
     /// <summary>This node's VXLAN tunnel address (the Hypervisor's <c>status.tunnelIP</c>).</summary>
     public IPAddress? TunnelIp { get; init; }
 
+    /// <summary>The base URL the operator reaches this node's console endpoint at (annotation <c>kubecloud.io/console-url</c> on its Hypervisor); null: not advertised.</summary>
+    public Uri? ConsoleUrl { get; init; }
+
+    /// <summary>How long a running guest may stay silent on its serial console before a Warning Event says so.</summary>
+    public TimeSpan ConsoleSilenceDeadline { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>The device VXLAN tunnels are bound to (<c>--tunnel-interface</c>); null lets the route to each peer pick it.</summary>
+    public string? TunnelInterface { get; init; }
+
+    /// <summary>The network namespace that holds <see cref="TunnelIp"/> when it is not the daemon's (<c>--tunnel-netns</c>): VXLAN sockets live there, bridges and taps here.</summary>
+    public string? TunnelNamespace { get; init; }
+
+    /// <summary>The prefix of this node's bridges, VXLAN devices and DHCP namespaces (<c>--device-prefix</c>); two daemons on one host need two.</summary>
+    public string DevicePrefix { get; init; } = KubeCloud.Node.Networking.DeviceNames.DefaultPrefix;
+
     /// <summary>Set up bridges, VXLAN and DHCP for the networks of this node's ports (off with the fake driver: no host networking).</summary>
     public bool ManageNetworks { get; init; } = true;
 

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using KubeCloud.ControllerRuntime.Hosting;
 using KubeCloud.Node.Agent.Volumes;
+using KubeCloud.Node.Networking;
 using Microsoft.Extensions.Logging;
 
 namespace KubeCloud.Node.Cli;
@@ -30,9 +31,17 @@ public sealed partial record NodeFlags
           --state-dir DIR                     instance directories, image cache, managed-save images (default /var/lib/kubecloud)
           --metrics-bind-address ADDR         where /metrics listens, host:port or :port; 0 disables (default :8080)
           --health-probe-bind-address ADDR    where /healthz and /readyz listen; 0 disables (default :8081)
+          --console-bind-address ADDR         where the console endpoint (servers/console) listens; 0 disables (default :8082);
+                                              advertised to the operator as http://TUNNEL-IP:PORT
           --hypervisor-driver libvirt|fake    libvirt, or nova's fake driver that keeps domains in memory (default libvirt)
           --libvirt-uri URI                   the libvirtd to drive (default qemu:///system)
-          --tunnel-ip ADDR                    this node's VXLAN address (default: the first IPv4 address of an interface that is up)
+          --tunnel-ip ADDR                    this node's VXLAN address (default: the first IPv4 address of --tunnel-interface,
+                                              else of an interface that is up)
+          --tunnel-interface DEV              the underlay device VXLAN tunnels are bound to (default: the route to each peer decides)
+          --tunnel-netns NAME                 the network namespace (ip netns) holding --tunnel-ip, when it is not the daemon's:
+                                              VXLAN sockets live there, bridges and the guests' taps stay here (needs --tunnel-ip)
+          --device-prefix PREFIX              prefix of this node's bridges (PREFIXbr...), VXLAN devices (PREFIXvx...) and DHCP
+                                              namespaces; two daemons on one host need two (1-4 of a-z0-9, default kc)
           --heartbeat-interval SECONDS        how often the Hypervisor's heartbeat is written (default 10)
           --storage-backend file:DIR|lvm:VG   run the storage role (cinder-volume): volumes as sparse files under DIR or LVs
                                               in volume group VG, exported by the local tgtd (default: no storage role)
@@ -51,12 +60,22 @@ public sealed partial record NodeFlags
 
     public IPEndPoint? HealthProbeBindAddress { get; init; } = new(IPAddress.Any, 8081);
 
+    public IPEndPoint? ConsoleBindAddress { get; init; } = new(IPAddress.Any, 8082);
+
     public HypervisorDriverKind Driver { get; init; } = HypervisorDriverKind.Libvirt;
 
     public string LibvirtUri { get; init; } = "qemu:///system";
 
     /// <summary>The VXLAN tunnel address; null picks the first IPv4 address of an interface that is up (not loopback).</summary>
     public IPAddress? TunnelIp { get; init; }
+
+    /// <summary>The underlay device VXLAN tunnels are bound to; also where the tunnel IP comes from when <see cref="TunnelIp"/> is not given.</summary>
+    public string? TunnelInterface { get; init; }
+
+    /// <summary>The network namespace holding the tunnel IP, when it is not the daemon's.</summary>
+    public string? TunnelNamespace { get; init; }
+
+    public string DevicePrefix { get; init; } = DeviceNames.DefaultPrefix;
 
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -93,9 +112,13 @@ public sealed partial record NodeFlags
                 "--state-dir" => flags with { StateDirectory = NonEmpty(flag, Value()) },
                 "--metrics-bind-address" => flags with { MetricsBindAddress = BindAddress(flag, Value()) },
                 "--health-probe-bind-address" => flags with { HealthProbeBindAddress = BindAddress(flag, Value()) },
+                "--console-bind-address" => flags with { ConsoleBindAddress = BindAddress(flag, Value()) },
                 "--hypervisor-driver" => flags with { Driver = DriverKind(flag, Value()) },
                 "--libvirt-uri" => flags with { LibvirtUri = NonEmpty(flag, Value()) },
                 "--tunnel-ip" => flags with { TunnelIp = Address(flag, Value()) },
+                "--tunnel-interface" => flags with { TunnelInterface = NonEmpty(flag, Value()) },
+                "--tunnel-netns" => flags with { TunnelNamespace = NonEmpty(flag, Value()) },
+                "--device-prefix" => flags with { DevicePrefix = Prefix(flag, Value()) },
                 "--heartbeat-interval" => flags with { HeartbeatInterval = Seconds(flag, Value()) },
                 "--storage-backend" => flags with { Storage = Backend(flag, Value()) },
                 "--storage-portal" => flags with { StoragePortal = Portal(flag, Value()) },
@@ -113,6 +136,19 @@ public sealed partial record NodeFlags
         if (!NodeNamePattern().IsMatch(flags.NodeName) || flags.NodeName.Length > 63)
         {
             throw new CommandLineException($"invalid value \"{flags.NodeName}\" for --node-name (or $NODE_NAME, or the host name): a node name must be a DNS-1123 label (lower case letters, digits and '-', at most 63, starting and ending alphanumeric): it names the Hypervisor and is the value of the label kubecloud.io/node");
+        }
+
+        if (flags.TunnelNamespace is { } ns)
+        {
+            if (flags.TunnelIp is null)
+            {
+                throw new CommandLineException($"--tunnel-netns {ns} needs --tunnel-ip: the daemon does not look for addresses in another namespace");
+            }
+
+            if (flags.TunnelInterface is { } device)
+            {
+                throw new CommandLineException($"--tunnel-interface {device} cannot be combined with --tunnel-netns {ns}: the device would be looked up in the daemon's namespace; the routes in {ns} pick it");
+            }
         }
 
         if (flags.StoragePortal is not null && flags.Storage is null)
@@ -153,9 +189,14 @@ public sealed partial record NodeFlags
         }
     }
 
-    /// <summary>The tunnel IP to report: the flag's, else the first IPv4 address of an interface that is up and not loopback.</summary>
+    /// <summary>
+    /// The tunnel IP to report: the flag's, else the first IPv4 address of <see cref="TunnelInterface"/> (null when it has
+    /// none or does not exist), else of an interface that is up and not loopback.
+    /// </summary>
     public IPAddress? ResolveTunnelIp() => TunnelIp ?? NetworkInterface.GetAllNetworkInterfaces()
-        .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+        .Where(n => TunnelInterface is { } device
+            ? n.Name == device
+            : n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
         .SelectMany(n => n.GetIPProperties().UnicastAddresses)
         .Select(a => a.Address)
         .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
@@ -177,6 +218,9 @@ public sealed partial record NodeFlags
         double.TryParse(value.TrimEnd('s'), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && seconds <= 3600
             ? TimeSpan.FromSeconds(seconds)
             : throw new CommandLineException($"invalid value \"{value}\" for {flag}: not a number of seconds (more than 0, at most 3600)");
+
+    private static string Prefix(string flag, string value) =>
+        DeviceNames.PrefixProblem(value) is { } problem ? throw new CommandLineException($"invalid value \"{value}\" for {flag}: {problem}") : value;
 
     private static string NonEmpty(string flag, string value) =>
         value.Length > 0 ? value : throw new CommandLineException($"invalid value \"\" for {flag}: must not be empty");

@@ -1,3 +1,4 @@
+using System.Net;
 using k8s;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Config;
@@ -24,6 +25,7 @@ public static class NodeStartup
     public static async Task<NodeAgentHostOptions> PrepareAsync(NodeFlags flags, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(flags);
+        var tunnelIp = TunnelIp(flags);
         var cluster = LoadCluster(flags);
         await CheckApiServerAsync(cluster, flags, cancellationToken);
         var (driver, probe, version) = await OpenDriverAsync(flags, cancellationToken);
@@ -46,11 +48,21 @@ public static class NodeStartup
             Hypervisor = probe.Type,
             HypervisorReason = probe.Reason,
             HypervisorVersion = version,
-            TunnelIp = flags.ResolveTunnelIp(),
+            TunnelIp = tunnelIp,
+            TunnelInterface = flags.TunnelInterface,
+            TunnelNamespace = flags.TunnelNamespace,
+            DevicePrefix = flags.DevicePrefix,
             ManageNetworks = flags.Driver == HypervisorDriverKind.Libvirt,
             Storage = flags.Storage,
             HeartbeatInterval = flags.HeartbeatInterval,
         };
+        if (flags.ConsoleBindAddress is { } console)
+        {
+            // The operator reaches the node at its own address when bound to every address (the tunnel IP is the node's IP).
+            var host = console.Address.Equals(IPAddress.Any) || console.Address.Equals(IPAddress.IPv6Any) ? node.TunnelIp : console.Address;
+            node = node with { ConsoleUrl = host is null ? null : new UriBuilder("http", host.ToString(), console.Port).Uri };
+        }
+
         if (flags.Driver == HypervisorDriverKind.Fake)
         {
             node = node with { SaveDirectory = Path.Combine(stateDirectory, "save") };
@@ -67,9 +79,16 @@ public static class NodeStartup
             Files = files,
             MetricsAddress = flags.MetricsBindAddress,
             HealthProbeAddress = flags.HealthProbeBindAddress,
+            ConsoleAddress = flags.ConsoleBindAddress,
             MinimumLogLevel = flags.LogLevel,
         };
     }
+
+    /// <summary>The tunnel IP; a --tunnel-interface that does not exist or has no IPv4 address is the operator's to fix.</summary>
+    private static System.Net.IPAddress? TunnelIp(NodeFlags flags) =>
+        flags.ResolveTunnelIp() ?? (flags.TunnelInterface is { } device
+            ? throw new StartupException($"--tunnel-interface {device}: no such interface, or it has no IPv4 address (give --tunnel-ip)")
+            : null);
 
     private static KubernetesClientConfiguration LoadCluster(NodeFlags flags)
     {

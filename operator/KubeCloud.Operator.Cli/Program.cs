@@ -5,6 +5,7 @@ using KubeCloud.ControllerRuntime.LeaderElection;
 using KubeCloud.Operator;
 using KubeCloud.Operator.Cli;
 using KubeCloud.Operator.Controllers;
+using KubeCloud.Operator.Subresources;
 using KubeCloud.Operator.Webhook;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -91,6 +92,7 @@ try
     if (certificate is not null)
     {
         app.MapKubeCloudWebhook();
+        app.MapServerConsole();
     }
 
     await app.StartAsync();

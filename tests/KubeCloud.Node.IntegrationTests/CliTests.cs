@@ -23,8 +23,19 @@ public sealed class CliTests : IDisposable
         { "bad bind address", ["--metrics-bind-address", "localhost"], 2, "--metrics-bind-address localhost: not a bind address (host:port, :port, or 0 to disable)" },
         { "bad bind host", ["--health-probe-bind-address=example.org:80"], 2, "--health-probe-bind-address example.org:80: example.org is not an IP address or localhost" },
         { "bad tunnel ip", ["--tunnel-ip", "10.0.0"], 2, "invalid value \"10.0.0\" for --tunnel-ip: not an IP address" },
+        { "bad device prefix", ["--device-prefix", "kcnode"], 2, "invalid value \"kcnode\" for --device-prefix: a device prefix is 1 to 4 lower-case letters or digits, starting with a letter (bridges are PREFIXbr + hash, 15 characters at most)" },
+        { "tunnel namespace without its address", ["--tunnel-netns", "underlay"], 2, "--tunnel-netns underlay needs --tunnel-ip: the daemon does not look for addresses in another namespace" },
+        {
+            "tunnel device and namespace", ["--tunnel-netns", "underlay", "--tunnel-ip", "192.0.2.1", "--tunnel-interface", "eth1"], 2,
+            "--tunnel-interface eth1 cannot be combined with --tunnel-netns underlay: the device would be looked up in the daemon's namespace; the routes in underlay pick it"
+        },
+        { "tunnel device missing", ["--tunnel-interface", "kc-nosuch0"], 1, "--tunnel-interface kc-nosuch0: no such interface, or it has no IPv4 address (give --tunnel-ip)" },
         { "bad heartbeat", ["--heartbeat-interval", "0"], 2, "invalid value \"0\" for --heartbeat-interval: not a number of seconds (more than 0, at most 3600)" },
         { "bad log level", ["--zap-log-level", "loud"], 2, "invalid value \"loud\" for --zap-log-level: use trace, debug, info, warn, error or a verbosity number" },
+        { "relative storage directory", ["--storage-backend", "file:volumes"], 2, "invalid value \"file:volumes\" for --storage-backend: file: takes an absolute directory, e.g. file:/var/lib/kubecloud/volumes" },
+        { "unknown storage backend", ["--storage-backend", "ceph:rbd"], 2, "invalid value \"ceph:rbd\" for --storage-backend: must be file:<directory> or lvm:<volume group>" },
+        { "bad storage portal", ["--storage-backend", "lvm:cinder-volumes", "--storage-portal", "storage-1"], 2, "invalid value \"storage-1\" for --storage-portal: must be IP:PORT, e.g. 10.0.0.11:3260 or [fd00::11]:3260" },
+        { "portal without backend", ["--storage-portal", "10.0.0.11:3260"], 2, "--storage-portal needs --storage-backend (only a node with the storage role exports volumes)" },
         {
             "bad node name", ["--node-name", "Node_A"], 2,
             "invalid value \"Node_A\" for --node-name (or $NODE_NAME, or the host name): a node name must be a DNS-1123 label (lower case letters, digits and '-', at most 63, starting and ending alphanumeric): it names the Hypervisor and is the value of the label kubecloud.io/node"
@@ -96,16 +107,20 @@ public sealed class CliTests : IDisposable
     {
         await using var cluster = await NodeCluster.StartAsync();
         await cluster.EnsureFlavorAndImageAsync(new string('b', 64));
-        var (health, metrics) = (FreePort(), FreePort());
+        var (health, metrics, console) = (FreePort(), FreePort(), FreePort());
         using var node = NodeProcess.Start(
             ["--kubeconfig", cluster.Server.KubeconfigPath, "--hypervisor-driver", "fake", "--state-dir", _home, "--tunnel-ip", "192.0.2.7",
-             "--heartbeat-interval", "0.5", "--health-probe-bind-address", $"127.0.0.1:{health}", "--metrics-bind-address", $"127.0.0.1:{metrics}"],
+             "--heartbeat-interval", "0.5", "--health-probe-bind-address", $"127.0.0.1:{health}", "--metrics-bind-address", $"127.0.0.1:{metrics}",
+             "--console-bind-address", $"127.0.0.1:{console}"],
             new Dictionary<string, string> { ["NODE_NAME"] = "from-downward-api" });
 
         var hypervisor = await NodeCluster.EventuallyAsync(() => cluster.Client.GetAsync<Hypervisor>("from-downward-api"),
             h => Conditions.IsTrue(h.Status, ConditionTypes.Ready), $"the Hypervisor named from NODE_NAME (daemon says: {node.Stderr})");
         Assert.Equal("192.0.2.7", hypervisor.Status!.TunnelIP);
-        Assert.Equal("fake", hypervisor.Status.HypervisorVersion);
+        hypervisor = await NodeCluster.EventuallyAsync(() => cluster.Client.GetAsync<Hypervisor>("from-downward-api"),
+            h => h.Metadata.Annotations?.ContainsKey(ApiGroup.ConsoleUrlAnnotation) == true, "the console endpoint advertised");
+        Assert.Equal($"http://127.0.0.1:{console}/", hypervisor.Metadata.Annotations![ApiGroup.ConsoleUrlAnnotation]);
+        Assert.Equal("fake", hypervisor.Status!.HypervisorVersion);
         Assert.False(Conditions.IsTrue(hypervisor.Status, HypervisorReport.KvmUsable));
 
         using var http = new HttpClient();

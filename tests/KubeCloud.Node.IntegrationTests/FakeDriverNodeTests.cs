@@ -106,6 +106,13 @@ public sealed class FakeDriverNodeTests : IAsyncLifetime
 
         await WaitAsync("web-2", NodeCluster.Spawned, "Spawned once the port has its MAC");
         Assert.Contains("fa:16:3e:00:00:42", _fake.GetXml("kc-project-a-web-2"));
+
+        // The port's interfaceName is the node's field: the tap of its NIC, beside the operator's fields.
+        var tap = Networking.DeviceNames.Tap(port.Metadata.Uid!);
+        Assert.Contains($"dev=\"{tap}\"", _fake.GetXml("kc-project-a-web-2"));
+        var reported = await NodeCluster.EventuallyAsync(() => _cluster.Client.GetAsync<Port>("web-2-port", NodeCluster.Project),
+            p => p.Status?.InterfaceName == tap, "the port's interfaceName");
+        Assert.Equal(("fa:16:3e:00:00:42", _node), (reported.Status!.MacAddress, reported.Status.Node));
     }
 
     [Theory]

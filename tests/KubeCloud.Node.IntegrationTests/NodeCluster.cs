@@ -63,7 +63,7 @@ public sealed class NodeCluster : IAsyncDisposable
 
     /// <summary>Starts a node daemon in this process on <paramref name="driver"/> and <paramref name="files"/> (the "host", which outlives it).</summary>
     public async Task<RunningNode> StartNodeAsync(string nodeName, string stateDirectory, IHypervisorDriver driver, IInstanceFiles files,
-        Func<NodeAgentOptions, NodeAgentOptions>? configure = null)
+        Func<NodeAgentOptions, NodeAgentOptions>? configure = null, System.Net.IPEndPoint? consoleAddress = null)
     {
         var node = new NodeAgentOptions
         {
@@ -87,6 +87,7 @@ public sealed class NodeCluster : IAsyncDisposable
             Files = files,
             HealthProbeAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
             MetricsAddress = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+            ConsoleAddress = consoleAddress,
             MinimumLogLevel = LogLevel.Warning,
         });
         await app.StartAsync();

@@ -36,7 +36,7 @@ public sealed class InstanceConvergerTests : IDisposable
             Uid = "11111111-2222-3333-4444-555555555555",
             Annotations = reboot is null ? null : new Dictionary<string, string> { [ApiGroup.RebootRequestedAtAnnotation] = reboot },
         },
-        Spec = new ServerSpec { FlavorRef = new() { Name = "m1.small" }, PowerState = power },
+        Spec = new ServerSpec { FlavorRef = new() { Name = "m1.small" }, ImageRef = new() { Name = "debian" }, PowerState = power },
     };
 
     private static readonly Flavor Small = new()
@@ -77,6 +77,50 @@ public sealed class InstanceConvergerTests : IDisposable
         result = await converger.ConvergeAsync(Request(Server()));
         Assert.Equal((ObservedPowerState.Running, true), (result.PowerState, result.Converged));
         Assert.Equal(runningReason, _driver.GetStatus("kc-demo-web-1").ReasonName);
+    }
+
+    private static readonly Flavor Big = new()
+    {
+        Metadata = new() { Name = "m1.big" },
+        Spec = new FlavorSpec { Vcpus = 2, Memory = Quantity.Parse("1Gi"), RootDisk = Quantity.Parse("1Gi") },
+    };
+
+    [Theory]
+    [InlineData(DesiredPowerState.Running, ObservedPowerState.Running, "booted")]
+    [InlineData(DesiredPowerState.Stopped, ObservedPowerState.Shutoff, null)] // redefined while off: no power action at all
+    [InlineData(DesiredPowerState.Paused, ObservedPowerState.Paused, "user")]
+    public async Task A_new_flavor_redefines_the_domain_with_its_size_and_keeps_the_power_state(DesiredPowerState power, ObservedPowerState observed, string? reason)
+    {
+        var converger = Converger();
+        await converger.ConvergeAsync(Request(Server(power)));
+        var uuid = _driver.Find("kc-demo-web-1")!.Uuid;
+        Assert.Equal(new DomainSize(1, 512), DomainSize.Parse(_driver.GetXml("kc-demo-web-1")));
+
+        var resized = await converger.ConvergeAsync(new InstanceRequest(new ServerBuild(Server(power), Big, [], []), Image, new Dictionary<Guid, byte[]>()));
+        Assert.Equal((observed, true), (resized.PowerState, resized.Converged));
+        Assert.Equal(new DomainSize(2, 1024), DomainSize.Parse(_driver.GetXml("kc-demo-web-1")));
+        Assert.Equal(uuid, _driver.Find("kc-demo-web-1")!.Uuid);
+        if (reason is not null)
+        {
+            Assert.Equal(reason, _driver.GetStatus("kc-demo-web-1").ReasonName); // booted afresh / paused again after the redefinition
+        }
+
+        var events = 0;
+        _driver.LifecycleEvent += (_, _) => events++;
+        await converger.ConvergeAsync(new InstanceRequest(new ServerBuild(Server(power), Big, [], []), Image, new Dictionary<Guid, byte[]>()));
+        Assert.Equal(0, events); // resized once: the next pass finds the sizes equal
+    }
+
+    [Theory]
+    [InlineData("kib", "<domain><vcpu placement='static'>2</vcpu><memory unit='KiB'>262144</memory></domain>", 2, 256)]
+    [InlineData("mib", "<domain><vcpu>1</vcpu><memory unit='MiB'>160</memory></domain>", 1, 160)]
+    [InlineData("gib", "<domain><vcpu>4</vcpu><memory unit='GiB'>2</memory></domain>", 4, 2048)]
+    [InlineData("bytes", "<domain><vcpu>1</vcpu><memory unit='b'>134217728</memory></domain>", 1, 128)]
+    [InlineData("no unit is KiB", "<domain><memory>131072</memory></domain>", 1, 128)]
+    public void DomainSize_reads_libvirts_units(string name, string xml, int vcpus, int memoryMiB)
+    {
+        var size = DomainSize.Parse(xml);
+        Assert.True(size == new DomainSize(vcpus, memoryMiB), $"{name}: read {size}");
     }
 
     [Fact]

@@ -54,6 +54,17 @@ public sealed class NetworkSetupMapperTests
     };
 
     [Fact]
+    public void A_second_node_on_the_host_names_its_devices_with_its_prefix_and_tunnels_from_its_namespace()
+    {
+        var setup = NetworkSetupMapper.Map(Network(), [Port("web-1")], Node with { DevicePrefix = "k2", UnderlayNamespace = "k2-underlay" }, DhcpServer);
+
+        Assert.Equal((DeviceNames.Bridge("net-uid-1", "k2"), DeviceNames.Vxlan("net-uid-1", "k2")), (setup.Bridge.BridgeName, setup.Bridge.VxlanName));
+        Assert.Equal("k2-underlay", setup.Bridge.UnderlayNamespace);
+        var dhcp = Assert.IsType<DhcpPlan>(setup.Dhcp);
+        Assert.Equal((setup.Bridge.BridgeName, DeviceNames.DhcpNamespace("net-uid-1", "k2")), (dhcp.BridgeName, dhcp.Namespace));
+    }
+
+    [Fact]
     public void Vxlan_network_with_an_ipv4_subnet_becomes_bridge_and_dhcp_plans()
     {
         var setup = NetworkSetupMapper.Map(Network(), [Port("web-1")], Node, DhcpServer);
@@ -64,6 +75,7 @@ public sealed class NetworkSetupMapperTests
         Assert.Equal((4242, 1400), (setup.Bridge.Vni, setup.Bridge.Mtu));
         Assert.Equal(IPAddress.Parse("192.0.2.1"), setup.Bridge.LocalTunnelIp);
         Assert.Equal([IPAddress.Parse("192.0.2.2")], setup.Bridge.Peers); // no self, no duplicates
+        Assert.Equal((DeviceNames.DefaultPrefix, null), (setup.Bridge.DevicePrefix, setup.Bridge.UnderlayNamespace));
 
         var dhcp = Assert.IsType<DhcpPlan>(setup.Dhcp);
         Assert.Equal(IPNetwork.Parse("10.1.0.0/24"), dhcp.Subnet);

@@ -69,6 +69,18 @@ public sealed class ServerDomainMapperTests
     }
 
     [Fact]
+    public void A_boot_volume_is_vda_and_the_server_gets_no_root_overlay_while_the_ephemeral_disk_takes_the_next_name()
+    {
+        var server = Server();
+        server.Spec.BootVolumeRef = new() { Name = "data" };
+        var spec = ServerDomainMapper.ToDomainSpec(new ServerBuild(server, Flavor("2Gi"), [], [Volume() with { Device = "vda" }]), Node);
+        Assert.Null(spec.RootDiskPath);
+        var xml = System.Xml.Linq.XElement.Parse(DomainXmlBuilder.Build(spec));
+        var devices = xml.Descendants("disk").Select(d => ((string?)d.Attribute("type"), (string?)d.Element("target")!.Attribute("dev"))).ToList();
+        Assert.Equal([("file", "hdc"), ("network", "vda"), ("file", "vdb")], devices.OrderBy(d => d.Item2, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void No_ephemeral_disk_when_the_flavor_has_none()
         => Assert.Null(ServerDomainMapper.ToDomainSpec(new ServerBuild(Server(), Flavor(), [], []), Node).EphemeralDiskPath);
 

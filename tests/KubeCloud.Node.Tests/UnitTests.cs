@@ -36,6 +36,75 @@ public sealed class DeviceNameTests
         Assert.Equal(14, DeviceNames.Bridge("x").Length);
         Assert.Throws<ArgumentException>(() => DeviceNames.Derive("toolongprefix", "x", 10));
     }
+
+    public static TheoryData<string, string, int> Prefixes => new()
+    {
+        { "default", "kc", 14 },
+        { "one letter", "a", 13 },
+        { "three", "k2x", 15 },
+        { "four: the hash gives one character up", "node", 15 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Prefixes))]
+    public void A_node_prefix_names_its_bridges_vxlans_and_dhcp_devices(string because, string prefix, int bridgeLength)
+    {
+        var names = new[]
+        {
+            DeviceNames.Bridge("net-1", prefix), DeviceNames.Vxlan("net-1", prefix),
+            DeviceNames.DhcpVethBridgeSide("net-1", prefix), DeviceNames.DhcpVethNamespaceSide("net-1", prefix),
+        };
+        _ = because;
+        Assert.Equal(bridgeLength, names[0].Length);
+        Assert.All(names, n => Assert.StartsWith(prefix, n, StringComparison.Ordinal));
+        Assert.All(names, n => Assert.InRange(n.Length, 1, DeviceNames.MaxLength));
+        Assert.StartsWith(prefix + "dhcp-", DeviceNames.DhcpNamespace("net-1", prefix), StringComparison.Ordinal);
+        Assert.Equal(DeviceNames.Bridge("net-1"), DeviceNames.Bridge("net-1", DeviceNames.DefaultPrefix));
+        if (prefix != DeviceNames.DefaultPrefix)
+        {
+            Assert.NotEqual(DeviceNames.Bridge("net-1"), names[0]);
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("kcnode")]
+    [InlineData("2k")]
+    [InlineData("K2")]
+    [InlineData("k-2")]
+    public void A_prefix_that_cannot_name_devices_is_refused_with_the_rule(string prefix)
+    {
+        Assert.Contains("1 to 4 lower-case letters or digits, starting with a letter", DeviceNames.PrefixProblem(prefix));
+        var e = Assert.Throws<ArgumentException>(() => DeviceNames.Bridge("net-1", prefix));
+        Assert.Contains($"\"{prefix}\" is not a device prefix", e.Message);
+    }
+}
+
+public sealed class VxlanArgumentTests
+{
+    private static readonly NetworkPlan Plan = new() { NetworkId = "n1", Vni = 7, LocalTunnelIp = IPAddress.Parse("192.0.2.1"), DevicePrefix = "k2" };
+
+    public static TheoryData<string, NetworkPlan, string> Cases => new()
+    {
+        { "this namespace", Plan, $"link add {DeviceNames.Vxlan("n1", "k2")} type vxlan id 7 local 192.0.2.1 dstport 4789 nolearning" },
+        { "bound to a device", Plan with { UnderlayDevice = "eth1" }, $"link add {DeviceNames.Vxlan("n1", "k2")} type vxlan id 7 local 192.0.2.1 dstport 4789 nolearning dev eth1" },
+        { "socket in the underlay namespace", Plan with { UnderlayNamespace = "underlay" }, $"link add {DeviceNames.Vxlan("n1", "k2")} link-netns underlay type vxlan id 7 local 192.0.2.1 dstport 4789 nolearning" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_vxlan_device_is_made_as_the_plan_says(string because, NetworkPlan plan, string expected)
+    {
+        _ = because;
+        Assert.Equal(expected, string.Join(' ', BridgeNetwork.VxlanAddArguments(plan, 7)));
+    }
+
+    [Fact]
+    public void A_device_and_a_namespace_together_are_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => BridgeNetwork.VxlanAddArguments(Plan with { UnderlayDevice = "eth1", UnderlayNamespace = "underlay" }, 7));
+        Assert.Contains("cannot be named together with an underlay namespace", e.Message);
+    }
 }
 
 public sealed class DnsmasqArgumentTests

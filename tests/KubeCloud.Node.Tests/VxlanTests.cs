@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using KubeCloud.Node.Networking;
 using KubeCloud.Node.Processes;
 using Xunit.Abstractions;
@@ -79,5 +80,106 @@ public sealed class VxlanTests(ITestOutputHelper output)
         var left = (await run.RunCheckedAsync("ip", "netns", "list")).StandardOutput;
         Assert.DoesNotContain(id, left);
         Assert.DoesNotContain(id, (await run.RunCheckedAsync("ip", "link", "show")).StandardOutput);
+    }
+
+    /// <summary>
+    /// Two nodes on one host, as two node daemons there run them (<c>--device-prefix</c>, <c>--tunnel-netns</c>): both
+    /// bridges in this namespace, where libvirtd makes the guests' taps; each VXLAN device beside its bridge but with its
+    /// UDP socket in the node's underlay namespace, the two joined by a veth pair. The same VNI and port on both (the
+    /// kernel would refuse a second VXLAN of one VNI and port in one namespace), and the frames cross the underlay as
+    /// real UDP: the veth counts them.
+    /// </summary>
+    [Fact]
+    public async Task Two_nodes_on_one_host_tunnel_from_their_underlay_namespaces()
+    {
+        var run = ProcessCommandRunner.Instance;
+        var id = Guid.NewGuid().ToString("N")[..6];
+        var prefixes = new[] { "m" + id[..3], "n" + id[..3] };
+        var underlays = new[] { $"kc-test-ul1-{id}", $"kc-test-ul2-{id}" };
+        var guests = new[] { $"kc-test-g1-{id}", $"kc-test-g2-{id}" };
+        var veths = new[] { "kcu1" + id, "kcu2" + id };
+        var guestVeths = new[] { "kce1" + id, "kce2" + id };
+        var tunnel = new[] { IPAddress.Parse("198.19.254.1"), IPAddress.Parse("198.19.254.2") };
+        var plans = new NetworkPlan[2];
+        var nodes = new BridgeNetwork(run);
+        try
+        {
+            foreach (var ns in underlays.Concat(guests))
+            {
+                await run.RunCheckedAsync("ip", "netns", "add", ns);
+            }
+
+            await run.RunCheckedAsync("ip", "link", "add", veths[0], "netns", underlays[0], "type", "veth", "peer", "name", veths[1], "netns", underlays[1]);
+            for (var i = 0; i < 2; i++)
+            {
+                await run.RunCheckedAsync("ip", "-n", underlays[i], "addr", "add", tunnel[i] + "/30", "dev", veths[i]);
+                await run.RunCheckedAsync("ip", "-n", underlays[i], "link", "set", veths[i], "up");
+                plans[i] = new NetworkPlan
+                {
+                    NetworkId = "tenant-" + id,
+                    Vni = 4243,
+                    LocalTunnelIp = tunnel[i],
+                    Peers = [tunnel[1 - i]],
+                    UnderlayNamespace = underlays[i],
+                    DevicePrefix = prefixes[i],
+                };
+                await nodes.EnsureAsync(plans[i]);
+                await nodes.EnsureAsync(plans[i]); // idempotent
+                Assert.Equal([tunnel[1 - i]], await nodes.FloodPeersAsync(plans[i].VxlanName));
+                var vxlan = await run.RunCheckedAsync("ip", "-d", "link", "show", "dev", plans[i].VxlanName);
+                Assert.Contains($"link-netns {underlays[i]}", vxlan.StandardOutput);
+                Assert.Contains($"master {plans[i].BridgeName}", vxlan.StandardOutput);
+
+                // A guest: a veth from the node's bridge into a namespace holding a tenant address.
+                var hostSide = guestVeths[i];
+                await run.RunCheckedAsync("ip", "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", guests[i]);
+                await run.RunCheckedAsync("ip", "link", "set", hostSide, "master", plans[i].BridgeName, "up");
+                await run.RunCheckedAsync("ip", "-n", guests[i], "addr", "add", $"198.19.8.{i + 1}/24", "dev", "eth0");
+                await run.RunCheckedAsync("ip", "-n", guests[i], "link", "set", "eth0", "mtu", "1400", "up");
+            }
+
+            var before = await UnderlayPacketsAsync(run, underlays[1], veths[1]);
+            var ping = await run.RunAsync("ip", "netns", "exec", guests[0], "ping", "-c", "3", "-i", "0.2", "-W", "2", "198.19.8.2");
+            output.WriteLine(ping.StandardOutput);
+            Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
+            Assert.True(await UnderlayPacketsAsync(run, underlays[1], veths[1]) >= before + 3, "the echo requests crossed the underlay veth as UDP");
+
+            foreach (var plan in plans)
+            {
+                await nodes.TeardownAsync(plan);
+                Assert.False(await nodes.LinkExistsAsync(plan.BridgeName));
+                Assert.False(await nodes.LinkExistsAsync(plan.VxlanName));
+            }
+        }
+        finally
+        {
+            foreach (var plan in plans.OfType<NetworkPlan>())
+            {
+                await nodes.TeardownAsync(plan);
+            }
+
+            // Deleting a namespace removes its veths later, from a kernel work queue; these go now.
+            foreach (var veth in guestVeths)
+            {
+                await run.RunAsync("ip", "link", "del", veth);
+            }
+
+            foreach (var ns in underlays.Concat(guests))
+            {
+                await run.RunAsync("ip", "netns", "del", ns);
+            }
+        }
+
+        Assert.DoesNotContain(id, (await run.RunCheckedAsync("ip", "netns", "list")).StandardOutput);
+        var links = (await run.RunCheckedAsync("ip", "-o", "link", "show")).StandardOutput;
+        Assert.DoesNotContain(id, links);
+        Assert.All(prefixes, p => Assert.DoesNotContain($": {p}", links));
+    }
+
+    private static async Task<long> UnderlayPacketsAsync(ICommandRunner run, string ns, string device)
+    {
+        var json = (await run.RunCheckedAsync("ip", "-n", ns, "-j", "-s", "link", "show", "dev", device)).StandardOutput;
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement[0].GetProperty("stats64").GetProperty("rx").GetProperty("packets").GetInt64();
     }
 }

@@ -8,8 +8,8 @@ public static class BenchArguments
     public const string Usage =
         "usage: dotnet run -c Release --project tests/KubeCloud.Operator.Scale.Bench -- [--servers N (50)] [--hypervisors N (5)] [--cached N (0: skip)]\n" +
         "         [--writers N (16)] [--wave-timeout SECONDS (300)] [--operator-env NAME=VALUE]... [--gc-server]\n" +
-        "         [--operator-dll PATH] [--apiserver-dll PATH]\n" +
-        "issue 11's figures: --servers 2000 --hypervisors 100 --cached 10000";
+        "         [--operator-dll PATH] [--apiserver-dll PATH] [--node-daemons simulator|real] [--node-rss]\n" +
+        "issue 11's figures: --servers 2000 --hypervisors 100 --cached 10000; issue 12's: --node-daemons real --servers 2000 --hypervisors 100; --node-rss: kubecloud-node's own RSS";
 
     public static (ScaleOptions Options, BenchSwitches Switches) Parse(IReadOnlyList<string> args)
     {
@@ -60,6 +60,20 @@ public static class BenchArguments
                 case "--apiserver-dll":
                     switches = switches with { ApiServerDll = Value() };
                     break;
+                case "--node-daemons":
+                    switches = switches with
+                    {
+                        RealNodeDaemons = Value() switch
+                        {
+                            "real" => true,
+                            "simulator" => false,
+                            var other => throw new ArgumentException($"--node-daemons {other}: simulator or real"),
+                        },
+                    };
+                    break;
+                case "--node-rss":
+                    switches = switches with { NodeRss = true };
+                    break;
                 case "-h" or "--help":
                     switches = switches with { Help = true };
                     break;
@@ -87,6 +101,12 @@ public sealed record BenchSwitches
 
     /// <summary>kubecloud-apiserver.dll; null: the build beside this bench.</summary>
     public string? ApiServerDll { get; init; }
+
+    /// <summary>Real node daemons (<see cref="NodeFleet"/> in a process of their own) instead of <see cref="NodeSimulator"/>.</summary>
+    public bool RealNodeDaemons { get; init; }
+
+    /// <summary>Measure kubecloud-node's own RSS (<see cref="NodeRssRun"/>) instead of a scale run.</summary>
+    public bool NodeRss { get; init; }
 
     /// <summary>Environment for the operator process (GC settings to compare).</summary>
     public IReadOnlyDictionary<string, string?> OperatorEnvironment { get; init; } = new Dictionary<string, string?>();

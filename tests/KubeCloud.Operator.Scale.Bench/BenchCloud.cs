@@ -44,7 +44,7 @@ public sealed class BenchCloud
         await CreateOrKeepAsync(client, new Image
         {
             Metadata = new V1ObjectMeta { Name = ImageName, NamespaceProperty = @namespace },
-            Spec = new ImageSpec { Source = new ImageSource { Url = imageUrl.ToString() }, DiskFormat = DiskFormat.Qcow2, Visibility = ImageVisibility.Public },
+            Spec = new ImageSpec { Source = new ImageSource { Url = imageUrl.ToString() }, Checksum = ImageFileServer.Sha256, DiskFormat = DiskFormat.Qcow2, Visibility = ImageVisibility.Public },
         }, cancellationToken);
         var names = Enumerable.Range(0, hypervisors).Select(HypervisorName).ToList();
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (name, ct) =>

@@ -12,11 +12,13 @@ public static class BinaryPaths
 
     public static string Operator => Output("KubeCloud.Operator.Cli", "kubecloud-operator.dll");
 
-    private static string Output(string project, string dll)
+    public static string NodeDaemon => Output("KubeCloud.Node.Cli", "kubecloud-node.dll", "node-daemon");
+
+    private static string Output(string project, string dll, string folder = "operator")
     {
         // This bench runs from tests/KubeCloud.Operator.Scale.Bench/bin/<configuration>/<framework>/.
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = framework.Parent?.Name ?? "Release";
-        return Path.Combine(RepositoryRoot.Path, "operator", project, "bin", configuration, framework.Name, dll);
+        return Path.Combine(RepositoryRoot.Path, folder, project, "bin", configuration, framework.Name, dll);
     }
 }

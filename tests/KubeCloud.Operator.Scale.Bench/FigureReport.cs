@@ -19,7 +19,7 @@ public sealed class FigureReport(TextWriter? output = null)
         Line($"KubeCloud operator scale bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Line($"machine: {Environment.ProcessorCount} cores ({CpuModel()}), {MemoryGiB():F1} GiB, .NET {Environment.Version}, load average {ProcessProbe.LoadAverage()}");
         Line($"run: {options.Servers} servers on {options.Hypervisors} hypervisors (max {options.ServersPerHypervisor} each), {options.Writers} concurrent creators, " +
-             $"node daemons played by NodeSimulator, cached figure at {(options.Cached > 0 ? options.Cached.ToString("N0", CultureInfo.InvariantCulture) : "(skipped)")}");
+             $"node daemons {(switches.RealNodeDaemons ? "real (NodeAgentHost on the fake driver, a process of their own)" : "played by NodeSimulator")}, cached figure at {(options.Cached > 0 ? options.Cached.ToString("N0", CultureInfo.InvariantCulture) : "(skipped)")}");
         var env = string.Join(' ', switches.OperatorEnvironment.Select(p => $"{p.Key}={p.Value}"));
         Line($"operator: kubecloud-operator process{(env.Length > 0 ? $" with {env}" : string.Empty)}; API server: kubecloud-apiserver process; node simulator and observer: this process");
         Line(string.Empty);
@@ -53,7 +53,7 @@ public sealed class FigureReport(TextWriter? output = null)
         Row("servers/s (create to all Active)", F(wave.ServerRate, "F0"), "> 200", _baseline is null ? "-" : $"{_baseline.CreateRate:F0} creates/s, API server alone");
         Row("creation to scheduled", wave.ToScheduled.ToString(), string.Empty, _baseline is null ? "-" : $"create to seen {_baseline.ToSeen}");
         Row("creation to Active", wave.ToActive.ToString(), "p99 < 5000 ms", string.Empty);
-        Row("reconciles/s (runtime metrics)", F(runtime.Reconciles / seconds, "F0"), string.Empty, $"{runtime.Reconciles:F0} in all; node simulator: {run.Node.Spawns} spawns reported");
+        Row("reconciles/s (runtime metrics)", F(runtime.Reconciles / seconds, "F0"), string.Empty, $"{runtime.Reconciles:F0} in all; " + (run.Node is { } simulator ? $"node simulator: {simulator.Spawns} spawns reported" : "real node daemons"));
         foreach (var c in runtime.Controllers)
         {
             Row($"  {c.Controller}", $"{c.Reconciles:F0} reconciles, {c.Errors:F0} errors", string.Empty, $"mean reconcile {c.MeanReconcileSeconds * 1000:F1} ms, mean queue wait {c.MeanQueueSeconds * 1000:F1} ms");

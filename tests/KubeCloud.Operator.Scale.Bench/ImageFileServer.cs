@@ -13,6 +13,9 @@ public sealed class ImageFileServer : IAsyncDisposable
 {
     public const int Size = 64 * 1024;
 
+    /// <summary>The sha256 of the body (zeros): the image's checksum, which a real node daemon verifies.</summary>
+    public static string Sha256 { get; } = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(new byte[Size]));
+
     private readonly WebApplication _app;
 
     private ImageFileServer(WebApplication app, Uri url)

@@ -5,7 +5,18 @@ using KubeCloud.ControllerRuntime.Config;
 using KubeCloud.Operator.Scale.Bench;
 
 // The operator at scale (issue 11's benchmark): kubecloud-apiserver and kubecloud-operator as processes of their own,
-// the node daemons played by NodeSimulator in this process. Figures are printed, never asserted.
+// the node daemons played by NodeSimulator in this process (or, with --node-daemons real, run as real node daemons on
+// the fake driver in a process of their own). Figures are printed, never asserted.
+switch (args)
+{
+    case [NodeFleetProcess.Verb, .. var fleetArgs]:
+        return await NodeFleetProcess.RunAsync(fleetArgs);
+    case [NodeFigures.IdleVerb]:
+        Console.WriteLine("idle");
+        await Task.Delay(Timeout.Infinite);
+        return 0;
+}
+
 ScaleOptions options;
 BenchSwitches switches;
 try
@@ -42,7 +53,18 @@ try
     {
         using var client = new KubeClient(ClusterConfig.FromKubeconfig(kubeconfig));
         await client.CreateAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = "kubecloud-system" } }, cancellationToken: stop.Token);
-        await using var run = await ScaleRun.PrepareAsync(client, options, stop.Token);
+        var nodeFigures = new NodeFigures();
+        if (switches.NodeRss)
+        {
+            await NodeRssRun.RunAsync(kubeconfig, work.FullName, nodeFigures, stop.Token);
+            return 0;
+        }
+
+        NodeFleetProcess? fleet = null;
+        await using var run = await ScaleRun.PrepareAsync(client, options, switches.RealNodeDaemons
+            ? async (cloud, ct) => fleet = await NodeFleetProcess.StartAsync(kubeconfig, client, cloud.Hypervisors, Path.Combine(work.FullName, "nodes"), options.Heartbeat, TimeSpan.FromMinutes(5), ct)
+            : null, stop.Token);
+        var fleetIdle = fleet?.Probe.Sample() ?? default;
         var apiProbe = apiServer.Probe;
 
         // Baseline: the API server alone, the same creates with no operator running.
@@ -66,6 +88,12 @@ try
         var apiAfter = apiProbe.Sample();
         var runtime = MetricsScrape.Between(metricsBefore, MetricsScrape.Parse(await op.ScrapeAsync(stop.Token)));
         report.Wave(wave, runtime, opBefore, opAfter, apiAfter.CpuTime - apiBefore.CpuTime, load, run);
+        if (fleet is not null)
+        {
+            nodeFigures.Fleet(fleet.Count, fleetIdle, fleet.Probe.Sample(), await NodeFigures.EmptyConsoleAppAsync(stop.Token));
+        }
+
+        await nodeFigures.AuditAsync(client, run, stop.Token);
 
         // The memory figure: the cache topped up to options.Cached servers, then the operator left to settle.
         if (options.Cached > options.Servers)

@@ -14,15 +14,17 @@ public sealed class ScaleRun : IAsyncDisposable
     private readonly IKubeClient _client;
     private readonly ImageFileServer _images;
     private readonly ServerTimeline _timeline;
+    private readonly IAsyncDisposable? _nodeDaemons;
     private int _next;
 
-    private ScaleRun(IKubeClient client, ScaleOptions options, ImageFileServer images, BenchCloud cloud, NodeSimulator node, ServerTimeline timeline)
+    private ScaleRun(IKubeClient client, ScaleOptions options, ImageFileServer images, BenchCloud cloud, NodeSimulator? node, IAsyncDisposable? nodeDaemons, ServerTimeline timeline)
     {
         _client = client;
         Options = options;
         _images = images;
         Cloud = cloud;
         Node = node;
+        _nodeDaemons = nodeDaemons;
         _timeline = timeline;
     }
 
@@ -30,7 +32,8 @@ public sealed class ScaleRun : IAsyncDisposable
 
     public BenchCloud Cloud { get; }
 
-    public NodeSimulator Node { get; }
+    /// <summary>The node simulator; null when real node daemons play the nodes.</summary>
+    public NodeSimulator? Node { get; }
 
     /// <summary>Servers by phase now, and those in Error with their fault: what to print when a wave does not finish.</summary>
     public string Describe()
@@ -40,12 +43,25 @@ public sealed class ScaleRun : IAsyncDisposable
         return $"servers by phase: {phases}{string.Concat(errors)}";
     }
 
-    public static async Task<ScaleRun> PrepareAsync(IKubeClient client, ScaleOptions options, CancellationToken cancellationToken)
+    public static Task<ScaleRun> PrepareAsync(IKubeClient client, ScaleOptions options, CancellationToken cancellationToken) =>
+        PrepareAsync(client, options, null, cancellationToken);
+
+    /// <param name="client">The bench's client.</param>
+    /// <param name="options">The run's size.</param>
+    /// <param name="nodeDaemons">Starts real node daemons for the cloud's Hypervisors (<see cref="NodeFleet"/>) and returns once they report; null plays them with <see cref="NodeSimulator"/>.</param>
+    /// <param name="cancellationToken">Stops the preparation.</param>
+    public static async Task<ScaleRun> PrepareAsync(IKubeClient client, ScaleOptions options, Func<BenchCloud, CancellationToken, Task<IAsyncDisposable>>? nodeDaemons, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         var images = await ImageFileServer.StartAsync(cancellationToken);
         var cloud = await BenchCloud.CreateAsync(client, options.Namespace, options.Hypervisors, options.ServersPerHypervisor, images.Url, cancellationToken);
+        if (nodeDaemons is not null)
+        {
+            var daemons = await nodeDaemons(cloud, cancellationToken);
+            return new ScaleRun(client, options, images, cloud, null, daemons, await ServerTimeline.StartAsync(client, cloud.Namespace, cancellationToken));
+        }
+
         var node = await NodeSimulator.StartAsync(client, cloud.Hypervisors, new NodeSimulatorOptions
         {
             Vcpus = 128,
@@ -54,7 +70,7 @@ public sealed class ScaleRun : IAsyncDisposable
             HeartbeatInterval = options.Heartbeat,
         }, cancellationToken);
         var timeline = await ServerTimeline.StartAsync(client, cloud.Namespace, cancellationToken);
-        return new ScaleRun(client, options, images, cloud, node, timeline);
+        return new ScaleRun(client, options, images, cloud, node, null, timeline);
     }
 
     /// <summary>
@@ -84,7 +100,16 @@ public sealed class ScaleRun : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _timeline.DisposeAsync();
-        await Node.DisposeAsync();
+        if (Node is not null)
+        {
+            await Node.DisposeAsync();
+        }
+
+        if (_nodeDaemons is not null)
+        {
+            await _nodeDaemons.DisposeAsync();
+        }
+
         await _images.DisposeAsync();
     }
 }

@@ -20,6 +20,15 @@ public static class ApiGroup
 
     /// <summary>Annotation whose change asks the node daemon to reboot a server.</summary>
     public const string RebootRequestedAtAnnotation = "kubecloud.io/reboot-requested-at";
+
+    /// <summary>
+    /// Annotation a node daemon keeps on its Hypervisor: the base URL of its console endpoint, where the operator's
+    /// <c>servers/console</c> endpoint fetches a server's serial log.
+    /// </summary>
+    public const string ConsoleUrlAnnotation = "kubecloud.io/console-url";
+
+    /// <summary>The group of the virtual subresources served beside the API (as KubeVirt's subresources.kubevirt.io).</summary>
+    public const string SubresourcesGroup = "subresources.kubecloud.io";
 }
 
 /// <summary>Regular expressions shared by several fields.</summary>

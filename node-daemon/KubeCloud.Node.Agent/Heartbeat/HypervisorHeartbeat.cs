@@ -1,8 +1,8 @@
 using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
-using KubeCloud.Node.HostFacts;
 using KubeCloud.Node.Agent.Volumes;
+using KubeCloud.Node.HostFacts;
 using KubeCloud.Node.Hypervisor;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -103,5 +103,21 @@ public sealed class HypervisorHeartbeat(
 
             await client.ApplyNodeStatusAsync(hypervisor, status, cancellationToken);
         }
+
+        await AdvertiseConsoleAsync(current, cancellationToken);
+    }
+
+    /// <summary>Keeps the annotation kubecloud.io/console-url equal to this node's console endpoint (merge patch of that key only).</summary>
+    private async Task AdvertiseConsoleAsync(Hypervisor? current, CancellationToken cancellationToken)
+    {
+        var url = options.ConsoleUrl?.ToString();
+        string? existing = null;
+        if (url is null || (current?.Metadata.Annotations?.TryGetValue(ApiGroup.ConsoleUrlAnnotation, out existing) == true && existing == url))
+        {
+            return;
+        }
+
+        var patch = new Dictionary<string, object?> { ["metadata"] = new Dictionary<string, object?> { ["annotations"] = new Dictionary<string, object?> { [ApiGroup.ConsoleUrlAnnotation] = url } } };
+        await client.PatchAsync<Hypervisor>(options.NodeName, null, KubePatch.Merge(patch), cancellationToken: cancellationToken);
     }
 }

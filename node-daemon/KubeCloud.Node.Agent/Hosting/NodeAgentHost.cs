@@ -7,6 +7,7 @@ using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Hosting;
 using KubeCloud.Node.Agent.Heartbeat;
 using KubeCloud.Node.Agent.Networks;
+using KubeCloud.Node.Agent.SerialConsole;
 using KubeCloud.Node.Agent.Servers;
 using KubeCloud.Node.Agent.Volumes;
 using KubeCloud.Node.Compute;
@@ -46,6 +47,9 @@ public sealed record NodeAgentHostOptions
     /// <summary>Where /healthz and /readyz listen (null: nowhere); the same address as metrics serves all three.</summary>
     public IPEndPoint? HealthProbeAddress { get; init; }
 
+    /// <summary>Where the console endpoint listens (null: nowhere); advertise it with <see cref="NodeAgentOptions.ConsoleUrl"/>.</summary>
+    public IPEndPoint? ConsoleAddress { get; init; }
+
     public bool JsonLogs { get; init; } = true;
 
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
@@ -64,7 +68,14 @@ public static class NodeAgentHost
         ArgumentNullException.ThrowIfNull(host);
         var node = host.Node;
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(kestrel => Listen(kestrel, host.MetricsAddress, host.HealthProbeAddress));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            Listen(kestrel, host.MetricsAddress, host.HealthProbeAddress);
+            if (host.ConsoleAddress is { } console)
+            {
+                kestrel.Listen(console, l => l.Named(ConsoleEndpoint.Listener));
+            }
+        });
         builder.Logging.AddOperatorConsole(host.JsonLogs).SetMinimumLevel(host.MinimumLogLevel);
         var services = builder.Services;
         services.AddKubeCloudOperator(o =>
@@ -82,7 +93,7 @@ public static class NodeAgentHost
         services.AddSingleton(host.Driver);
         services.AddSingleton(host.Files);
         services.AddSingleton<NodeInformers>();
-        services.AddSingleton(new NodeLayout(node.InstancesDirectory, node.Hypervisor));
+        services.AddSingleton(new NodeLayout(node.InstancesDirectory, node.Hypervisor) { DevicePrefix = node.DevicePrefix });
         services.AddSingleton(new SuspendSpace(node.SaveDirectory));
         services.AddSingleton(sp => new InstanceConverger(host.Driver, host.Files, sp.GetRequiredService<NodeLayout>(), sp.GetRequiredService<SuspendSpace>())
         {
@@ -125,12 +136,14 @@ public static class NodeAgentHost
         }
 
         services.AddSingleton<ChapSecretReader>();
+        services.AddSingleton<BootConsoleEvents>();
         services.AddSingleton<HypervisorHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<HypervisorHeartbeat>());
         services.AddSingleton<OrphanSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<OrphanSweeper>());
         var app = builder.Build();
         app.MapOperatorEndpoints();
+        app.MapConsoleEndpoint();
         return app;
     }
 

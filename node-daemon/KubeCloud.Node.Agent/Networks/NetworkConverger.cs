@@ -20,7 +20,7 @@ public sealed class NetworkConverger(BridgeNetwork bridges, NodeInformers cache,
     {
         ArgumentNullException.ThrowIfNull(network);
         var id = ServerDomainMapper.NetworkId(network);
-        return bridges.TeardownAsync(new NetworkPlan { NetworkId = id }, cancellationToken);
+        return bridges.TeardownAsync(new NetworkPlan { NetworkId = id, DevicePrefix = options.DevicePrefix }, cancellationToken);
     }
 
     /// <summary>This node's tunnel IP and the peers: tunnel IPs of the other nodes with a port on the network.</summary>
@@ -31,6 +31,14 @@ public sealed class NetworkConverger(BridgeNetwork bridges, NodeInformers cache,
             .Select(p => p.Status?.Node).OfType<string>().Where(n => n != options.NodeName).Distinct(StringComparer.Ordinal);
         var peers = nodes.Select(n => cache.Hypervisors.Store.Get(null, n)?.Status?.TunnelIP)
             .Select(ip => IPAddress.TryParse(ip, out var address) ? address : null).OfType<IPAddress>().ToList();
-        return new NodeNetworkContext { NodeName = options.NodeName, TunnelIp = options.TunnelIp, Peers = peers };
+        return new NodeNetworkContext
+        {
+            NodeName = options.NodeName,
+            TunnelIp = options.TunnelIp,
+            Peers = peers,
+            UnderlayDevice = options.TunnelInterface,
+            UnderlayNamespace = options.TunnelNamespace,
+            DevicePrefix = options.DevicePrefix,
+        };
     }
 }

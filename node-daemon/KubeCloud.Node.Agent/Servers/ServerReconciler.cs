@@ -28,8 +28,12 @@ public sealed class ServerReconciler(
     ChapSecretReader chapSecrets,
     NodeAgentOptions options,
     TimeProvider time,
+    BootConsoleEvents consoleEvents,
     ILogger<ServerReconciler> logger) : IReconciler<Server>
 {
+    /// <summary>How soon a server waiting for the operator (a port's MAC, a VNI) is looked at again.</summary>
+    private static readonly TimeSpan WaitRetry = TimeSpan.FromSeconds(2);
+
     private readonly ServerBuildReader _reader = new(cache, options.NodeName);
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)
@@ -46,6 +50,7 @@ public sealed class ServerReconciler(
             {
                 await converger.RemoveAsync(server, [], cancellationToken);
                 await Finalizers.RemoveAsync(client, server, NodeStatusApply.CleanupFinalizer, cancellationToken);
+                consoleEvents.Forget(server);
                 logger.LogInformation("server {Server}: removed from the host", request);
             }
 
@@ -56,14 +61,14 @@ public sealed class ServerReconciler(
         if (build.Request is not { } instance)
         {
             await ReportAsync(server, ServerReport.Blocked(server, build.Reason!, build.Message!, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
-            return build.Reason == ServerReasons.Waiting ? ReconcileResult.After(TimeSpan.FromSeconds(2)) : ReconcileResult.After(options.ResyncInterval);
+            return build.Reason == ServerReasons.Waiting ? ReconcileResult.After(WaitRetry) : ReconcileResult.After(options.ResyncInterval);
         }
 
         var chap = await ReadChapAsync(instance, cancellationToken);
         if (chap.Waiting is { } waiting)
         {
             await ReportAsync(server, ServerReport.Blocked(server, ServerReasons.Waiting, waiting, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
-            return ReconcileResult.After(TimeSpan.FromSeconds(2));
+            return ReconcileResult.After(WaitRetry);
         }
 
         server = await Finalizers.AddAsync(client, server, NodeStatusApply.CleanupFinalizer, cancellationToken);
@@ -74,6 +79,12 @@ public sealed class ServerReconciler(
             {
                 await networks.EnsureAsync(network, cancellationToken);
             }
+        }
+        catch (NetworkSetupException e) when (e.Waiting)
+        {
+            // The operator has yet to provide something (a VNI): a wait, as for a port's MAC, not the Error a failure is.
+            await ReportAsync(server, ServerReport.Blocked(server, ServerReasons.Waiting, "waiting for " + e.Message, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
+            return ReconcileResult.After(WaitRetry);
         }
         catch (NetworkSetupException e)
         {
@@ -89,11 +100,18 @@ public sealed class ServerReconciler(
         catch (InstanceStepException e)
         {
             logger.LogWarning("server {Server}: {Message}", request, e.Message);
+            if (e.Step is InstanceStep.Spawn or InstanceStep.Power)
+            {
+                consoleEvents.SpawnFailed(server, e.Message);
+            }
+
             await ReportAsync(server, ServerReport.Failed(server, e, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
             return ReconcileResult.RequeueNow;
         }
 
         NodeMetrics.ObserveSteps(options.NodeName, observation);
+        consoleEvents.CheckSilence(server, observation.PowerState);
+        await ReportInterfacesAsync(instance, cancellationToken);
         await ReportAsync(server, ServerReport.Of(server, instance, observation, options.Hypervisor, time.GetUtcNow()), cancellationToken);
         return observation.Converged || observation.Refusal is not null ? ReconcileResult.After(options.ResyncInterval) : ReconcileResult.RequeueNow;
     }
@@ -151,6 +169,19 @@ public sealed class ServerReconciler(
     {
         var name = ServerDomainMapper.DomainName(server);
         return driver.Find(name) is { } domain ? PowerPlanner.Observe(domain.Status, driver.HasManagedSaveImage(name)) : null;
+    }
+
+    /// <summary>Each port's <c>status.interfaceName</c> (the node's field): the tap of its NIC, once the domain is defined.</summary>
+    private async Task ReportInterfacesAsync(InstanceRequest instance, CancellationToken cancellationToken)
+    {
+        foreach (var bound in instance.Build.Ports)
+        {
+            var tap = ServerDomainMapper.ToNicSpec(bound).TapName;
+            if (bound.Port.Status?.InterfaceName != tap)
+            {
+                await client.ApplyNodeStatusAsync(bound.Port, new PortStatus { InterfaceName = tap }, cancellationToken);
+            }
+        }
     }
 
     private async Task ReportAsync(Server server, ServerStatus status, CancellationToken cancellationToken)

@@ -31,6 +31,12 @@ public static class ServerReport
         {
             Conditions.Set(status, ServerReasons.Spawned, ConditionStatus.False, ServerReasons.SuspendRefused, refusal, generation, now);
         }
+        else if (observation.Converged && ResizeNotPlaced(server) is { } waiting)
+        {
+            // The spec names a new flavor the operator has not placed yet (status.flavor is still the old one): the
+            // domain is right for status.flavor, but Spawned True for this generation would read as "resized".
+            Conditions.Set(status, ServerReasons.Spawned, ConditionStatus.False, ServerReasons.Waiting, waiting, generation, now);
+        }
         else if (observation.Converged)
         {
             Conditions.Set(status, ServerReasons.Spawned, ConditionStatus.True, ServerReasons.Converged, $"domain defined and {observation.PowerState}", generation, now);
@@ -47,6 +53,15 @@ public static class ServerReport
 
         status.ObservedRebootRequest = request.RebootRequestedAt ?? status.ObservedRebootRequest;
         return Finish(status);
+    }
+
+    /// <summary>Why a changed flavorRef is not yet this node's to apply, or null when status.flavor is the spec's flavor.</summary>
+    public static string? ResizeNotPlaced(Server server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return server.Status?.Flavor is { } placed && placed.Name != server.Spec.FlavorRef.Name
+            ? $"waiting for the operator to place flavor {server.Spec.FlavorRef.Name} (status.flavor is still {placed.Name})"
+            : null;
     }
 
     /// <summary>A step failed: an image failure is ImageReady False, any later step Spawned False, each with its reason.</summary>

@@ -95,7 +95,7 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
         else
         {
             // Adopted or already built: secrets may have been lost with a libvirtd restart; the definition is kept
-            // as it is, so a running guest is not disturbed (a changed flavor is a resize, not a redefinition). Volumes
+            // as it is, so a running guest is not disturbed, unless the flavor changed (a resize, below). Volumes
             // added to or removed from the spec are hot-plugged and unplugged.
             await TimedAsync(InstanceStep.Volumes, times, () =>
             {
@@ -103,6 +103,10 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
                 volumesPending = !VolumeDisks.Converge(driver, domain);
                 return Task.CompletedTask;
             });
+            if (DomainSize.Parse(driver.GetXml(domain.Name)) != DomainSize.Of(domain))
+            {
+                await TimedAsync(InstanceStep.Spawn, times, () => ResizeAsync(domain, cancellationToken));
+            }
         }
 
         var rebooted = false;
@@ -154,6 +158,32 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
     {
         var known = servers.Select(ServerDomainMapper.DomainName).ToHashSet(StringComparer.Ordinal);
         return [.. driver.List().Where(d => d.Name.StartsWith(ServerDomainMapper.DomainPrefix, StringComparison.Ordinal) && !known.Contains(d.Name))];
+    }
+
+    /// <summary>
+    /// nova's resize on the same host: when the defined vCPUs or memory differ from the flavor's, the guest is powered
+    /// off cleanly (a suspended guest is restored first, a paused one resumed, so its ACPI button is heard), the domain
+    /// is redefined with the new size under the same UUID and disks, and the power step then starts it again as
+    /// <c>spec.powerState</c> wants. A guest that is off is simply redefined. Called only while the sizes differ.
+    /// </summary>
+    private async Task ResizeAsync(DomainSpec domain, CancellationToken cancellationToken)
+    {
+        if (driver.HasManagedSaveImage(domain.Name) && !driver.GetStatus(domain.Name).IsActive)
+        {
+            driver.Start(domain.Name); // restore: saved memory cannot be restored into another size
+        }
+
+        if (driver.GetStatus(domain.Name).State is DomainState.Paused or DomainState.PMSuspended)
+        {
+            driver.Resume(domain.Name);
+        }
+
+        if (driver.GetStatus(domain.Name).IsActive)
+        {
+            await driver.ShutdownAsync(domain.Name, ShutdownTimeout, cancellationToken);
+        }
+
+        driver.Define(DomainXmlBuilder.Build(domain));
     }
 
     private async Task<string?> ApplyPowerAsync(DomainSpec domain, DesiredPowerState desired, CancellationToken cancellationToken)

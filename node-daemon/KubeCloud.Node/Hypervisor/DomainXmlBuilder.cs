@@ -139,9 +139,9 @@ public static class DomainXmlBuilder
             throw new ArgumentException($"domain {spec.Name}: memory must be at least 16 MiB, got {spec.MemoryMiB}");
         }
 
-        if (spec.RootDiskPath is null && spec.Kernel is null)
+        if (spec.RootDiskPath is null && spec.Kernel is null && !spec.IscsiDisks.Any(d => d.TargetDevice == "vda"))
         {
-            throw new ArgumentException($"domain {spec.Name}: needs a root disk or a kernel to boot");
+            throw new ArgumentException($"domain {spec.Name}: needs a root disk, a boot volume (an iSCSI disk as vda) or a kernel to boot");
         }
 
         var taps = spec.Nics.Select(n => n.TapName).ToList();

@@ -17,7 +17,14 @@ public sealed record NodeNetworkContext
     /// <summary>Tunnel addresses of the other nodes hosting ports on the network.</summary>
     public IReadOnlyList<IPAddress> Peers { get; init; } = [];
 
+    /// <summary>The device VXLAN tunnels are bound to (the node's <c>--tunnel-interface</c>); null lets the route pick it.</summary>
     public string? UnderlayDevice { get; init; }
+
+    /// <summary>The network namespace holding the tunnel IP when it is not the node daemon's (its <c>--tunnel-netns</c>).</summary>
+    public string? UnderlayNamespace { get; init; }
+
+    /// <summary>The node's device prefix (its <c>--device-prefix</c>): bridges, VXLAN devices and DHCP namespaces start with it.</summary>
+    public string DevicePrefix { get; init; } = DeviceNames.DefaultPrefix;
 
     /// <summary>DHCP lease time (the API has no field for it; a node setting, as Neutron's dhcp_lease_duration).</summary>
     public TimeSpan DhcpLeaseTime { get; init; } = TimeSpan.FromHours(12);
@@ -81,7 +88,7 @@ public static class NetworkSetupMapper
         var field = $"spec.subnets[{subnet.Name}]";
         var gateway = subnet.GatewayIP is { } g ? ParseAddress(g, $"{name}: {field}.gatewayIP") : Offset(cidr.BaseAddress, 1);
         RequireHostAddress(cidr, gateway, $"{name}: {field}.gatewayIP {gateway}");
-        var server = dhcpServerAddress ?? throw new NetworkSetupException($"{name}: node {node.NodeName} has no DHCP server address in subnet {subnet.Name} ({cidr}) yet; the operator's IPAM allocates one");
+        var server = dhcpServerAddress ?? throw new NetworkSetupException($"{name}: node {node.NodeName} has no DHCP server address in subnet {subnet.Name} ({cidr}) yet; the operator's IPAM allocates one", waiting: true);
         RequireHostAddress(cidr, server, $"{name}: DHCP server address {server} of node {node.NodeName}");
         if (server.Equals(gateway))
         {
@@ -100,6 +107,7 @@ public static class NetworkSetupMapper
             Mtu = mtu,
             LeaseTime = node.DhcpLeaseTime,
             Hosts = hosts,
+            DevicePrefix = node.DevicePrefix,
         };
         return new NetworkSetup(bridge, dhcp) { SkippedPorts = skipped };
     }
@@ -122,7 +130,7 @@ public static class NetworkSetupMapper
         }
 
         var vni = network.Status?.SegmentationId ?? network.Spec.SegmentationId
-            ?? throw new NetworkSetupException($"{name}: no VXLAN segmentation id yet (neither spec.segmentationId nor status.segmentationId is set)");
+            ?? throw new NetworkSetupException($"{name}: no VXLAN segmentation id yet (neither spec.segmentationId nor status.segmentationId is set)", waiting: true);
         var tunnel = node.TunnelIp ?? throw new NetworkSetupException($"{name}: node {node.NodeName} has no tunnel IP for VXLAN {vni}");
         return new NetworkPlan
         {
@@ -131,6 +139,8 @@ public static class NetworkSetupMapper
             LocalTunnelIp = tunnel,
             Peers = [.. node.Peers.Where(p => !p.Equals(tunnel)).Distinct()],
             UnderlayDevice = node.UnderlayDevice,
+            UnderlayNamespace = node.UnderlayNamespace,
+            DevicePrefix = node.DevicePrefix,
             Mtu = mtu,
         };
     }

@@ -19,14 +19,20 @@ public sealed record AttachedVolume(Volume Volume, string ChapUsername, string? 
 /// <summary>Everything the node has read about one server assigned to it.</summary>
 public sealed record ServerBuild(Server Server, Flavor Flavor, IReadOnlyList<BoundPort> Ports, IReadOnlyList<AttachedVolume> Volumes);
 
-/// <summary>Where this node keeps per-server files, and which hypervisor it runs.</summary>
+/// <summary>Where this node keeps per-server files, which hypervisor it runs, and the prefix of its network devices.</summary>
 public sealed record NodeLayout(string InstancesDirectory, HypervisorType Hypervisor)
 {
+    /// <summary>The node's device prefix: its guests' NICs join the bridges named with it.</summary>
+    public string DevicePrefix { get; init; } = DeviceNames.DefaultPrefix;
+
     public string InstanceDirectory(Server server)
     {
         ArgumentNullException.ThrowIfNull(server);
         return Path.Combine(InstancesDirectory, $"{server.Metadata.NamespaceProperty}_{server.Metadata.Name}");
     }
+
+    /// <summary>The file the guest's serial console (ttyS0) is appended to.</summary>
+    public string ConsoleLogPath(Server server) => Path.Combine(InstanceDirectory(server), "console.log");
 }
 
 /// <summary>Maps the API types (Server, Flavor, Ports, Networks, Volumes) to the node's host-side records.</summary>
@@ -82,20 +88,20 @@ public static class ServerDomainMapper
             Vcpus = flavor.Vcpus,
             MemoryMiB = checked((int)flavor.Memory.ToMebibytes()),
             Hypervisor = node.Hypervisor,
-            RootDiskPath = build.Server.Spec.ImageRef is null ? null : Path.Combine(dir, "disk"), // a boot volume is the first iSCSI disk, vda
+            RootDiskPath = build.Server.Spec.BootVolumeRef is null ? Path.Combine(dir, "disk") : null, // a boot volume is the first iSCSI disk, vda
             EphemeralDiskPath = flavor.EphemeralDisk.IsZero ? null : Path.Combine(dir, "disk.eph0"),
             SeedIsoPath = Path.Combine(dir, "seed.iso"),
-            SerialLogPath = Path.Combine(dir, "console.log"),
-            Nics = [.. build.Ports.Select(ToNicSpec)],
+            SerialLogPath = node.ConsoleLogPath(build.Server),
+            Nics = [.. build.Ports.Select(port => ToNicSpec(port, node.DevicePrefix))],
             IscsiDisks = [.. build.Volumes.Select(ToIscsiDisk)],
         };
     }
 
-    /// <summary>The NIC of one port: its MAC on the network's bridge through the port's tap; also what a hot-plug attaches.</summary>
-    public static NicSpec ToNicSpec(BoundPort bound)
+    /// <summary>The NIC of one port: its MAC on the network's bridge (of the node's <paramref name="devicePrefix"/>) through the port's tap; also what a hot-plug attaches.</summary>
+    public static NicSpec ToNicSpec(BoundPort bound, string devicePrefix = DeviceNames.DefaultPrefix)
     {
         ArgumentNullException.ThrowIfNull(bound);
-        return new NicSpec(MacAddress(bound.Port), DeviceNames.Bridge(NetworkId(bound.Network)), DeviceNames.Tap(PortId(bound.Port)), bound.Network.Spec.Mtu > 0 ? bound.Network.Spec.Mtu : null);
+        return new NicSpec(MacAddress(bound.Port), DeviceNames.Bridge(NetworkId(bound.Network), devicePrefix), DeviceNames.Tap(PortId(bound.Port)), bound.Network.Spec.Mtu > 0 ? bound.Network.Spec.Mtu : null);
     }
 
     /// <summary>Root disk size from the flavor, in bytes.</summary>

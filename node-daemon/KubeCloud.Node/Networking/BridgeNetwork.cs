@@ -23,13 +23,23 @@ public sealed record NetworkPlan
     /// <summary>The underlay device the VXLAN is bound to (optional).</summary>
     public string? UnderlayDevice { get; init; }
 
+    /// <summary>
+    /// The network namespace (an <c>ip netns</c> name) that holds <see cref="LocalTunnelIp"/>, when it is not this one:
+    /// the VXLAN device is made here, beside the bridge (where libvirtd plugs the guests' taps), with its UDP socket in
+    /// that namespace (<c>ip link add ... link-netns NS type vxlan</c>). Null: this namespace.
+    /// </summary>
+    public string? UnderlayNamespace { get; init; }
+
+    /// <summary>The node's device prefix (<see cref="DeviceNames.DefaultPrefix"/> unless the node was given one).</summary>
+    public string DevicePrefix { get; init; } = DeviceNames.DefaultPrefix;
+
     public int Mtu { get; init; } = 1450;
 
     public int VxlanPort { get; init; } = 4789;
 
-    public string BridgeName => DeviceNames.Bridge(NetworkId);
+    public string BridgeName => DeviceNames.Bridge(NetworkId, DevicePrefix);
 
-    public string VxlanName => DeviceNames.Vxlan(NetworkId);
+    public string VxlanName => DeviceNames.Vxlan(NetworkId, DevicePrefix);
 }
 
 /// <summary>
@@ -55,20 +65,9 @@ public sealed class BridgeNetwork(ICommandRunner run)
             await run.RunCheckedAsync("ip", ["link", "set", "dev", plan.BridgeName, "mtu", Num(plan.Mtu), "up"], cancellationToken);
             if (plan.Vni is { } vni)
             {
-                if (plan.LocalTunnelIp is null)
-                {
-                    throw new ArgumentException($"network {plan.NetworkId}: VXLAN {vni} needs the node's tunnel IP");
-                }
-
                 if (!await LinkExistsAsync(plan.VxlanName, cancellationToken))
                 {
-                    List<string> args = ["link", "add", plan.VxlanName, "type", "vxlan", "id", Num(vni), "local", plan.LocalTunnelIp.ToString(), "dstport", Num(plan.VxlanPort), "nolearning"];
-                    if (plan.UnderlayDevice is not null)
-                    {
-                        args.AddRange(["dev", plan.UnderlayDevice]);
-                    }
-
-                    await run.RunCheckedAsync("ip", args, cancellationToken);
+                    await run.RunCheckedAsync("ip", VxlanAddArguments(plan, vni), cancellationToken);
                     createdVxlan = true;
                 }
 
@@ -90,6 +89,35 @@ public sealed class BridgeNetwork(ICommandRunner run)
 
             throw;
         }
+    }
+
+    /// <summary>The <c>ip</c> command line that makes the plan's VXLAN device (pure; unit-tested).</summary>
+    public static IReadOnlyList<string> VxlanAddArguments(NetworkPlan plan, int vni)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.LocalTunnelIp is null)
+        {
+            throw new ArgumentException($"network {plan.NetworkId}: VXLAN {vni} needs the node's tunnel IP");
+        }
+
+        if (plan.UnderlayDevice is not null && plan.UnderlayNamespace is not null)
+        {
+            throw new ArgumentException($"network {plan.NetworkId}: an underlay device ({plan.UnderlayDevice}) cannot be named together with an underlay namespace ({plan.UnderlayNamespace}): ip resolves the device in this namespace, the route in that one picks it");
+        }
+
+        List<string> args = ["link", "add", plan.VxlanName];
+        if (plan.UnderlayNamespace is not null)
+        {
+            args.AddRange(["link-netns", plan.UnderlayNamespace]);
+        }
+
+        args.AddRange(["type", "vxlan", "id", Num(vni), "local", plan.LocalTunnelIp.ToString(), "dstport", Num(plan.VxlanPort), "nolearning"]);
+        if (plan.UnderlayDevice is not null)
+        {
+            args.AddRange(["dev", plan.UnderlayDevice]);
+        }
+
+        return args;
     }
 
     /// <summary>Makes the VXLAN flood list (all-zero MAC FDB entries) equal to the plan's peers.</summary>
@@ -158,6 +186,14 @@ public sealed class BridgeNetwork(ICommandRunner run)
 public sealed class NetworkSetupException : Exception
 {
     public NetworkSetupException(string message) : base(message) { }
+
+    /// <param name="message">What is missing, naming the field.</param>
+    /// <param name="waiting">True when the cause is something another writer has yet to provide (the operator's VNI or
+    /// DHCP address): the server waits for it instead of failing.</param>
+    public NetworkSetupException(string message, bool waiting) : base(message) => Waiting = waiting;
+
+    /// <summary>Whether this is a wait for another writer (not a failure).</summary>
+    public bool Waiting { get; }
 
     public NetworkSetupException() { }
 

@@ -34,13 +34,16 @@ public sealed record DhcpPlan
 
     public TimeSpan LeaseTime { get; init; } = TimeSpan.FromHours(12);
 
-    public string BridgeName => DeviceNames.Bridge(NetworkId);
+    /// <summary>The node's device prefix, as its <see cref="NetworkPlan.DevicePrefix"/>.</summary>
+    public string DevicePrefix { get; init; } = DeviceNames.DefaultPrefix;
 
-    public string Namespace => DeviceNames.DhcpNamespace(NetworkId);
+    public string BridgeName => DeviceNames.Bridge(NetworkId, DevicePrefix);
 
-    public string VethBridgeSide => DeviceNames.DhcpVethBridgeSide(NetworkId);
+    public string Namespace => DeviceNames.DhcpNamespace(NetworkId, DevicePrefix);
 
-    public string VethNamespaceSide => DeviceNames.DhcpVethNamespaceSide(NetworkId);
+    public string VethBridgeSide => DeviceNames.DhcpVethBridgeSide(NetworkId, DevicePrefix);
+
+    public string VethNamespaceSide => DeviceNames.DhcpVethNamespaceSide(NetworkId, DevicePrefix);
 }
 
 /// <summary>

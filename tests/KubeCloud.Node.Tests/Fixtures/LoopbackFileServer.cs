@@ -75,7 +75,7 @@ public sealed class LoopbackFileServer : IDisposable
         var response = context.Response;
         try
         {
-            if (!_files.TryGetValue(context.Request.Url!.AbsolutePath.TrimStart('/'), out var path))
+            if (!_files.TryGetValue(context.Request.Url!.AbsolutePath.TrimStart('/'), out var path) || !File.Exists(path))
             {
                 response.StatusCode = 404;
                 return;

@@ -136,7 +136,10 @@ public sealed partial class ChartInstallTests(ChartInstallTests.InstalledChart c
         { Node, "delete hypervisors.kubecloud.io", "no" },
         { Node, "update hypervisors.kubecloud.io", "no" },
         { Node, "patch servers.kubecloud.io -n project-a", "no" },
-        { Node, "patch ports.kubecloud.io --subresource=status -n project-a", "no" },
+        { Node, "patch ports.kubecloud.io --subresource=status -n project-a", "yes" },
+        { Node, "watch secrets -A", "no" },
+        { Node, "create secrets -n project-a", "no" },
+        { Node, "patch ports.kubecloud.io -n project-a", "no" },
         { Node, "create subjectaccessreviews.authorization.k8s.io", "no" },
         { Node, "create leases.coordination.k8s.io -n kubecloud-system", "no" },
     };

@@ -8,7 +8,8 @@ namespace KubeCloud.Operator.Controllers.Volumes;
 
 /// <summary>
 /// Makes a placed Volume's CHAP Secret (<see cref="VolumeChapSecret"/>): a user name derived from the Volume's uid (unique
-/// on a shared tgtd) and a random 16-character password, owned by the Volume so it goes with it. An existing Secret is
+/// on a shared tgtd) and a random 16-character password, owned by the Volume so garbage collection removes it with the
+/// Volume (no blockOwnerDeletion: that would need update on volumes/finalizers and buys nothing here). An existing Secret is
 /// kept as it is (its password may already be bound to a target and a guest's disk).
 /// </summary>
 public sealed class ChapSecretWriter(IKubeClient client)
@@ -32,7 +33,7 @@ public sealed class ChapSecretWriter(IKubeClient client)
                     new V1OwnerReference
                     {
                         ApiVersion = volume.ApiVersion, Kind = volume.Kind, Name = volume.Metadata.Name, Uid = volume.Metadata.Uid,
-                        Controller = true, BlockOwnerDeletion = true,
+                        Controller = true,
                     },
                 ],
             },
