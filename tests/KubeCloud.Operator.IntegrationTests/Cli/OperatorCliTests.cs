@@ -23,6 +23,7 @@ public sealed class OperatorCliTests
         { ["--kubeconfig"], "flag needs an argument: --kubeconfig" },
         { ["--vni-range", "5000:4000"], "invalid value \"5000:4000\" for --vni-range: FIRST:LAST with 1 <= FIRST <= LAST <= 16777215 (24-bit VNIs)" },
         { ["--mac-prefix=zz:16"], "invalid value \"zz:16\" for --mac-prefix: MAC prefix 'zz:16' must be one to five colon-separated hex octets, for example fa:16:3e" },
+        { ["--node-service-account", "kubecloud-node"], "invalid value \"kubecloud-node\" for --node-service-account: a service account is namespace/name" },
     };
 
     [Theory]
@@ -81,7 +82,8 @@ public sealed class OperatorCliTests
             "--zap-log-level", "debug",
             "--controllers", "*,-server",
             "--vni-range=4000:4999",
-            "--mac-prefix", "fa:16:3f");
+            "--mac-prefix", "fa:16:3f",
+            "--node-service-account", "kubecloud-system/kubecloud-node");
 
         using var probes = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePort}") };
         await OperatorCluster.EventuallyAsync(
