@@ -30,7 +30,7 @@ var url = files.Add("guest.raw", disk);
 
 var (apiServer, kubeconfig) = await ApiServerProcess.StartAsync(BinaryPaths.ApiServer, work, 50_000);
 await using var apiServerStop = apiServer;
-await using var op = await OperatorProcess.StartAsync(BinaryPaths.Operator, kubeconfig, new Dictionary<string, string?>(), TimeSpan.FromSeconds(120));
+await using var op = await OperatorProcess.StartAsync(BinaryPaths.Operator, kubeconfig, new Dictionary<string, string?>(), [], TimeSpan.FromSeconds(120));
 var daemon = ChildProcess.Start("kubecloud-node", NodePaths.Daemon,
 [
     "--kubeconfig", kubeconfig, "--node-name", node, "--state-dir", Path.Combine(work, "node"), "--tunnel-ip", "127.0.0.1",

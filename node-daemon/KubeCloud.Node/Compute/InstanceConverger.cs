@@ -263,7 +263,9 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
             var uuid = ServerDomainMapper.ChapSecretUuid(attached.Volume);
             if (request.ChapSecrets.TryGetValue(uuid, out var password) && !driver.SecretExists(uuid))
             {
-                driver.DefineSecret(uuid, "iscsi", $"kubecloud/{attached.Volume.Metadata.NamespaceProperty}/{attached.Volume.Metadata.Name}", password);
+                // libvirt refuses a second secret with one usage name: the uid keeps a volume re-created under the same
+                // name (or another cloud's leftover) from colliding with this one.
+                driver.DefineSecret(uuid, "iscsi", $"kubecloud/{attached.Volume.Metadata.NamespaceProperty}/{attached.Volume.Metadata.Name}/{attached.Volume.Metadata.Uid}", password);
             }
         }
     }
