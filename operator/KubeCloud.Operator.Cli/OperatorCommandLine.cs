@@ -27,7 +27,7 @@ internal sealed record OperatorCommandLine
           --controllers LIST                  which controllers run, as kube-controller-manager's: * all, name on, -name off (default *)
           --vni-range FIRST:LAST              VXLAN VNIs the Network controller hands out (default 1000:1999999)
           --mac-prefix PREFIX                 prefix of the MACs the Port controller allocates (default fa:16:3e)
-          --server-workers N                  Server reconciles that may run at once, 1-256 (default 16)
+          --server-workers N                  Server reconciles that may run at once, 1-256 (default 4)
           --node-service-account NS/NAME      the node daemons' service account, narrowed by the webhook to their own node's
                                               Hypervisor and Servers (NodeRestriction); repeatable (default: none)
         """;
