@@ -184,8 +184,11 @@ public sealed class ControllerTests
             await client.CreateAsync(new Port { Metadata = new() { Name = name, NamespaceProperty = "a" }, Spec = new PortSpec { NetworkRef = new() { Name = network } } });
         }
 
+        // Each port's own creation reconciled first: a request still queued would absorb the network's (the queue
+        // de-duplicates), and the index the mapping reads would not hold the port yet.
+        await TestCluster.EventuallyAsync(() => seen.Contains("a/p1") && seen.Contains("a/p2"), "ports reconciled for their creation");
         var blue = await client.CreateAsync(new Network { Metadata = new() { Name = "blue", NamespaceProperty = "a" } });
-        await TestCluster.EventuallyAsync(() => seen.Count(s => s == "a/p1") == 2 && seen.Contains("a/p2"), "ports reconciled, blue's again for its network's creation");
+        await TestCluster.EventuallyAsync(() => seen.Count(s => s == "a/p1") == 2, "blue's port reconciled again for its network's creation");
 
         // A label is metadata: the generation stays, so the update is not mapped. Red's creation after it is the barrier.
         blue.Metadata.Labels = new Dictionary<string, string> { ["tier"] = "gold" };
