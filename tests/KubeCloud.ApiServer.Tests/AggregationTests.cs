@@ -110,6 +110,7 @@ public sealed class AggregationTests : IClassFixture<AggregationFixture>
     public static TheoryData<string, string> UnavailableCases => new()
     {
         { "no Service", ServiceEndpointResolver.ServiceNotFound },
+        { "a Service without the APIService's port", ServiceEndpointResolver.ServicePortError },
         { "a Service without EndpointSlices or Endpoints", ServiceEndpointResolver.EndpointsNotFound },
         { "an EndpointSlice without the Service's port name", ServiceEndpointResolver.MissingEndpoints },
         { "an endpoint where nothing listens", ApiServiceAvailability.FailedDiscoveryCheck },
@@ -125,6 +126,9 @@ public sealed class AggregationTests : IClassFixture<AggregationFixture>
         {
             case ServiceEndpointResolver.ServiceNotFound:
                 await _fixture.CreateApiServiceAsync(group, "v1", new JsonObject { ["namespace"] = AggregationFixture.ServiceNamespace, ["name"] = service }, _fixture.Backend.CaPem);
+                break;
+            case ServiceEndpointResolver.ServicePortError:
+                await _fixture.RegisterAsync(service, _fixture.Backend.Port, group, "v1", _fixture.Backend.CaPem, servicePort: 8443);
                 break;
             case ServiceEndpointResolver.EndpointsNotFound:
                 await _fixture.RegisterAsync(service, 0, group, "v1", _fixture.Backend.CaPem);

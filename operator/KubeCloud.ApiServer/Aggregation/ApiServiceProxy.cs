@@ -89,6 +89,10 @@ public sealed class ApiServiceProxy
         {
             throw new ApiException(Unavailable(apiService, ApiServiceAvailability.FailedDiscoveryCheck, $"failing or missing response from {target}: {Describe(e)}"));
         }
+        catch (OperationCanceledException) when (!context.Aborted.IsCancellationRequested)
+        {
+            throw new ApiException(Unavailable(apiService, ApiServiceAvailability.FailedDiscoveryCheck, $"failing or missing response from {target}: no connection within {BackendTransport.ConnectTimeout.TotalSeconds:0} s"));
+        }
 
         using (response)
         {

@@ -13,6 +13,9 @@ namespace KubeCloud.ApiServer.Aggregation;
 /// </summary>
 public sealed class BackendTransport : IDisposable
 {
+    /// <summary>How long a connection to a backend may take before the request is 503.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
     private readonly FrontProxyCertificates _certificates;
     private readonly ConcurrentDictionary<(string Name, string ServerName, string CaBundle, bool Insecure), HttpMessageInvoker> _clients = new();
 
@@ -61,7 +64,7 @@ public sealed class BackendTransport : IDisposable
             UseCookies = false,
             UseProxy = false,
             AutomaticDecompression = System.Net.DecompressionMethods.None,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = ConnectTimeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
             PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(new RepeatedHeaderStream(context.PlaintextStream)),
