@@ -8,8 +8,8 @@ namespace KubeCloud.ApiServer.Aggregation;
 /// HTTPS clients to extension API servers, one per APIService configuration: each presents the front-proxy client
 /// certificate and verifies the backend's serving certificate against <c>spec.caBundle</c> for the name
 /// <c>&lt;service&gt;.&lt;namespace&gt;.svc</c> (the system roots when the bundle is empty), or not at all with
-/// <c>spec.insecureSkipTLSVerify</c>. One request per connection (identity headers repeated per value need it: see
-/// <see cref="RepeatedHeaderStream"/>). No timeout of its own: a proxied stream lasts as long as the caller stays.
+/// <c>spec.insecureSkipTLSVerify</c>. Identity headers go out one line per value through <see cref="RepeatedHeaderStream"/>.
+/// No timeout of its own: a proxied stream lasts as long as the caller stays.
 /// </summary>
 public sealed class BackendTransport : IDisposable
 {
