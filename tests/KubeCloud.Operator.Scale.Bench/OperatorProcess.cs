@@ -89,6 +89,31 @@ public sealed partial class OperatorProcess : IAsyncDisposable
 
     public string Tail() => _process.Tail();
 
+    /// <summary>Waits until the reconcile count has not moved for 3 s (at most a minute): its queues are empty.</summary>
+    public async Task<TimeSpan> SettleAsync(CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var last = -1.0;
+        var quietSince = watch.Elapsed;
+        while (watch.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            var now = MetricsScrape.Parse(await ScrapeAsync(cancellationToken)).SumBy("controller_runtime_reconcile_total", "controller").Values.Sum();
+            if (Math.Abs(now - last) > 0.5)
+            {
+                last = now;
+                quietSince = watch.Elapsed;
+            }
+            else if (watch.Elapsed - quietSince >= TimeSpan.FromSeconds(3))
+            {
+                break;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        return watch.Elapsed;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();

@@ -22,7 +22,7 @@ public static class ClusterConfig
     public static KubernetesClientConfiguration FromKubeconfig(string path, string? context = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context);
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigObject(KubeconfigFile.Read(path), context);
         return Prepare(config, KubeconfigProxyUrl.Read(path, context));
     }
 
