@@ -32,6 +32,23 @@ public sealed partial class OperatorProcess : IAsyncDisposable
     /// </summary>
     public static async Task<OperatorProcess> StartAsync(string dll, string kubeconfig, IReadOnlyDictionary<string, string?> environment, IReadOnlyList<string> arguments, TimeSpan timeout)
     {
+        // The operator gives the API server 5 s to answer GET /version at start; on a machine at load 50 a fresh API
+        // server sometimes misses that, so a start that fails on it alone is tried again (three times in all).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(dll, kubeconfig, environment, arguments, timeout);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("did not answer GET /version", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"kubecloud-operator did not start (attempt {attempt}): the API server missed its 5 s /version check; starting it again");
+            }
+        }
+    }
+
+    private static async Task<OperatorProcess> StartOnceAsync(string dll, string kubeconfig, IReadOnlyDictionary<string, string?> environment, IReadOnlyList<string> arguments, TimeSpan timeout)
+    {
         var env = new Dictionary<string, string?>(environment) { ["KUBECONFIG"] = kubeconfig };
         var process = ChildProcess.Start("kubecloud-operator", dll,
         [
