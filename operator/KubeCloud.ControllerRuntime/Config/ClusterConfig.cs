@@ -28,6 +28,9 @@ public static class ClusterConfig
 
     private static KubernetesClientConfiguration Prepare(KubernetesClientConfiguration config, Uri? proxy)
     {
+        // Before anything in the process (a Kubernetes client's first GET included) reads JSON through KubernetesJson:
+        // its source-generated context would otherwise load every model type inside that first, time-boxed request.
+        _ = Client.KubernetesJsonOptions.Options;
         // Watches stream for as long as the server keeps them open; KubeClient puts its own timeout on other requests.
         config.HttpClientTimeout = Timeout.InfiniteTimeSpan;
         if (proxy is not null)
