@@ -24,19 +24,6 @@ public static class NodePaths
 /// <summary>Resident memory: the daemon's once it has settled, the guests' QEMU processes.</summary>
 public static class Rss
 {
-    /// <summary>The median of five samples a second apart (after the GC has had its go).</summary>
-    public static ProcessSample Settled(ProcessProbe probe)
-    {
-        var samples = new List<ProcessSample>();
-        for (var i = 0; i < 5; i++)
-        {
-            Thread.Sleep(1000);
-            samples.Add(probe.Sample());
-        }
-
-        return samples.OrderBy(s => s.RssBytes).ElementAt(2);
-    }
-
     /// <summary>The summed RSS (MiB) of the QEMU processes of the named domains.</summary>
     public static async Task<double> QemuAsync(ICommandRunner run, IEnumerable<string> domains)
     {

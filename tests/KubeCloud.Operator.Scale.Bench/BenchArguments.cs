@@ -10,6 +10,7 @@ public static class BenchArguments
         "         [--writers N (16)] [--wave-timeout SECONDS (300)] [--operator-env NAME=VALUE]... [--gc-server]\n" +
         "         [--operator-arg ARG]... (e.g. --operator-arg --server-workers=8)\n" +
         "         [--operator-dll PATH] [--apiserver-dll PATH] [--node-daemons simulator|real] [--node-rss]\n" +
+        "         [--gc-settings] (with --cached: the cached operator restarted once per GC setting, each measured alone)\n" +
         "issue 11's figures: --servers 2000 --hypervisors 100 --cached 10000; issue 12's: --node-daemons real --servers 2000 --hypervisors 100; --node-rss: kubecloud-node's own RSS";
 
     public static (ScaleOptions Options, BenchSwitches Switches) Parse(IReadOnlyList<string> args)
@@ -79,6 +80,9 @@ public static class BenchArguments
                 case "--node-rss":
                     switches = switches with { NodeRss = true };
                     break;
+                case "--gc-settings":
+                    switches = switches with { GcSettings = true };
+                    break;
                 case "-h" or "--help":
                     switches = switches with { Help = true };
                     break;
@@ -112,6 +116,9 @@ public sealed record BenchSwitches
 
     /// <summary>Measure kubecloud-node's own RSS (<see cref="NodeRssRun"/>) instead of a scale run.</summary>
     public bool NodeRss { get; init; }
+
+    /// <summary>After the cached figure, a fresh operator per GC setting (<see cref="OperatorGcSettings"/>).</summary>
+    public bool GcSettings { get; init; }
 
     /// <summary>Environment for the operator process (GC settings to compare).</summary>
     public IReadOnlyDictionary<string, string?> OperatorEnvironment { get; init; } = new Dictionary<string, string?>();

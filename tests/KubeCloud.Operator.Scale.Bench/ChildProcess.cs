@@ -12,6 +12,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
     private readonly List<(Regex Pattern, TaskCompletionSource<Match> Found)> _waits = [];
+    private bool _disposed;
 
     private ChildProcess(Process process, string name)
     {
@@ -112,6 +113,12 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             // SIGTERM: both binaries stop cleanly on it.

@@ -67,15 +67,24 @@ public sealed class FigureReport(TextWriter? output = null)
         Line(string.Empty);
     }
 
-    public void Cached(int cached, WaveResult more, ProcessSample sample, TimeSpan settled, ScaleRun run)
+    public void Cached(int cached, WaveResult more, ProcessSample sample, TimeSpan settled, ScaleRun run, ProcessSample collected)
     {
         ArgumentNullException.ThrowIfNull(more);
         ArgumentNullException.ThrowIfNull(run);
         Line($"cache wave: {more.Count} more servers, {more.Active} Active{(more.Completed ? string.Empty : " (TIMED OUT: " + run.Describe() + ")")} in {more.Elapsed.TotalSeconds:F1} s " +
              $"({more.ServerRate:F0} servers/s, creation to Active {more.ToActive}); settled {settled.TotalSeconds:F0} s; load average {ProcessProbe.LoadAverage()}");
         Row($"operator RSS, {cached:N0} servers cached", $"{Mb(sample.RssBytes)} MB", "< 200 MB", $"{Mb(_idle.RssBytes)} MB idle; peak {Mb(sample.PeakRssBytes)} MB; {(sample.RssBytes - _idle.RssBytes) / (double)cached / 1024:F1} KiB per server over idle");
+        Row("  split", sample.Breakdown, string.Empty, string.Empty);
+        Row("  after a forced full GC", collected.Breakdown, "< 200 MB", "what the operator retains");
         Line(string.Empty);
     }
+
+    /// <summary>One GC setting's row of <see cref="OperatorGcSettings"/>: the cached operator's RSS before and after a forced full GC.</summary>
+    public void GcSetting(string setting, ProcessSample sample, ProcessSample collected, TimeSpan ready) =>
+        Row(setting, $"{Mb(sample.RssBytes)} MB, {Mb(collected.RssBytes)} MB after a full GC", "< 200 MB",
+            $"{sample.Breakdown}; ready in {ready.TotalSeconds:F0} s");
+
+    public void Text(string text) => Line(text);
 
     public void Targets() =>
         Line("targets (issue 11): > 200 servers/s, p99 creation to Active < 5 s (the Kubernetes pod-startup SLO), operator < 200 MB with 10,000 servers cached.");

@@ -32,6 +32,23 @@ public sealed partial class OperatorProcess : IAsyncDisposable
     /// </summary>
     public static async Task<OperatorProcess> StartAsync(string dll, string kubeconfig, IReadOnlyDictionary<string, string?> environment, IReadOnlyList<string> arguments, TimeSpan timeout)
     {
+        // The operator gives the API server 5 s to answer GET /version at start; on a machine at load 50 a fresh API
+        // server sometimes misses that, so a start that fails on it alone is tried again (three times in all).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(dll, kubeconfig, environment, arguments, timeout);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("did not answer GET /version", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine($"kubecloud-operator did not start (attempt {attempt}): the API server missed its 5 s /version check; starting it again");
+            }
+        }
+    }
+
+    private static async Task<OperatorProcess> StartOnceAsync(string dll, string kubeconfig, IReadOnlyDictionary<string, string?> environment, IReadOnlyList<string> arguments, TimeSpan timeout)
+    {
         var env = new Dictionary<string, string?>(environment) { ["KUBECONFIG"] = kubeconfig };
         var process = ChildProcess.Start("kubecloud-operator", dll,
         [
@@ -88,6 +105,31 @@ public sealed partial class OperatorProcess : IAsyncDisposable
     }
 
     public string Tail() => _process.Tail();
+
+    /// <summary>Waits until the reconcile count has not moved for 3 s (at most a minute): its queues are empty.</summary>
+    public async Task<TimeSpan> SettleAsync(CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var last = -1.0;
+        var quietSince = watch.Elapsed;
+        while (watch.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            var now = MetricsScrape.Parse(await ScrapeAsync(cancellationToken)).SumBy("controller_runtime_reconcile_total", "controller").Values.Sum();
+            if (Math.Abs(now - last) > 0.5)
+            {
+                last = now;
+                quietSince = watch.Elapsed;
+            }
+            else if (watch.Elapsed - quietSince >= TimeSpan.FromSeconds(3))
+            {
+                break;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        return watch.Elapsed;
+    }
 
     public async ValueTask DisposeAsync()
     {

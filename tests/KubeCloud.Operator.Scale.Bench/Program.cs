@@ -99,8 +99,15 @@ try
         if (options.Cached > options.Servers)
         {
             var more = await run.WaveAsync(options.Cached - options.Servers, stop.Token);
-            var settled = await SettleAsync(op, stop.Token);
-            report.Cached(options.Cached, more, op.Probe.Sample(), settled, run);
+            var settled = await op.SettleAsync(stop.Token);
+            var sample = op.Probe.Sample();
+            await InducedCollection.RunAsync(op.Id, stop.Token);
+            report.Cached(options.Cached, more, sample, settled, run, op.Probe.Settled());
+            if (switches.GcSettings)
+            {
+                await op.DisposeAsync(); // one operator at a time against the cached servers
+                await OperatorGcSettings.RunAsync(switches.OperatorDll ?? BinaryPaths.Operator, kubeconfig, switches, options.Cached, report, stop.Token);
+            }
         }
 
         report.Targets();
@@ -118,27 +125,3 @@ finally
 
 return 0;
 
-// Waits until the operator's reconcile count has not moved for 3 s (at most a minute): its queues are empty.
-static async Task<TimeSpan> SettleAsync(OperatorProcess op, CancellationToken cancellationToken)
-{
-    var watch = Stopwatch.StartNew();
-    var last = -1.0;
-    var quietSince = watch.Elapsed;
-    while (watch.Elapsed < TimeSpan.FromMinutes(1))
-    {
-        var now = MetricsScrape.Parse(await op.ScrapeAsync(cancellationToken)).SumBy("controller_runtime_reconcile_total", "controller").Values.Sum();
-        if (Math.Abs(now - last) > 0.5)
-        {
-            last = now;
-            quietSince = watch.Elapsed;
-        }
-        else if (watch.Elapsed - quietSince >= TimeSpan.FromSeconds(3))
-        {
-            break;
-        }
-
-        await Task.Delay(250, cancellationToken);
-    }
-
-    return watch.Elapsed;
-}

@@ -41,6 +41,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
         ArgumentNullException.ThrowIfNull(config);
         options ??= new KubeClientOptions();
         config.UserAgent ??= options.UserAgent;
+        _ = KubernetesJsonOptions.Options; // its resolver is set before anything in the process serializes through KubernetesJson
         DelegatingHandler[] handlers = transport is null
             ? [new RetryHandler(options.Retry, options.Time, options.Logger), new RestClientMetricsHandler()]
             : [new RetryHandler(options.Retry, options.Time, options.Logger), new RestClientMetricsHandler(), transport];

@@ -22,12 +22,15 @@ public static class ClusterConfig
     public static KubernetesClientConfiguration FromKubeconfig(string path, string? context = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context);
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigObject(KubeconfigFile.Read(path), context);
         return Prepare(config, KubeconfigProxyUrl.Read(path, context));
     }
 
     private static KubernetesClientConfiguration Prepare(KubernetesClientConfiguration config, Uri? proxy)
     {
+        // Before anything in the process (a Kubernetes client's first GET included) reads JSON through KubernetesJson:
+        // its source-generated context would otherwise load every model type inside that first, time-boxed request.
+        _ = Client.KubernetesJsonOptions.Options;
         // Watches stream for as long as the server keeps them open; KubeClient puts its own timeout on other requests.
         config.HttpClientTimeout = Timeout.InfiniteTimeSpan;
         if (proxy is not null)

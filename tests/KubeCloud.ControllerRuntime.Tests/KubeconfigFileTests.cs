@@ -1,0 +1,86 @@
+using k8s;
+using KubeCloud.ControllerRuntime.Config;
+
+namespace KubeCloud.ControllerRuntime.Tests;
+
+/// <summary>
+/// <see cref="KubeconfigFile"/> reads what KubernetesClient's own reader reads: the configuration built from either is
+/// the same for each context (server, namespace, token, client certificate paths resolved against the file's folder,
+/// CA, TLS settings).
+/// </summary>
+public class KubeconfigFileTests
+{
+    private const string Kubeconfig = """
+        apiVersion: v1
+        kind: Config
+        preferences: {}
+        clusters:
+        - name: dev
+          cluster:
+            server: https://dev.example:6443
+            insecure-skip-tls-verify: true
+        - name: prod
+          cluster:
+            server: https://prod.example:6443
+            tls-server-name: api.prod.example
+        users:
+        - name: token
+          user:
+            token: abc
+        - name: certs
+          user:
+            client-certificate: certs/me.crt
+            client-key: certs/me.key
+        contexts:
+        - name: dev
+          context: { cluster: dev, user: token, namespace: team-a }
+        - name: prod
+          context: { cluster: prod, user: certs }
+        current-context: prod
+        extensions: []
+        """;
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Builds_the_same_configuration_as_KubernetesClient(string? context)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Write("config", Kubeconfig);
+
+        var ours = KubernetesClientConfiguration.BuildConfigFromConfigObject(KubeconfigFile.Read(path), context);
+        var theirs = KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context);
+
+        Assert.Equal(theirs.Host, ours.Host);
+        Assert.Equal(theirs.Namespace, ours.Namespace);
+        Assert.Equal(theirs.CurrentContext, ours.CurrentContext);
+        Assert.Equal(theirs.AccessToken, ours.AccessToken);
+        Assert.Equal(theirs.ClientCertificateFilePath, ours.ClientCertificateFilePath);
+        Assert.Equal(theirs.ClientKeyFilePath, ours.ClientKeyFilePath);
+        Assert.Equal(theirs.SkipTlsVerify, ours.SkipTlsVerify);
+        Assert.Equal(theirs.TlsServerName, ours.TlsServerName);
+        Assert.NotNull(ours.Host);
+    }
+
+    [Fact]
+    public void Resolves_relative_certificate_paths_against_the_files_folder()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Write("config", Kubeconfig);
+
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigObject(KubeconfigFile.Read(path), "prod");
+
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(path)!, "certs", "me.crt"), config.ClientCertificateFilePath);
+    }
+
+    [Fact]
+    public void An_empty_file_is_a_clear_error()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Write("config", string.Empty);
+
+        var error = Assert.Throws<k8s.Exceptions.KubeConfigException>(() => KubeconfigFile.Read(path));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+}
