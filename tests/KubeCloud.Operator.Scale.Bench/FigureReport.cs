@@ -51,7 +51,7 @@ public sealed class FigureReport(TextWriter? output = null)
         ArgumentNullException.ThrowIfNull(run);
         var seconds = wave.Elapsed.TotalSeconds;
         var cpu = after.CpuTime - before.CpuTime;
-        Line($"measured wave: {wave.Count} servers, {wave.Active} Active{(wave.Completed ? string.Empty : " (TIMED OUT: " + run.Describe() + ")")}, " +
+        Line($"measured wave: {wave.Count} servers, {wave.Active} Active{TimedOut(wave, run)}, " +
              $"{seconds:F2} s from the first create to the last Active; creates answered in {wave.CreateTime.TotalSeconds:F2} s; load average {loadBefore} -> {ProcessProbe.LoadAverage()}");
         Row("figure", "value", "target", "baseline (same run)");
         Row("servers/s (create to all Active)", F(wave.ServerRate, "F0"), "> 200", _baseline is null ? "-" : $"{_baseline.CreateRate:F0} creates/s, API server alone (ratio {wave.ServerRate / _baseline.CreateRate:F3})");
@@ -91,7 +91,7 @@ public sealed class FigureReport(TextWriter? output = null)
     {
         ArgumentNullException.ThrowIfNull(wave);
         ArgumentNullException.ThrowIfNull(run);
-        Line($"paced wave at {wave.Rate:F0} servers/s ({Ratio(wave.Rate ?? 0)}): {wave.Count} servers, {wave.Active} Active{(wave.Completed ? string.Empty : " (TIMED OUT: " + run.Describe() + ")")}, " +
+        Line($"paced wave at {wave.Rate:F0} servers/s ({Ratio(wave.Rate ?? 0)}): {wave.Count} servers, {wave.Active} Active{TimedOut(wave, run)}, " +
              $"creates sent at {wave.CreateRate:F0}/s, {wave.ServerRate:F0} servers/s to the last Active; load average {loadBefore} -> {ProcessProbe.LoadAverage()}");
         Row("  creation to scheduled", wave.ToScheduled.ToString(), string.Empty, string.Empty);
         Row("  creation to Active", wave.ToActive.ToString(), "p99 < 5000 ms", wave.Meets(Slo) ? "met" : "NOT met");
@@ -108,9 +108,10 @@ public sealed class FigureReport(TextWriter? output = null)
         }
 
         var met = paced.Where(w => w.Meets(Slo)).Select(w => w.Rate ?? 0).DefaultIfEmpty(0).Max();
+        var tried = string.Join(", ", paced.Select(w => $"{w.Rate:F0} (p99 {w.ToActive.P99 / 1000:F1} s)"));
         Line(met > 0
-            ? $"highest paced rate with p99 creation to Active < 5 s: {met:F0} servers/s ({Ratio(met)}); rates tried: {string.Join(", ", paced.Select(w => $"{w.Rate:F0} (p99 {w.ToActive.P99 / 1000:F1} s)"))}"
-            : $"no paced rate kept p99 creation to Active under 5 s; rates tried: {string.Join(", ", paced.Select(w => $"{w.Rate:F0} (p99 {w.ToActive.P99 / 1000:F1} s)"))}");
+            ? $"highest paced rate with p99 creation to Active < 5 s: {met:F0} servers/s ({Ratio(met)}); rates tried: {tried}"
+            : $"no paced rate kept p99 creation to Active under 5 s; rates tried: {tried}");
         Line(string.Empty);
     }
 
@@ -118,7 +119,7 @@ public sealed class FigureReport(TextWriter? output = null)
     {
         ArgumentNullException.ThrowIfNull(more);
         ArgumentNullException.ThrowIfNull(run);
-        Line($"cache wave: {more.Count} more servers, {more.Active} Active{(more.Completed ? string.Empty : " (TIMED OUT: " + run.Describe() + ")")} in {more.Elapsed.TotalSeconds:F1} s " +
+        Line($"cache wave: {more.Count} more servers, {more.Active} Active{TimedOut(more, run)} in {more.Elapsed.TotalSeconds:F1} s " +
              $"({more.ServerRate:F0} servers/s, creation to Active {more.ToActive}); settled {settled.TotalSeconds:F0} s; load average {ProcessProbe.LoadAverage()}");
         Row($"operator RSS, {cached:N0} servers cached", $"{Mb(sample.RssBytes)} MB", "< 200 MB", $"{Mb(_idle.RssBytes)} MB idle; peak {Mb(sample.PeakRssBytes)} MB; {(sample.RssBytes - _idle.RssBytes) / (double)cached / 1024:F1} KiB per server over idle");
         Line(string.Empty);
@@ -126,6 +127,8 @@ public sealed class FigureReport(TextWriter? output = null)
 
     public void Targets() =>
         Line("targets (issue 11): > 200 servers/s, p99 creation to Active < 5 s (the Kubernetes pod-startup SLO), operator < 200 MB with 10,000 servers cached.");
+
+    private static string TimedOut(WaveResult wave, ScaleRun run) => wave.Completed ? string.Empty : " (TIMED OUT: " + run.Describe() + ")";
 
     private static string PerServer(TimeSpan cpu, int servers) => (cpu.TotalMilliseconds / Math.Max(servers, 1)).ToString("F1", CultureInfo.InvariantCulture);
 
