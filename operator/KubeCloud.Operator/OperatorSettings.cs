@@ -41,6 +41,12 @@ public sealed class OperatorSettings
     /// <summary>How old a Hypervisor's <c>lastHeartbeatTime</c> may get before it is not Ready (the node lifecycle controller's grace period).</summary>
     public TimeSpan HeartbeatGrace { get; set; } = TimeSpan.FromSeconds(40);
 
+    /// <summary>
+    /// How often a Hypervisor's <c>status.allocated</c> and <c>instances</c> are written while servers are placed on it:
+    /// one write per batch of placements, not one per server (a report: the scheduler counts claims in its ledger).
+    /// </summary>
+    public TimeSpan HypervisorAllocationInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>cinder-scheduler's options for placing Volumes on storage nodes.</summary>
     public VolumeSchedulerOptions VolumeScheduling { get; set; } = new();
 

@@ -8,11 +8,18 @@ using KubeCloud.ApiServer;
 
 // dotnet run -c Release --project tests/KubeCloud.ApiServer.Bench [-- --quick] [--fields (managedFields of one write, in process)]
 //   [--protobuf (the protobuf codec on one Deployment, in process, beside JSON)]
+//   [--server-writes (one Server's five writes of the scale bench, each timed, in memory and on SQLite, 0 and 3 watchers)]
 //   [--aggregation (GETs to an extension API server, directly and through the aggregator)]
 var quick = args.Contains("--quick");
 if (args.Contains("--fields"))
 {
     FieldOwnershipBench.Run(quick);
+    return 0;
+}
+
+if (args.Contains("--server-writes"))
+{
+    await ServerWritesBench.RunAsync(quick);
     return 0;
 }
 

@@ -7,6 +7,7 @@ public static class BenchArguments
 {
     public const string Usage =
         "usage: dotnet run -c Release --project tests/KubeCloud.Operator.Scale.Bench -- [--servers N (50)] [--hypervisors N (5)] [--cached N (0: skip)]\n" +
+        "         [--rate N[,N...]] (paced waves of --servers each at N servers/s after the burst: the pod-startup SLO as clusterloader2 measures it)\n" +
         "         [--writers N (16)] [--wave-timeout SECONDS (300)] [--operator-env NAME=VALUE]... [--gc-server]\n" +
         "         [--operator-arg ARG]... (e.g. --operator-arg --server-workers=8)\n" +
         "         [--operator-dll PATH] [--apiserver-dll PATH] [--node-daemons simulator|real] [--node-rss]\n" +
@@ -37,6 +38,9 @@ public static class BenchArguments
                     break;
                 case "--cached":
                     options = options with { Cached = Count(0) };
+                    break;
+                case "--rate":
+                    options = options with { Rates = Rates(flag, Value()) };
                     break;
                 case "--writers":
                     options = options with { Writers = Count(1) };
@@ -91,13 +95,21 @@ public static class BenchArguments
             }
         }
 
-        if (options.Cached > 0 && options.Cached < options.Servers)
+        if (options.Cached > 0 && options.Cached < options.Servers * (1 + options.Rates.Count))
         {
-            throw new ArgumentException($"--cached {options.Cached}: must be 0 (skip) or at least --servers ({options.Servers})");
+            throw new ArgumentException($"--cached {options.Cached}: must be 0 (skip) or at least the servers of the burst and the paced waves ({options.Servers * (1 + options.Rates.Count)})");
         }
 
         return (options, switches with { OperatorEnvironment = environment, OperatorArguments = operatorArgs });
     }
+
+    /// <summary>A comma-separated list of rates, each a number of servers per second above zero, in the order given.</summary>
+    private static List<double> Rates(string flag, string value) =>
+    [
+        .. value.Split(',').Select(r => double.TryParse(r, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) && rate > 0
+            ? rate
+            : throw new ArgumentException($"{flag} {value}: \"{r}\" is not a number of servers per second above 0")),
+    ];
 }
 
 /// <summary>How the bench runs the binaries.</summary>

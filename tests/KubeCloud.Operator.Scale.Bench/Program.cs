@@ -83,11 +83,14 @@ try
         var opBefore = op.Probe.Sample();
         apiBefore = apiProbe.Sample();
         var load = ProcessProbe.LoadAverage();
+        var revisionBefore = await WriteTally.RevisionAsync(client, stop.Token);
         var wave = await run.WaveAsync(options.Servers, stop.Token);
+        var revisionAfter = await WriteTally.RevisionAsync(client, stop.Token);
         var opAfter = op.Probe.Sample();
         var apiAfter = apiProbe.Sample();
         var runtime = MetricsScrape.Between(metricsBefore, MetricsScrape.Parse(await op.ScrapeAsync(stop.Token)));
         report.Wave(wave, runtime, opBefore, opAfter, apiAfter.CpuTime - apiBefore.CpuTime, load, run);
+        report.Writes(await WriteTally.CountAsync(client, run.Cloud.Namespace, revisionBefore, revisionAfter, stop.Token), revisionAfter - revisionBefore, wave.Count);
         if (fleet is not null)
         {
             nodeFigures.Fleet(fleet.Count, fleetIdle, fleet.Probe.Sample(), await NodeFigures.EmptyConsoleAppAsync(stop.Token));
@@ -95,10 +98,25 @@ try
 
         await nodeFigures.AuditAsync(client, run, stop.Token);
 
-        // The memory figure: the cache topped up to options.Cached servers, then the operator left to settle.
-        if (options.Cached > options.Servers)
+        // Paced waves: the pod-startup SLO as clusterloader2 measures it, at each rate asked for.
+        var paced = new List<WaveResult>();
+        foreach (var rate in options.Rates)
         {
-            var more = await run.WaveAsync(options.Cached - options.Servers, stop.Token);
+            opBefore = op.Probe.Sample();
+            apiBefore = apiProbe.Sample();
+            load = ProcessProbe.LoadAverage();
+            var at = await run.WaveAsync(options.Servers, rate, stop.Token);
+            paced.Add(at);
+            report.Paced(at, op.Probe.Sample().CpuTime - opBefore.CpuTime, apiProbe.Sample().CpuTime - apiBefore.CpuTime, load, run);
+        }
+
+        report.PacedSummary(paced);
+
+        // The memory figure: the cache topped up to options.Cached servers, then the operator left to settle.
+        var created = options.Servers * (1 + options.Rates.Count);
+        if (options.Cached > created)
+        {
+            var more = await run.WaveAsync(options.Cached - created, stop.Token);
             var settled = await op.SettleAsync(stop.Token);
             var sample = op.Probe.Sample();
             await InducedCollection.RunAsync(op.Id, stop.Token);

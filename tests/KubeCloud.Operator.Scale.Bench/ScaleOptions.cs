@@ -11,6 +11,12 @@ public sealed record ScaleOptions
     /// <summary>Servers in the operator's cache for the memory figure (a second wave tops the first up to this); 0 skips it.</summary>
     public int Cached { get; init; }
 
+    /// <summary>
+    /// Paced waves after the burst: <see cref="Servers"/> servers each, created at each of these rates (servers/s) in
+    /// turn, as clusterloader2 measures the pod-startup SLO; empty: none.
+    /// </summary>
+    public IReadOnlyList<double> Rates { get; init; } = [];
+
     /// <summary>Concurrent clients creating servers.</summary>
     public int Writers { get; init; } = 16;
 
@@ -29,6 +35,6 @@ public sealed record ScaleOptions
     /// </summary>
     public int NodeWorkers => Math.Clamp(Hypervisors / 2, 4, 32);
 
-    /// <summary>Instances each Hypervisor allows: room for every server of the run, a quarter to spare.</summary>
-    public int ServersPerHypervisor => (int)Math.Ceiling(Math.Max(Servers, Cached) * 1.25 / Hypervisors) + 1;
+    /// <summary>Instances each Hypervisor allows: room for every server of the run (the burst, the paced waves, the cache), a quarter to spare.</summary>
+    public int ServersPerHypervisor => (int)Math.Ceiling(Math.Max(Servers * (1 + Rates.Count), Cached) * 1.25 / Hypervisors) + 1;
 }

@@ -84,18 +84,24 @@ public sealed class ScaleRun : IAsyncDisposable
         var cloud = await BenchCloud.CreateAsync(_client, @namespace, 0, 0, _images.Url, cancellationToken);
         await using var timeline = await ServerTimeline.StartAsync(_client, @namespace, cancellationToken);
         var names = ServerWave.Names("base", 0, count);
-        var result = await ServerWave.RunAsync(_client, cloud, timeline, names, Options.Writers, ServerWave.Until.Seen, Options.WaveTimeout, cancellationToken);
+        var result = await ServerWave.RunAsync(_client, cloud, timeline, names, Options.Writers, null, ServerWave.Until.Seen, Options.WaveTimeout, cancellationToken);
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = Options.Writers, CancellationToken = cancellationToken }, async (name, ct) =>
             await _client.DeleteAsync<Server>(name, @namespace, new DeleteOptions { PropagationPolicy = "Background" }, ct));
         return result;
     }
 
-    /// <summary><paramref name="count"/> more Servers, awaited until each is seen Active (or the wave's timeout).</summary>
-    public async Task<WaveResult> WaveAsync(int count, CancellationToken cancellationToken)
+    /// <summary><paramref name="count"/> more Servers at once, awaited until each is seen Active (or the wave's timeout).</summary>
+    public Task<WaveResult> WaveAsync(int count, CancellationToken cancellationToken) => WaveAsync(count, null, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="count"/> more Servers, created at <paramref name="rate"/> per second (null: at once), awaited
+    /// until each is seen Active (or the wave's timeout).
+    /// </summary>
+    public async Task<WaveResult> WaveAsync(int count, double? rate, CancellationToken cancellationToken)
     {
         var names = ServerWave.Names("vm", _next, count);
         _next += count;
-        return await ServerWave.RunAsync(_client, Cloud, _timeline, names, Options.Writers, ServerWave.Until.Active, Options.WaveTimeout, cancellationToken);
+        return await ServerWave.RunAsync(_client, Cloud, _timeline, names, Options.Writers, rate, ServerWave.Until.Active, Options.WaveTimeout, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -6,7 +6,8 @@ namespace KubeCloud.Operator.Scale.Bench;
 
 /// <summary>
 /// One wave of servers: <c>count</c> Servers created by <c>writers</c> concurrent clients (POST, as <c>kubectl create</c>),
-/// then awaited until every one is seen Active (or, with no operator running, seen at all: the baseline).
+/// all at once (a burst) or at a steady rate (paced, as clusterloader2 creates pods for the pod-startup SLO), then
+/// awaited until every one is seen Active (or, with no operator running, seen at all: the baseline).
 /// </summary>
 public static class ServerWave
 {
@@ -24,7 +25,16 @@ public static class ServerWave
     public static IReadOnlyList<string> Names(string prefix, int first, int count) =>
         [.. Enumerable.Range(first, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i:D6}"))];
 
-    public static async Task<WaveResult> RunAsync(IKubeClient client, BenchCloud cloud, ServerTimeline timeline, IReadOnlyList<string> names, int writers, Until until, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="client">The creators' client.</param>
+    /// <param name="cloud">The flavor and image the servers use.</param>
+    /// <param name="timeline">Stamps each server when sent, seen, scheduled and Active.</param>
+    /// <param name="names">The servers to create.</param>
+    /// <param name="writers">At most this many creates in flight.</param>
+    /// <param name="rate">Servers per second, each sent at its turn (first + i / rate); null sends them all at once.</param>
+    /// <param name="until">What the wave waits for.</param>
+    /// <param name="timeout">How long it waits.</param>
+    /// <param name="cancellationToken">Stops the wave.</param>
+    public static async Task<WaveResult> RunAsync(IKubeClient client, BenchCloud cloud, ServerTimeline timeline, IReadOnlyList<string> names, int writers, double? rate, Until until, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(cloud);
@@ -32,11 +42,21 @@ public static class ServerWave
         ArgumentNullException.ThrowIfNull(names);
         var activeBefore = timeline.Active;
         var start = Stopwatch.GetTimestamp();
-        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = writers, CancellationToken = cancellationToken }, async (name, ct) =>
+        async Task CreateAsync(string name, CancellationToken ct)
         {
             timeline.Sent(name);
             await client.CreateAsync(cloud.NewServer(name), cancellationToken: ct);
-        });
+        }
+
+        if (rate is { } perSecond)
+        {
+            await PacedAsync(names, writers, perSecond, start, CreateAsync, cancellationToken);
+        }
+        else
+        {
+            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = writers, CancellationToken = cancellationToken }, async (name, ct) => await CreateAsync(name, ct));
+        }
+
         var created = Stopwatch.GetElapsedTime(start);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -60,7 +80,42 @@ public static class ServerWave
             completed = false;
         }
 
-        return new WaveResult(names.Count, start, created, completed ? null : Stopwatch.GetTimestamp(), timeline.Of(names));
+        return new WaveResult(names.Count, start, created, completed ? null : Stopwatch.GetTimestamp(), timeline.Of(names)) { Rate = rate };
+    }
+
+    /// <summary>
+    /// Sends server i at <paramref name="start"/> + i / <paramref name="rate"/> (on the schedule, not after the previous
+    /// answer, so a slow answer does not slow the rate), with at most <paramref name="writers"/> creates in flight; a
+    /// create that finds every writer busy goes out late, which <see cref="WaveResult.CreateRate"/> then shows.
+    /// </summary>
+    private static async Task PacedAsync(IReadOnlyList<string> names, int writers, double rate, long start, Func<string, CancellationToken, Task> create, CancellationToken cancellationToken)
+    {
+        using var slots = new SemaphoreSlim(writers);
+        var sends = new List<Task>(names.Count);
+        for (var i = 0; i < names.Count; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate) - Stopwatch.GetElapsedTime(start);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, cancellationToken);
+            }
+
+            await slots.WaitAsync(cancellationToken);
+            var name = names[i];
+            sends.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    await create(name, cancellationToken);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }, cancellationToken));
+        }
+
+        await Task.WhenAll(sends);
     }
 }
 
@@ -90,6 +145,12 @@ public sealed class WaveResult(int count, long start, TimeSpan created, long? ga
 
     /// <summary>Servers Active per second, first create to last Active (to the timeout when some never were).</summary>
     public double ServerRate => Active / Elapsed.TotalSeconds;
+
+    /// <summary>The rate the creates were paced at (servers/s); null for a burst.</summary>
+    public double? Rate { get; init; }
+
+    /// <summary>Every server Active before the timeout with p99 creation to Active under <paramref name="slo"/>.</summary>
+    public bool Meets(TimeSpan slo) => Completed && Active == Count && ToActive.P99 < slo.TotalMilliseconds;
 
     public Percentiles ToSeen => Percentiles.Of(Servers.Select(s => Span(s.Sent, s.Seen)));
 

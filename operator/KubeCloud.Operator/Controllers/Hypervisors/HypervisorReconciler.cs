@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using k8s;
 using KubeCloud.Api;
@@ -17,9 +18,17 @@ namespace KubeCloud.Operator.Controllers.Hypervisors;
 /// <c>HeartbeatStale</c> (re-checked at the moment it would go stale); <c>status.allocated</c> and <c>instances</c> are
 /// counted from the Servers placed on it. The node daemon owns Ready otherwise: the operator sends Ready only while
 /// the heartbeat is stale, so the daemon's next report (with force) takes it back.
+/// <para>
+/// <c>allocated</c> is a report (the scheduler counts claims in its own ledger), so it is written per batch, as nova's
+/// resource tracker reports: at once when the last write is older than
+/// <see cref="OperatorSettings.HypervisorAllocationInterval"/>, otherwise once that interval has passed, with every
+/// placement of the meantime (the queue folds them into one request). A stale heartbeat is written at once.
+/// </para>
 /// </summary>
 public sealed class HypervisorReconciler(IKubeClient client, SharedInformerFactory informers, OperatorSettings settings, IEventRecorder events, TimeProvider time) : IReconciler<Hypervisor>
 {
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastAllocationWrite = new(StringComparer.Ordinal);
+
     public const string ControllerName = "hypervisor";
 
     public const string HeartbeatStale = "HeartbeatStale";
@@ -50,6 +59,7 @@ public sealed class HypervisorReconciler(IKubeClient client, SharedInformerFacto
         var hypervisor = informers.For<Hypervisor>().Store.Get(null, request.Name);
         if (hypervisor is null)
         {
+            _lastAllocationWrite.TryRemove(request.Name, out _);
             return ReconcileResult.Done;
         }
 
@@ -75,7 +85,15 @@ public sealed class HypervisorReconciler(IKubeClient client, SharedInformerFacto
 
         if (Changed(hypervisor.Status, status, stale))
         {
+            var nextWrite = _lastAllocationWrite.TryGetValue(request.Name, out var last) ? last + settings.HypervisorAllocationInterval : now;
+            if (!stale && now < nextWrite)
+            {
+                // Only the allocation moved, and it was written a moment ago: write this batch when the interval is up.
+                return ReconcileResult.After(Earliest(nextWrite, staleAt) - now + TimeSpan.FromMilliseconds(10));
+            }
+
             await client.ApplyStatusAsync(hypervisor, status, cancellationToken).ConfigureAwait(false);
+            _lastAllocationWrite[request.Name] = now;
         }
 
         // Not stale yet: look again at the moment it would be. Stale: the daemon's next report is a change that brings it back.
@@ -111,6 +129,8 @@ public sealed class HypervisorReconciler(IKubeClient client, SharedInformerFacto
 
         return (new HypervisorResources { Vcpus = vcpus, Memory = Mebibytes(memoryMb), Disk = Mebibytes(diskMb) }, instances);
     }
+
+    private static DateTimeOffset Earliest(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static Quantity Mebibytes(long mb) => Quantity.FromBytes(mb * 1024 * 1024);
 
