@@ -50,12 +50,18 @@ public sealed class NodeInformers
         Volumes.AddIndex(VolumesByBackend, v => [v.Status?.BackendNode]);
     }
 
-    /// <summary>Restricts the factory's Server informer to this node's Servers; call before anything asks for it.</summary>
+    /// <summary>
+    /// Restricts the factory's Server informer to this node's Servers and, on a node that does not wire networks
+    /// (<see cref="NodeAgentOptions.ManageNetworks"/> off: the fake driver), its Hypervisor informer to its own
+    /// Hypervisor, as the kubelet watches its own Node only. A node wiring networks keeps every Hypervisor: the VXLAN flood
+    /// lists need the other nodes' tunnel IPs. Call before anything asks for the informers.
+    /// </summary>
     public static SharedInformerFactory Restrict(SharedInformerFactory informers, NodeAgentOptions options)
     {
         ArgumentNullException.ThrowIfNull(informers);
         ArgumentNullException.ThrowIfNull(options);
-        return informers.Configure<Server>(o => o with { LabelSelector = options.ServerSelector });
+        informers.Configure<Server>(o => o with { LabelSelector = options.ServerSelector });
+        return options.ManageNetworks ? informers : informers.Configure<Hypervisor>(o => o with { FieldSelector = $"metadata.name={options.NodeName}" });
     }
 
     public SharedInformer<Server> Servers { get; }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using KubeCloud.ApiServer;
@@ -10,6 +8,7 @@ using KubeCloud.ApiServer;
 //   [--protobuf (the protobuf codec on one Deployment, in process, beside JSON)]
 //   [--server-writes (one Server's five writes of the scale bench, each timed, in memory and on SQLite, 0 and 3 watchers)]
 //   [--aggregation (GETs to an extension API server, directly and through the aggregator)]
+//   [--fanout (one object's updates delivered to 1, 10 and 100 watches: CPU per delivered event)]
 var quick = args.Contains("--quick");
 if (args.Contains("--fields"))
 {
@@ -32,6 +31,18 @@ if (args.Contains("--aggregation"))
 if (args.Contains("--protobuf"))
 {
     ProtobufCodecBench.Run(quick);
+    return 0;
+}
+
+if (args is ["--fanout-watch", .. var watchArgs])
+{
+    await WatchFanOutBench.WatchAsync(watchArgs);
+    return 0;
+}
+
+if (args.Contains("--fanout"))
+{
+    await WatchFanOutBench.RunAsync(quick);
     return 0;
 }
 
@@ -82,7 +93,7 @@ static string Rounds(List<Figures> rounds, Func<Figures, double> figure, string 
 async Task<Figures> MeasureAsync(string mode, LocalApiServerOptions options)
 {
     await using var server = await LocalApiServer.StartAsync(options);
-    using var http = Client(server);
+    using var http = BenchClient.Create(server);
     const string collection = "/api/v1/namespaces/default/configmaps";
     Console.WriteLine();
     Console.WriteLine($"{mode}: local API server {server.Endpoint}, HTTP/{http.DefaultRequestVersion}");
@@ -184,34 +195,4 @@ static void Check(HttpResponseMessage response, HttpStatusCode expected)
 
 static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
-static HttpClient Client(LocalApiServer server)
-{
-    var ca = X509Certificate2.CreateFromPem(server.CaCertificatePem);
-    var handler = new SocketsHttpHandler
-    {
-        EnableMultipleHttp2Connections = true,
-        InitialHttp2StreamWindowSize = 1024 * 1024,
-        SslOptions =
-        {
-            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return certificate is not null && chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-            },
-        },
-    };
-    var client = new HttpClient(handler)
-    {
-        BaseAddress = server.Endpoint,
-        DefaultRequestVersion = Environment.GetEnvironmentVariable("BENCH_HTTP1") is null ? HttpVersion.Version20 : HttpVersion.Version11,
-        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-    };
-    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", server.AdminToken);
-    return client;
-}
-
-/// <summary>One mode's figures: requests per second, and watch latency percentiles in milliseconds.</summary>
 internal sealed record Figures(double Creates, double Gets, double Lists, double WatchP50, double WatchP99);

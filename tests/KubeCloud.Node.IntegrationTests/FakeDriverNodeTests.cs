@@ -6,6 +6,7 @@ using KubeCloud.Node.Agent.Heartbeat;
 using KubeCloud.Node.Agent.Servers;
 using KubeCloud.Node.Compute;
 using KubeCloud.Node.Hypervisor;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KubeCloud.Node.IntegrationTests;
 
@@ -264,6 +265,23 @@ public sealed class FakeDriverNodeTests : IAsyncLifetime
         Assert.DoesNotContain(NodeStatusApply.CleanupFinalizer, other.Metadata.Finalizers!);
         Assert.Null(other.Status!.PowerState);
         Assert.Null(_fake.Find("kc-project-a-elsewhere"));
+    }
+
+    [Fact]
+    public async Task A_node_that_wires_no_networks_caches_its_own_Hypervisor_only()
+    {
+        // As the kubelet watches its own Node: the other nodes' heartbeats never reach a daemon that needs no tunnel IPs.
+        await _cluster.Client.CreateAsync(new Hypervisor { Metadata = new k8s.Models.V1ObjectMeta { Name = "some-other-node" } });
+        var node = await StartNodeAsync();
+        await NodeCluster.EventuallyAsync(
+            () => Task.FromResult(node.App.Services.GetRequiredService<NodeInformers>().Hypervisors.Store.Get(null, _node)),
+            h => h?.Status?.Capacity is not null, $"{_node}: its own Hypervisor in the cache");
+        var cache = node.App.Services.GetRequiredService<NodeInformers>();
+        await _cluster.Client.PatchAsync<Hypervisor>("some-other-node", null, KubePatch.Merge(new { metadata = new { labels = new Dictionary<string, string> { ["touched"] = "yes" } } }));
+        await _cluster.CreateBoundServerAsync("here", _node);
+        await WaitAsync("here", NodeCluster.Spawned, "Spawned");
+
+        Assert.Equal([_node], cache.Hypervisors.Store.List().Select(h => h.Metadata.Name));
     }
 
     private List<(string Method, int Count)> Calls() =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
 using KubeCloud.ApiServer.Http;
@@ -15,6 +16,9 @@ namespace KubeCloud.ApiServer.Handlers;
 /// </summary>
 public sealed class WatchHandler
 {
+    /// <summary>Pending event lines are sent once they reach this size, or when the queue is empty.</summary>
+    private const int FlushBytes = 64 * 1024;
+
     private readonly ObjectStore _store;
     private readonly TimeSpan _bookmarkInterval;
 
@@ -43,6 +47,7 @@ public sealed class WatchHandler
         var includeObject = context.Query("includeObject") ?? "Metadata";
 
         var watcher = new Watcher(type.GroupResource, context.Namespace);
+        var pending = new ArrayBufferWriter<byte>();
         var response = context.Http.Response;
         List<StoreEvent> initial;
         long revision;
@@ -69,9 +74,15 @@ public sealed class WatchHandler
             var lastRevision = since ?? revision;
             foreach (var change in initial)
             {
-                await SendAsync(context, type, change, Visible, table, includeObject);
+                Send(pending, type, change, Visible, table, includeObject);
                 lastRevision = Math.Max(lastRevision, change.Revision);
+                if (pending.WrittenCount >= FlushBytes)
+                {
+                    await FlushAsync(context, pending);
+                }
             }
+
+            await FlushAsync(context, pending);
 
             if (sendInitial && bookmarks)
             {
@@ -111,11 +122,18 @@ public sealed class WatchHandler
                     break;
                 }
 
+                // Everything queued goes out in one flush: one TLS record and one socket write for a burst, not one per event.
                 while (watcher.Events.TryRead(out var change))
                 {
-                    await SendAsync(context, type, change, Visible, table, includeObject);
+                    Send(pending, type, change, Visible, table, includeObject);
                     lastRevision = change.Revision;
+                    if (pending.WrittenCount >= FlushBytes)
+                    {
+                        await FlushAsync(context, pending);
+                    }
                 }
+
+                await FlushAsync(context, pending);
             }
         }
         catch (OperationCanceledException)
@@ -132,7 +150,7 @@ public sealed class WatchHandler
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static async Task SendAsync(ApiContext context, ResourceType type, StoreEvent change, Func<StoredObject, bool> visible, bool table, string includeObject)
+    private static void Send(ArrayBufferWriter<byte> pending, ResourceType type, StoreEvent change, Func<StoredObject, bool> visible, bool table, string includeObject)
     {
         // A change that moves an object into or out of the selection is ADDED or DELETED for this watcher, as in kube-apiserver.
         var now = visible(change.Object);
@@ -148,11 +166,16 @@ public sealed class WatchHandler
             return;
         }
 
-        var obj = ObjectViews.Node(type, change.Object);
-        JsonNode payload = table
-            ? TableConverter.Table(type, [obj], new JsonObject { ["resourceVersion"] = change.Revision.ToString() }, includeObject)
-            : obj;
-        await WriteLineAsync(context, eventType, payload);
+        if (table)
+        {
+            var payload = TableConverter.Table(type, [ObjectViews.Node(type, change.Object)], new JsonObject { ["resourceVersion"] = change.Revision.ToString() }, includeObject);
+            Line(pending, eventType, Encoding.UTF8.GetBytes(payload.ToJsonString(Serialization.JsonText.Options)));
+            return;
+        }
+
+        // As kube-apiserver's cachingObject: the object is serialized once, when it is committed (StoredObject.Json), and
+        // every watcher copies those bytes into its event line; no tree is cloned or written per watcher.
+        Line(pending, eventType, ObjectViews.Bytes(type, change.Object));
     }
 
     private static JsonObject Bookmark(ResourceType type, long revision, bool initialEventsEnd, bool table)
@@ -170,9 +193,31 @@ public sealed class WatchHandler
 
     private static async Task WriteLineAsync(ApiContext context, string type, JsonNode obj)
     {
-        var line = new JsonObject { ["type"] = type, ["object"] = obj };
-        var bytes = Encoding.UTF8.GetBytes(line.ToJsonString(Serialization.JsonText.Options) + "\n");
-        await context.Http.Response.Body.WriteAsync(bytes, context.Aborted);
+        var line = new ArrayBufferWriter<byte>();
+        Line(line, type, Encoding.UTF8.GetBytes(obj.ToJsonString(Serialization.JsonText.Options)));
+        await FlushAsync(context, line);
+    }
+
+    /// <summary>Appends the line <c>{"type":TYPE,"object":OBJECT}</c> to <paramref name="pending"/>.</summary>
+    private static void Line(ArrayBufferWriter<byte> pending, string type, ReadOnlySpan<byte> objectJson)
+    {
+        pending.Write("{\"type\":\""u8);
+        pending.Write(Encoding.UTF8.GetBytes(type));
+        pending.Write("\",\"object\":"u8);
+        pending.Write(objectJson);
+        pending.Write("}\n"u8);
+    }
+
+    /// <summary>Sends the pending lines in one write (one TLS record and socket write for a burst of events), then empties the buffer.</summary>
+    private static async Task FlushAsync(ApiContext context, ArrayBufferWriter<byte> pending)
+    {
+        if (pending.WrittenCount == 0)
+        {
+            return;
+        }
+
+        await context.Http.Response.Body.WriteAsync(pending.WrittenMemory, context.Aborted);
         await context.Http.Response.Body.FlushAsync(context.Aborted);
+        pending.ResetWrittenCount();
     }
 }

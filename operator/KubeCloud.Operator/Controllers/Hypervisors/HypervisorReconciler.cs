@@ -50,8 +50,8 @@ public sealed class HypervisorReconciler(IKubeClient client, SharedInformerFacto
         ArgumentNullException.ThrowIfNull(updated);
         return old.Status?.Node != updated.Status?.Node
             || (old.Spec.BootVolumeRef is null) != (updated.Spec.BootVolumeRef is null)
-            || KubernetesJson.Serialize(old.Status?.Flavor) != KubernetesJson.Serialize(updated.Status?.Flavor)
-            || KubernetesJson.Serialize(old.Status?.Resize) != KubernetesJson.Serialize(updated.Status?.Resize);
+            || !JsonEquality.Same(old.Status?.Flavor, updated.Status?.Flavor)
+            || !JsonEquality.Same(old.Status?.Resize, updated.Status?.Resize);
     }
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)

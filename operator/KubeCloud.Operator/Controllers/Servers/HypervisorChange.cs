@@ -1,4 +1,3 @@
-using k8s;
 using KubeCloud.Api;
 using KubeCloud.Api.V1Alpha1;
 
@@ -29,7 +28,8 @@ public static class HypervisorChange
     {
         ArgumentNullException.ThrowIfNull(old);
         ArgumentNullException.ThrowIfNull(updated);
-        return ReadinessChanged(old, updated) || KubernetesJson.Serialize(WithoutHeartbeat(old.Status)) != KubernetesJson.Serialize(WithoutHeartbeat(updated.Status));
+        // A Hypervisor made before its daemon's first beat has no status.
+        return ReadinessChanged(old, updated) || !JsonEquality.Same(WithoutHeartbeat(old.Status), WithoutHeartbeat(updated.Status));
     }
 
     private static HypervisorStatus? WithoutHeartbeat(HypervisorStatus? status) =>
