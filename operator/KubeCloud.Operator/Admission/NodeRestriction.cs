@@ -143,7 +143,7 @@ public sealed class NodeRestriction(IReadOnlyCollection<string> nodeServiceAccou
             if (port is null || old is null)
             {
                 return Refuse("metadata.name",
-                    $"the node daemon of node {node} may create and delete only its own DHCP port ({DhcpPort.NameFor(node)} labelled {DhcpPort.NodeLabel}={node}), not {NameOf(state)}");
+                    $"the node daemon of node {node} may create and delete only its own DHCP ports ({DhcpPort.NameFor(node, "<network>")} on <network> in its namespace, labelled {DhcpPort.NodeLabel}={node}), not {NameOf(state)}");
             }
 
             if (state.Status?.Node != node)

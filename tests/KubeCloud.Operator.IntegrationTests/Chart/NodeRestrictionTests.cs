@@ -102,12 +102,13 @@ public sealed class NodeRestrictionTests(NodeRestrictionTests.NodeCloud cloud) :
         Assert.Contains("may write only Ports on n1; project-a/port-on-n2 is on node n2 [NodeRestriction]", refused.Message, StringComparison.Ordinal);
         Assert.Null((await cloud.Admin.GetAsync<Port>("port-on-n2", "project-a")).Status!.InterfaceName);
 
-        var own = await daemon.CreateAsync(DhcpPortOf("n1", DhcpPort.NameFor("n1")));
+        var own = await daemon.CreateAsync(DhcpPortOf("n1", DhcpPort.NameFor("n1", "private")));
+        Assert.Equal("dhcp-n1-private", own.Metadata.Name);
         await daemon.DeleteAsync<Port>(own.Metadata.Name, "project-a");
-        foreach (var port in new[] { DhcpPortOf("n2", DhcpPort.NameFor("n2")), DhcpPortOf("n1", "not-dhcp") })
+        foreach (var port in new[] { DhcpPortOf("n2", DhcpPort.NameFor("n2", "private")), DhcpPortOf("n1", "not-dhcp"), DhcpPortOf("n1", DhcpPort.NameFor("n1", "other")) })
         {
             refused = await Assert.ThrowsAsync<ForbiddenException>(() => daemon.CreateAsync(port));
-            Assert.Contains($"may create and delete only its own DHCP port (dhcp-n1 labelled kubecloud.io/dhcp-node=n1), not project-a/{port.Metadata.Name} [NodeRestriction]", refused.Message, StringComparison.Ordinal);
+            Assert.Contains($"may create and delete only its own DHCP ports (dhcp-n1-<network> on <network> in its namespace, labelled kubecloud.io/dhcp-node=n1), not project-a/{port.Metadata.Name} [NodeRestriction]", refused.Message, StringComparison.Ordinal);
         }
 
         refused = await Assert.ThrowsAsync<ForbiddenException>(() => daemon.DeleteAsync<Port>("port-on-n1", "project-a"));
