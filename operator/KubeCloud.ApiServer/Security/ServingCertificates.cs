@@ -60,23 +60,13 @@ public sealed class ServingCertificates
     }
 
     /// <summary>A new CA and serving certificate, kept in memory only.</summary>
-    public static ServingCertificates InMemory(TimeSpan servingLifetime) => new(NewCa(), null, servingLifetime, null);
+    public static ServingCertificates InMemory(TimeSpan servingLifetime) => new(NewCa("kubecloud-local-ca"), null, servingLifetime, null);
 
     /// <summary>The CA and serving certificate of <paramref name="directory"/>, made and saved there on first use.</summary>
     public static ServingCertificates LoadOrCreate(string directory, TimeSpan servingLifetime)
     {
         Directory.CreateDirectory(directory);
-        var (caCert, caKey) = (Path.Combine(directory, "ca.crt"), Path.Combine(directory, "ca.key"));
-        X509Certificate2 ca;
-        if (File.Exists(caCert) && File.Exists(caKey))
-        {
-            ca = X509Certificate2.CreateFromPemFile(caCert, caKey);
-        }
-        else
-        {
-            ca = NewCa();
-            Save(directory, "ca", ca);
-        }
+        var ca = LoadOrCreateCa(directory, "ca", "kubecloud-local-ca");
 
         var (servingCert, servingKey) = (Path.Combine(directory, "apiserver.crt"), Path.Combine(directory, "apiserver.key"));
         X509Certificate2? serving = null;
@@ -99,11 +89,26 @@ public sealed class ServingCertificates
 
     private bool DueForRenewal(X509Certificate2 serving) => DateTime.Now >= serving.NotAfter - (_lifetime / 3);
 
-    private static X509Certificate2 NewCa()
+    /// <summary>The CA <c>name.crt</c>/<c>name.key</c> of <paramref name="directory"/>, made (CN <paramref name="commonName"/>) and saved there when absent.</summary>
+    internal static X509Certificate2 LoadOrCreateCa(string directory, string name, string commonName)
+    {
+        var (certificate, key) = (Path.Combine(directory, name + ".crt"), Path.Combine(directory, name + ".key"));
+        if (File.Exists(certificate) && File.Exists(key))
+        {
+            return X509Certificate2.CreateFromPemFile(certificate, key);
+        }
+
+        var ca = NewCa(commonName);
+        Save(directory, name, ca);
+        return ca;
+    }
+
+    /// <summary>A self-signed ECDSA P-256 CA valid for 10 years (from 5 minutes ago), with its key.</summary>
+    internal static X509Certificate2 NewCa(string commonName)
     {
         var now = DateTimeOffset.UtcNow.AddMinutes(-5);
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=kubecloud-local-ca", caKey, HashAlgorithmName.SHA256);
+        var caRequest = new CertificateRequest("CN=" + commonName, caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
@@ -140,11 +145,11 @@ public sealed class ServingCertificates
     }
 
     /// <summary>Kestrel on Linux needs an exportable, re-imported certificate with its key.</summary>
-    private static X509Certificate2 Exportable(X509Certificate2 withKey) =>
+    internal static X509Certificate2 Exportable(X509Certificate2 withKey) =>
         X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
 
     /// <summary>Writes name.crt and name.key (owner-only), each atomically: a crash leaves the old pair or the new one.</summary>
-    private static void Save(string directory, string name, X509Certificate2 withKey)
+    internal static void Save(string directory, string name, X509Certificate2 withKey)
     {
         var key = withKey.GetECDsaPrivateKey() ?? throw new InvalidOperationException($"{name}: the certificate has no ECDSA key");
         OwnerOnlyFile.WriteAllTextAtomically(Path.Combine(directory, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
