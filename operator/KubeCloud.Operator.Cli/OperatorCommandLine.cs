@@ -28,6 +28,8 @@ internal sealed record OperatorCommandLine
           --vni-range FIRST:LAST              VXLAN VNIs the Network controller hands out (default 1000:1999999)
           --mac-prefix PREFIX                 prefix of the MACs the Port controller allocates (default fa:16:3e)
           --server-workers N                  Server reconciles that may run at once, 1-256 (default 4)
+          --image-digest-concurrency N        image sources read at once to compute their sha256, 1-64 (default 2)
+          --image-max-size QUANTITY           the largest image source read to compute its sha256, e.g. 20Gi (default 64Gi)
           --node-service-account NS/NAME      the node daemons' service account, narrowed by the webhook to their own node's
                                               Hypervisor and Servers (NodeRestriction); repeatable (default: none)
         """;
@@ -86,6 +88,8 @@ internal sealed record OperatorCommandLine
                 "--vni-range" => line with { Settings = line.With(s => (s.VniRangeFirst, s.VniRangeLast) = VniRange(flag, Value())) },
                 "--mac-prefix" => line with { Settings = line.With(s => s.MacPrefix = MacPrefix(flag, Value())) },
                 "--server-workers" => line with { Settings = line.With(s => s.Servers.Workers = Workers(flag, Value())) },
+                "--image-digest-concurrency" => line with { Settings = line.With(s => s.ImageDigestConcurrency = Concurrency(flag, Value())) },
+                "--image-max-size" => line with { Settings = line.With(s => s.ImageMaxSize = Bytes(flag, Value())) },
                 "--node-service-account" => line with { NodeServiceAccounts = [.. line.NodeServiceAccounts, ServiceAccount(flag, Value())] },
                 "-h" or "--help" => line with { Help = true },
                 _ => throw new CommandLineException($"flag provided but not defined: {flag} (try --help)"),
@@ -143,6 +147,25 @@ internal sealed record OperatorCommandLine
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var workers) && workers is >= 1 and <= 256
             ? workers
             : throw new CommandLineException($"invalid value \"{value}\" for {flag}: a number of workers from 1 to 256");
+
+    private static int Concurrency(string flag, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 64
+            ? n
+            : throw new CommandLineException($"invalid value \"{value}\" for {flag}: a number from 1 to 64");
+
+    /// <summary>A size as a Kubernetes quantity (<c>20Gi</c>, <c>500M</c>, <c>1073741824</c>), at least one byte.</summary>
+    private static long Bytes(string flag, string value)
+    {
+        try
+        {
+            var bytes = new k8s.Models.ResourceQuantity(value).ToInt64();
+            return bytes >= 1 ? bytes : throw new FormatException("not positive");
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+        {
+            throw new CommandLineException($"invalid value \"{value}\" for {flag}: a size such as 20Gi, 500M or a number of bytes");
+        }
+    }
 
     private static bool Boolean(string flag, string value) => value.ToLowerInvariant() switch
     {

@@ -22,8 +22,14 @@ public sealed class OperatorSettings
     /// <summary>Prefix of the MAC addresses the Port controller allocates (Neutron's <c>base_mac</c>), one to five octets.</summary>
     public string MacPrefix { get; set; } = MacAddressAllocator.DefaultPrefix;
 
-    /// <summary>How long the Image controller waits for an image source to answer its HEAD request.</summary>
+    /// <summary>How long the Image controller waits for an image source's answer, and for each read of its body.</summary>
     public TimeSpan ImageSourceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many image sources the Image controller reads (and hashes) at once.</summary>
+    public int ImageDigestConcurrency { get; set; } = 2;
+
+    /// <summary>The largest image source, in bytes, the Image controller reads to compute its sha256; larger ones are Error <c>SourceTooLarge</c>.</summary>
+    public long ImageMaxSize { get; set; } = 64L << 30;
 
     /// <summary>The Server controller: scheduler options, attempts, the provisioning steps' deadlines, resize confirmation.</summary>
     public ServerSettings Servers { get; set; } = new();

@@ -53,6 +53,24 @@ public sealed class NetworkSetupMapperTests
         },
     };
 
+    /// <summary>A node's DHCP port on <c>private</c>, allocated and on that node, as the operator reports it.</summary>
+    private static Port DhcpPortOf(string node, string ip)
+    {
+        var port = Port(DhcpPort.NameFor(node, "private"), node, mac: "fa:16:3e:00:00:02", ip: ip);
+        port.Metadata.Labels = new Dictionary<string, string> { [DhcpPort.NodeLabel] = node };
+        return port;
+    }
+
+    [Fact]
+    public void The_dhcp_subnet_is_the_one_ipv4_subnet_with_enableDHCP()
+    {
+        var (found, reason) = NetworkSetupMapper.DhcpSubnet(Network());
+        Assert.Equal(("v4", "10.1.0.0/24", null), (found!.Value.Subnet.Name, found.Value.Cidr.ToString(), reason));
+        var network = Network();
+        network.Spec.Subnets!.Add(new Subnet { Name = "v4b", Cidr = "10.2.0.0/24" });
+        Assert.Contains("DHCP on more than one IPv4 subnet (v4, v4b)", Assert.Throws<NetworkSetupException>(() => NetworkSetupMapper.DhcpSubnet(network)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_second_node_on_the_host_names_its_devices_with_its_prefix_and_tunnels_from_its_namespace()
     {
@@ -104,6 +122,8 @@ public sealed class NetworkSetupMapperTests
         ["port of another network"] = ([Port("a", network: "public")], [], ["demo/a: spec.networkRef names demo/public"]),
         ["two ports with one address"] = ([Port("a"), Port("b", mac: "52:54:00:aa:00:02")], ["52:54:00:aa:00:01=10.1.0.11"], ["demo/b: fixed IP 10.1.0.11 is already port demo/a's"]),
         ["port holding the DHCP server address"] = ([Port("a", ip: "10.1.0.2")], [], ["demo/a: fixed IP 10.1.0.2 is already the DHCP server"]),
+        ["this node's DHCP port (the server's own address, no client entry)"] = ([DhcpPortOf(ThisNode, "10.1.0.2"), Port("a")], ["52:54:00:aa:00:01=10.1.0.11"], []),
+        ["another node's DHCP port"] = ([DhcpPortOf("node-b", "10.1.0.3")], [], []),
     };
 
     [Theory]

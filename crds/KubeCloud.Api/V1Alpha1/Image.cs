@@ -181,7 +181,7 @@ public enum ImageCacheState
 public sealed class ImageStatus : KubeCloudStatus
 {
     [JsonPropertyName("phase")]
-    [Description("Pending until a node has verified the image, then Available; Error when the source cannot be fetched or does not match the checksum.")]
+    [Description("Pending until the operator has read the source and computed its sha256, then Available; Error when the source cannot be fetched, is too large or does not match spec.checksum.")]
     public ImagePhase? Phase { get; set; }
 
     [Minimum(0)]
@@ -196,7 +196,7 @@ public sealed class ImageStatus : KubeCloudStatus
 
     [Pattern("^[a-f0-9]{64}$")]
     [JsonPropertyName("checksum")]
-    [Description("The sha256 digest the node daemons computed.")]
+    [Description("The sha256 digest of the source's bytes, computed by the operator; node daemons verify their downloads against it when spec.checksum is unset.")]
     public string? Checksum { get; set; }
 
     [ListType(ListTypeAttribute.Map, "node")]

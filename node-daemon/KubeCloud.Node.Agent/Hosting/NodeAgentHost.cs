@@ -103,6 +103,7 @@ public static class NodeAgentHost
         {
             services.TryAddSingleton<ICommandRunner, ProcessCommandRunner>();
             services.AddSingleton(sp => new BridgeNetwork(sp.GetRequiredService<ICommandRunner>()));
+            services.AddSingleton(sp => new DnsmasqServer(sp.GetRequiredService<ICommandRunner>(), node.StateDirectory));
             services.AddSingleton<INetworkConverger, NetworkConverger>();
             services.AddController<Network, NetworkReconciler>((c, sp) => c
                 .Named("node-network")

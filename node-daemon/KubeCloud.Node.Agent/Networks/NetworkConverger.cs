@@ -1,5 +1,7 @@
 using System.Net;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.Node.Mapping;
 using KubeCloud.Node.Networking;
 
@@ -8,19 +10,60 @@ namespace KubeCloud.Node.Agent.Networks;
 /// <summary>
 /// A network as this node wires it with <see cref="BridgeNetwork"/>: the bridge and the VXLAN device of the network's
 /// VNI, and the VXLAN flood list equal to the tunnel IPs of the other nodes that host ports of the network (their
-/// Hypervisors' <c>status.tunnelIP</c>, from the ports' <c>status.node</c>). Every step checks first, so it runs again at
-/// any time; removal deletes the devices when present.
+/// Hypervisors' <c>status.tunnelIP</c>, from the ports' <c>status.node</c>). DHCP as Neutron's DHCP agent serves it:
+/// this node's <see cref="DhcpPort"/> on the network (made here, its MAC and address allocated by the operator's IPAM
+/// like any port's), and <see cref="DnsmasqServer"/> in the network's DHCP namespace on that address with static
+/// entries for this node's ports only. Every step checks first, so it runs again at any time (a running dnsmasq with
+/// the same arguments is adopted, as after a restart); removal deletes what is present.
 /// </summary>
-public sealed class NetworkConverger(BridgeNetwork bridges, NodeInformers cache, NodeAgentOptions options) : INetworkConverger
+public sealed class NetworkConverger(BridgeNetwork bridges, DnsmasqServer dhcp, IKubeClient client, NodeInformers cache, NodeAgentOptions options) : INetworkConverger
 {
     public Task EnsureAsync(Network network, CancellationToken cancellationToken)
         => bridges.EnsureAsync(NetworkSetupMapper.MapBridge(network, Context(network)), cancellationToken);
 
-    public Task RemoveAsync(Network network, CancellationToken cancellationToken)
+    public async Task EnsureDhcpAsync(Network network, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(network);
         var id = ServerDomainMapper.NetworkId(network);
-        return bridges.TeardownAsync(new NetworkPlan { NetworkId = id, DevicePrefix = options.DevicePrefix }, cancellationToken);
+        var (served, _) = NetworkSetupMapper.DhcpSubnet(network);
+        if (served is not { } subnet)
+        {
+            await RemoveDhcpAsync(network, id, cancellationToken);
+            return;
+        }
+
+        var ns = network.Metadata.NamespaceProperty;
+        var name = DhcpPort.NameFor(options.NodeName, network.Metadata.Name);
+        var port = cache.Ports.Store.Get(ns, name);
+        if (port is null && network.Metadata.DeletionTimestamp is not null)
+        {
+            return; // a network being deleted gets no new port; the guests already have their leases
+        }
+
+        if (port is null)
+        {
+            await CreateDhcpPortAsync(network, name, subnet.Subnet.Name, cancellationToken);
+            throw new NetworkSetupException($"the address of DHCP port {ns}/{name} (just made; the operator allocates it)", waiting: true);
+        }
+
+        var address = (port.Status?.FixedIPs ?? []).Where(ip => ip.Subnet == subnet.Subnet.Name)
+            .Select(ip => IPAddress.TryParse(ip.IPAddress, out var a) ? a : null).FirstOrDefault(a => a is not null && subnet.Cidr.Contains(a));
+        if (address is null || port.Status?.MacAddress is not { } mac)
+        {
+            throw new NetworkSetupException($"the MAC and address in subnet {subnet.Subnet.Name} of DHCP port {ns}/{name} (the operator allocates them)", waiting: true);
+        }
+
+        var ports = cache.Ports.Store.ByIndex(NodeInformers.PortsByNetwork, NodeInformers.Key(ns, network.Metadata.Name));
+        var setup = NetworkSetupMapper.Map(network, ports, Context(network), address);
+        await dhcp.EnsureAsync(setup.Dhcp! with { ServerMacAddress = mac }, cancellationToken);
+    }
+
+    public async Task RemoveAsync(Network network, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var id = ServerDomainMapper.NetworkId(network);
+        await RemoveDhcpAsync(network, id, cancellationToken);
+        await bridges.TeardownAsync(new NetworkPlan { NetworkId = id, DevicePrefix = options.DevicePrefix }, cancellationToken);
     }
 
     /// <summary>This node's tunnel IP and the peers: tunnel IPs of the other nodes with a port on the network.</summary>
@@ -40,5 +83,54 @@ public sealed class NetworkConverger(BridgeNetwork bridges, NodeInformers cache,
             UnderlayNamespace = options.TunnelNamespace,
             DevicePrefix = options.DevicePrefix,
         };
+    }
+
+    /// <summary>dnsmasq, its namespace and lease file first (its veth hangs on the bridge), then this node's DHCP port.</summary>
+    private async Task RemoveDhcpAsync(Network network, string networkId, CancellationToken cancellationToken)
+    {
+        await dhcp.TeardownAsync(networkId, options.DevicePrefix, cancellationToken);
+        var ns = network.Metadata.NamespaceProperty;
+        var name = DhcpPort.NameFor(options.NodeName, network.Metadata.Name);
+        if (cache.Ports.Store.Get(ns, name) is { Metadata.DeletionTimestamp: null })
+        {
+            try
+            {
+                await client.DeleteAsync<Port>(name, ns, cancellationToken: cancellationToken);
+            }
+            catch (NotFoundException)
+            {
+                // already gone
+            }
+        }
+    }
+
+    /// <summary>
+    /// This node's DHCP port on the network: one address in the DHCP subnet, owned by the Network (not its controller)
+    /// so that garbage collection removes it with the network.
+    /// </summary>
+    private async Task CreateDhcpPortAsync(Network network, string name, string subnet, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CreateAsync(new Port
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = name,
+                    NamespaceProperty = network.Metadata.NamespaceProperty,
+                    Labels = new Dictionary<string, string> { [DhcpPort.NodeLabel] = options.NodeName },
+                    OwnerReferences = [new V1OwnerReference
+                    {
+                        ApiVersion = ApiGroup.GroupVersion, Kind = Network.KubeKind, Name = network.Metadata.Name, Uid = network.Metadata.Uid,
+                        Controller = false, BlockOwnerDeletion = false,
+                    }],
+                },
+                Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = network.Metadata.Name }, FixedIPs = [new FixedIP { Subnet = subnet }] },
+            }, cancellationToken: cancellationToken);
+        }
+        catch (AlreadyExistsException)
+        {
+            // made by an earlier pass whose result the cache has not shown yet
+        }
     }
 }

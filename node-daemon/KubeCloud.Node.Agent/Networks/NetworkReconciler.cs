@@ -8,8 +8,10 @@ namespace KubeCloud.Node.Agent.Networks;
 using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
 
 /// <summary>
-/// One network on this node: wired while a port bound to this node is on it (peers follow the other nodes' ports and
-/// tunnel IPs), removed when none is left. Runs on changes of the Network, of its Ports and of Hypervisors.
+/// One network on this node: wired and served DHCP while a port bound to this node is on it (peers follow the other
+/// nodes' ports and tunnel IPs; DHCP waits for the operator to allocate this node's DHCP port), removed with its DHCP
+/// port when none is left (the DHCP port itself does not count). Runs on changes of the Network, of its Ports (the
+/// DHCP port's allocation among them) and of Hypervisors.
 /// </summary>
 public sealed class NetworkReconciler(NodeInformers cache, INetworkConverger networks, NodeAgentOptions options, ILogger<NetworkReconciler> logger) : IReconciler<Network>
 {
@@ -22,17 +24,24 @@ public sealed class NetworkReconciler(NodeInformers cache, INetworkConverger net
         }
 
         var mine = cache.Ports.Store.ByIndex(NodeInformers.PortsByNetwork, NodeInformers.Key(request.Namespace, request.Name))
-            .Any(p => p.Status?.Node == options.NodeName);
+            .Any(p => p.Status?.Node == options.NodeName && DhcpPort.NodeOf(p) is null);
         try
         {
             if (mine)
             {
                 await networks.EnsureAsync(network, cancellationToken);
+                await networks.EnsureDhcpAsync(network, cancellationToken);
             }
             else
             {
                 await networks.RemoveAsync(network, cancellationToken);
             }
+        }
+        catch (NetworkSetupException e) when (e.Waiting)
+        {
+            // The DHCP port's allocation (or a VNI): the Port or Network watch brings the network back when it comes.
+            logger.LogDebug("network {Network}: waiting for {Message}", request, e.Message);
+            return ReconcileResult.After(options.ResyncInterval);
         }
         catch (NetworkSetupException e)
         {

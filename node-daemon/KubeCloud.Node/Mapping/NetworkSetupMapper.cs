@@ -69,22 +69,13 @@ public static class NetworkSetupMapper
         var mtu = network.Spec.Mtu > 0 ? network.Spec.Mtu : 1450;
         var bridge = BridgePlan(network, node, name, networkId, mtu);
 
-        var subnets = (network.Spec.Subnets ?? []).Where(s => s.EnableDHCP).Select(s => (Subnet: s, Cidr: ParseCidr(s, name))).ToList();
-        var v4 = subnets.Where(s => s.Cidr.BaseAddress.AddressFamily == AddressFamily.InterNetwork).ToList();
-        if (v4.Count == 0)
+        var (dhcpSubnet, skippedReason) = DhcpSubnet(network);
+        if (dhcpSubnet is not { } found)
         {
-            var reason = subnets.Count == 0
-                ? "no subnet has enableDHCP"
-                : $"only IPv6 subnets have enableDHCP ({string.Join(", ", subnets.Select(s => s.Subnet.Name))}); the node serves DHCPv4 only, IPv6 addresses come from cloud-init's static configuration";
-            return new NetworkSetup(bridge, null) { DhcpSkippedReason = reason };
+            return new NetworkSetup(bridge, null) { DhcpSkippedReason = skippedReason };
         }
 
-        if (v4.Count > 1)
-        {
-            throw new NetworkSetupException($"{name}: spec.subnets: DHCP on more than one IPv4 subnet ({string.Join(", ", v4.Select(s => s.Subnet.Name))}) is not supported yet; set enableDHCP false on all but one");
-        }
-
-        var (subnet, cidr) = v4[0];
+        var (subnet, cidr) = found;
         var field = $"spec.subnets[{subnet.Name}]";
         var gateway = subnet.GatewayIP is { } g ? ParseAddress(g, $"{name}: {field}.gatewayIP") : Offset(cidr.BaseAddress, 1);
         RequireHostAddress(cidr, gateway, $"{name}: {field}.gatewayIP {gateway}");
@@ -110,6 +101,29 @@ public static class NetworkSetupMapper
             DevicePrefix = node.DevicePrefix,
         };
         return new NetworkSetup(bridge, dhcp) { SkippedPorts = skipped };
+    }
+
+    /// <summary>
+    /// The subnet the node serves DHCP on: the network's one IPv4 subnet with <c>enableDHCP</c>; or null with the reason
+    /// none is served (no subnet has it, or only IPv6 ones do).
+    /// </summary>
+    /// <exception cref="NetworkSetupException">A CIDR is malformed, or more than one IPv4 subnet has enableDHCP.</exception>
+    public static ((Subnet Subnet, IPNetwork Cidr)? Found, string? SkippedReason) DhcpSubnet(Network network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var name = $"network {network.Metadata.NamespaceProperty}/{network.Metadata.Name}";
+        var subnets = (network.Spec.Subnets ?? []).Where(s => s.EnableDHCP).Select(s => (Subnet: s, Cidr: ParseCidr(s, name))).ToList();
+        var v4 = subnets.Where(s => s.Cidr.BaseAddress.AddressFamily == AddressFamily.InterNetwork).ToList();
+        if (v4.Count == 0)
+        {
+            return (null, subnets.Count == 0
+                ? "no subnet has enableDHCP"
+                : $"only IPv6 subnets have enableDHCP ({string.Join(", ", subnets.Select(s => s.Subnet.Name))}); the node serves DHCPv4 only, IPv6 addresses come from cloud-init's static configuration");
+        }
+
+        return v4.Count == 1
+            ? (v4[0], null)
+            : throw new NetworkSetupException($"{name}: spec.subnets: DHCP on more than one IPv4 subnet ({string.Join(", ", v4.Select(s => s.Subnet.Name))}) is not supported yet; set enableDHCP false on all but one");
     }
 
     /// <summary>The bridge/VXLAN plan alone (no DHCP): what a node needs to plug its guests' taps into the network.</summary>
@@ -152,9 +166,9 @@ public static class NetworkSetupMapper
         var taken = new Dictionary<IPAddress, string> { [server] = "the DHCP server", [gateway] = "the gateway" };
         foreach (var port in ports.OrderBy(p => p.Metadata.Name, StringComparer.Ordinal))
         {
-            if (port.Status is not { } status || status.Node != node.NodeName)
+            if (port.Status is not { } status || status.Node != node.NodeName || DhcpPort.NodeOf(port) is not null)
             {
-                continue;
+                continue; // another node's port, or a DHCP port (its address is the server's, not a client's)
             }
 
             var portName = $"{port.Metadata.NamespaceProperty}/{port.Metadata.Name}";

@@ -21,6 +21,9 @@ public sealed record DhcpPlan
     /// <summary>This node's DHCP server address inside the subnet (lives in the DHCP namespace, not on the host).</summary>
     public required IPAddress ServerAddress { get; init; }
 
+    /// <summary>The MAC of the DHCP server's interface (its DHCP port's), given to the veth in the namespace when it is made; null lets the kernel pick one.</summary>
+    public string? ServerMacAddress { get; init; }
+
     public IPAddress? Gateway { get; init; }
 
     public IReadOnlyList<IPAddress> DnsServers { get; init; } = [];
@@ -53,7 +56,10 @@ public sealed record DhcpPlan
 /// </summary>
 public sealed class DnsmasqServer(ICommandRunner run, string stateRoot)
 {
-    public string StateDirectory(DhcpPlan plan) => Path.Combine(stateRoot, "dhcp", plan?.NetworkId ?? throw new ArgumentNullException(nameof(plan)));
+    public string StateDirectory(DhcpPlan plan) => StateDirectory(plan?.NetworkId ?? throw new ArgumentNullException(nameof(plan)));
+
+    /// <summary>The directory of a network's dnsmasq: its pid file, lease file, log and arguments.</summary>
+    public string StateDirectory(string networkId) => Path.Combine(stateRoot, "dhcp", networkId);
 
     /// <summary>dnsmasq's command line for a plan (pure; unit-tested).</summary>
     public static IReadOnlyList<string> Arguments(DhcpPlan plan, string stateDirectory)
@@ -134,7 +140,8 @@ public sealed class DnsmasqServer(ICommandRunner run, string stateRoot)
 
             if (!(await run.RunAsync("ip", ["link", "show", "dev", plan.VethBridgeSide], cancellationToken)).Succeeded)
             {
-                await run.RunCheckedAsync("ip", ["link", "add", plan.VethBridgeSide, "mtu", Num(plan.Mtu), "type", "veth", "peer", "name", plan.VethNamespaceSide, "mtu", Num(plan.Mtu), "netns", plan.Namespace], cancellationToken);
+                string[] address = plan.ServerMacAddress is { } mac ? ["address", mac.ToLowerInvariant()] : [];
+                await run.RunCheckedAsync("ip", ["link", "add", plan.VethBridgeSide, "mtu", Num(plan.Mtu), "type", "veth", "peer", "name", plan.VethNamespaceSide, .. address, "mtu", Num(plan.Mtu), "netns", plan.Namespace], cancellationToken);
             }
 
             await run.RunCheckedAsync("ip", ["link", "set", "dev", plan.VethBridgeSide, "master", plan.BridgeName, "up"], cancellationToken);
@@ -171,9 +178,11 @@ public sealed class DnsmasqServer(ICommandRunner run, string stateRoot)
     }
 
     /// <summary>The running dnsmasq's pid, or null.</summary>
-    public int? RunningPid(DhcpPlan plan)
+    public int? RunningPid(DhcpPlan plan) => RunningPid(StateDirectory(plan));
+
+    private static int? RunningPid(string stateDirectory)
     {
-        var pidFile = Path.Combine(StateDirectory(plan), "dnsmasq.pid");
+        var pidFile = Path.Combine(stateDirectory, "dnsmasq.pid");
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture, out var pid))
         {
             return null;
@@ -195,9 +204,11 @@ public sealed class DnsmasqServer(ICommandRunner run, string stateRoot)
         return [.. File.ReadAllLines(file).Select(l => l.Split(' ')).Where(p => p.Length >= 3).Select(p => new DhcpHost(p[1], IPAddress.Parse(p[2]), p.Length > 3 && p[3] != "*" ? p[3] : null))];
     }
 
-    public async Task StopAsync(DhcpPlan plan)
+    public Task StopAsync(DhcpPlan plan) => StopAsync(StateDirectory(plan));
+
+    private static async Task StopAsync(string stateDirectory)
     {
-        if (RunningPid(plan) is { } pid)
+        if (RunningPid(stateDirectory) is { } pid)
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
             process.Kill();
@@ -206,21 +217,29 @@ public sealed class DnsmasqServer(ICommandRunner run, string stateRoot)
     }
 
     /// <summary>Stops dnsmasq and removes the namespace (and with it the veth pair) and the state files.</summary>
-    public async Task TeardownAsync(DhcpPlan plan, CancellationToken cancellationToken = default)
+    public Task TeardownAsync(DhcpPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        await StopAsync(plan);
-        if ((await run.RunAsync("ip", ["link", "show", "dev", plan.VethBridgeSide], cancellationToken)).Succeeded)
+        return TeardownAsync(plan.NetworkId, plan.DevicePrefix, cancellationToken);
+    }
+
+    /// <summary>Stops the network's dnsmasq and removes its namespace, veth pair, lease file and state, whatever the plan was (names come from the network id and the prefix).</summary>
+    public async Task TeardownAsync(string networkId, string devicePrefix, CancellationToken cancellationToken = default)
+    {
+        var state = StateDirectory(networkId);
+        await StopAsync(state);
+        var vethBridgeSide = DeviceNames.DhcpVethBridgeSide(networkId, devicePrefix);
+        if ((await run.RunAsync("ip", ["link", "show", "dev", vethBridgeSide], cancellationToken)).Succeeded)
         {
-            await run.RunCheckedAsync("ip", ["link", "del", plan.VethBridgeSide], cancellationToken);
+            await run.RunCheckedAsync("ip", ["link", "del", vethBridgeSide], cancellationToken);
         }
 
-        if ((await run.RunAsync("ip", ["netns", "exec", plan.Namespace, "true"], cancellationToken)).Succeeded)
+        var ns = DeviceNames.DhcpNamespace(networkId, devicePrefix);
+        if ((await run.RunAsync("ip", ["netns", "exec", ns, "true"], cancellationToken)).Succeeded)
         {
-            await run.RunCheckedAsync("ip", ["netns", "del", plan.Namespace], cancellationToken);
+            await run.RunCheckedAsync("ip", ["netns", "del", ns], cancellationToken);
         }
 
-        var state = StateDirectory(plan);
         if (Directory.Exists(state))
         {
             Directory.Delete(state, true);

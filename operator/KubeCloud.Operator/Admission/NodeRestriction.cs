@@ -1,3 +1,4 @@
+using k8s;
 using KubeCloud.Api.V1Alpha1;
 
 namespace KubeCloud.Operator.Admission;
@@ -8,8 +9,9 @@ namespace KubeCloud.Operator.Admission;
 /// token, as the kubelet's does: a service-account token bound to a pod carries the pod's node in the user's extra
 /// <see cref="NodeNameExtra"/>. A daemon may create, update and delete only the Hypervisor named after its node, and
 /// update (status included) only Servers bound to its node before and after the write, except that it may take its
-/// finalizer off a Server the operator moved to another node. Callers that are not a node
-/// daemon's service account pass untouched.
+/// finalizer off a Server the operator moved to another node; update only Volumes it serves (<c>status.backendNode</c>)
+/// or that are attached on its node; update only Ports on its node (<c>status.node</c>), and create and delete only
+/// its own DHCP ports (<see cref="DhcpPort"/>). Callers that are not a node daemon's service account pass untouched.
 /// </summary>
 public sealed class NodeRestriction(IReadOnlyCollection<string> nodeServiceAccounts)
 {
@@ -86,6 +88,82 @@ public sealed class NodeRestriction(IReadOnlyCollection<string> nodeServiceAccou
 
         return AdmissionVerdict.Allow;
     }
+
+    /// <summary>A write of a Volume (the object, or its status): served by or attached on the caller's node before and after.</summary>
+    public AdmissionVerdict Volume(AdmissionCaller caller, Volume? volume, Volume? old)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!Restricts(caller))
+        {
+            return AdmissionVerdict.Allow;
+        }
+
+        if (NodeOf(caller) is not { } node)
+        {
+            return NoNode(caller);
+        }
+
+        foreach (var (state, when) in new[] { (old, "is"), (volume, "would be") })
+        {
+            if (state is not null && !VolumeNodes(state).Contains(node))
+            {
+                return Refuse("status.backendNode",
+                    $"the node daemon of node {node} may write only Volumes served by or attached on {node}; {NameOf(state)} {when} {DescribeVolume(state)}");
+            }
+        }
+
+        return AdmissionVerdict.Allow;
+    }
+
+    /// <summary>
+    /// A write of a Port: an update (status included) of a port on the caller's node (<c>status.node</c>) before and
+    /// after; a create, update or delete of the caller's own DHCP port (<c>dhcp-&lt;node&gt;</c> labelled
+    /// <see cref="DhcpPort.NodeLabel"/><c>=&lt;node&gt;</c>).
+    /// </summary>
+    public AdmissionVerdict Port(AdmissionCaller caller, Port? port, Port? old)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!Restricts(caller))
+        {
+            return AdmissionVerdict.Allow;
+        }
+
+        if (NodeOf(caller) is not { } node)
+        {
+            return NoNode(caller);
+        }
+
+        foreach (var (state, when) in new[] { (old, "is"), (port, "would be") })
+        {
+            if (state is null || DhcpPort.NodeOf(state) == node)
+            {
+                continue;
+            }
+
+            if (port is null || old is null)
+            {
+                return Refuse("metadata.name",
+                    $"the node daemon of node {node} may create and delete only its own DHCP ports ({DhcpPort.NameFor(node, "<network>")} on <network> in its namespace, labelled {DhcpPort.NodeLabel}={node}), not {NameOf(state)}");
+            }
+
+            if (state.Status?.Node != node)
+            {
+                return Refuse("status.node",
+                    $"the node daemon of node {node} may write only Ports on {node}; {NameOf(state)} {when} on {Describe(state.Status?.Node)}");
+            }
+        }
+
+        return AdmissionVerdict.Allow;
+    }
+
+    /// <summary>The nodes a Volume is bound to: the storage node serving it and the nodes it is attached on.</summary>
+    private static HashSet<string> VolumeNodes(Volume volume) =>
+        [.. new[] { volume.Status?.BackendNode }.Concat((volume.Status?.Attachments ?? []).Select(a => a.Node)).OfType<string>()];
+
+    private static string DescribeVolume(Volume volume) =>
+        $"served by {Describe(volume.Status?.BackendNode)} and attached on {(VolumeNodes(volume).Except([volume.Status?.BackendNode ?? string.Empty]).ToList() is { Count: > 0 } nodes ? string.Join(", ", nodes) : "no node")}";
+
+    private static string NameOf(IKubernetesObject<k8s.Models.V1ObjectMeta> obj) => $"{obj.Metadata?.NamespaceProperty}/{obj.Metadata?.Name}";
 
     /// <summary>
     /// The one write a daemon may make on a Server bound elsewhere: removing <see cref="CleanupFinalizer"/> from a server

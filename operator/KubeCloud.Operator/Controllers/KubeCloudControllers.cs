@@ -38,7 +38,7 @@ public static class KubeCloudControllers
             services.AddController<Image, ImageReconciler>((c, sp) => c
                 .Watches<V1Namespace>(sp.GetRequiredService<ImageReconciler>().SharedWith)
                 .WithRateLimiter(() => new ExponentialFailureRateLimiter<ReconcileRequest>(settings.ImageSourceRetryDelay, TimeSpan.FromMinutes(5)))
-                .WithWorkers(2));
+                .WithWorkers(settings.ImageDigestConcurrency + 2)); // sources being read do not hold up the cheap passes (sharing)
         }
 
         services.TryAddSingleton<NetworkIpam>();

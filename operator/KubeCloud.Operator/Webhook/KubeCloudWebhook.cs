@@ -53,6 +53,8 @@ public static class KubeCloudWebhook
         services.AddSingleton<IKindWebhook>(sp => new KindWebhook<ProjectQuota>(new ProjectQuotaAdmission(), create, update));
         services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Hypervisor>((caller, _, _, name) => nodes.Hypervisor(caller, name), create, update, delete));
         services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Server>((caller, obj, old, _) => nodes.Server(caller, obj, old), update));
+        services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Volume>((caller, obj, old, _) => nodes.Volume(caller, obj, old), update));
+        services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Port>((caller, obj, old, _) => nodes.Port(caller, obj, old), create, update, delete));
         return services;
     }
 

@@ -38,8 +38,9 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
         using var bob = cloud.ClientFor(RealCloud.Member);
         try
         {
+            // No spec.checksum: the operator reads the source once and fills status.checksum, which the node verifies against.
             var (url, sha, _) = await cloud.ServeGuestDiskAsync("guest.raw");
-            await bob.CreateAsync(new Image { Metadata = new() { Name = "guest", NamespaceProperty = NodeCluster.Project }, Spec = new ImageSpec { Source = new() { Url = url.ToString() }, Checksum = sha, DiskFormat = DiskFormat.Raw } });
+            await bob.CreateAsync(new Image { Metadata = new() { Name = "guest", NamespaceProperty = NodeCluster.Project }, Spec = new ImageSpec { Source = new() { Url = url.ToString() }, DiskFormat = DiskFormat.Raw } });
             await bob.CreateAsync(new Network { Metadata = new() { Name = "private", NamespaceProperty = NodeCluster.Project }, Spec = new NetworkSpec { Subnets = [new Subnet { Name = "v4", Cidr = "10.1.0.0/24" }] } });
 
             // 1. Created by a member: Active and Ready within the bound; the console, read through the API, shows the hostname and the port's address.
@@ -65,6 +66,17 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
             Assert.Contains("cannot get resource \"servers/console\"", reader.Text);
             Assert.Equal(HttpStatusCode.Unauthorized, (await cloud.ReadConsoleAsync(name, null)).Status);
             output.WriteLine($"guest ready, console read as {RealCloud.Member}: {watch.Elapsed.TotalSeconds:0.0} s");
+            Assert.Equal(sha, (await cloud.Cluster.Client.GetAsync<Image>("guest", NodeCluster.Project)).Status!.Checksum);
+
+            // DHCP as Neutron's agent: the node's DHCP port (bound to no server, on this node) got its address from the
+            // operator's IPAM, and the guest's udhcpc got the port's address from the node's dnsmasq (the KC-ADDR ... dhcp line).
+            var dhcpPort = await NodeCluster.EventuallyAsync(() => cloud.Cluster.Client.GetAsync<Port>(DhcpPort.NameFor(cloud.NodeName, "private"), NodeCluster.Project),
+                p => p.Status?.FixedIPs is [_] && p.Status.MacAddress is not null, "the node's DHCP port allocated", Step);
+            Assert.Equal((cloud.NodeName, null, PortPhase.Active), (dhcpPort.Status!.Node, dhcpPort.Status.ServerRef, dhcpPort.Status.Phase));
+            Assert.NotEqual(address.IPAddress, dhcpPort.Status.FixedIPs![0].IPAddress);
+            var lease = await log.WaitForAsync($@"KC-ADDR eth0 {Regex.Escape(port.Status!.MacAddress!)} ([\d.]+)/24 dhcp-from=([\d.]+) dhcp-to=([\d.]+)", Step);
+            Assert.Equal(address.IPAddress, lease.Groups[1].Value);
+            output.WriteLine($"DHCP lease {lease.Groups[1].Value} from {dhcpPort.Status.FixedIPs[0].IPAddress}, guest uptime {lease.Groups[2].Value} -> {lease.Groups[3].Value} s");
 
             // 2. Suspended: the memory goes to libvirt's managed-save image and the QEMU process is gone; Running restores it, uptime going on.
             await log.WaitForAsync(@"KC-ACPI-ARMED", Step);
@@ -122,6 +134,8 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
 
             // 6. The daemon stops (its heartbeat with it): the Hypervisor goes not Ready and the server HostDown while the
             //    guest runs on; a restarted daemon adopts the guest as it is, without a reboot.
+            var networkId = (await cloud.Cluster.Client.GetAsync<Network>("private", NodeCluster.Project)).Metadata.Uid!;
+            var dnsmasqPid = await File.ReadAllTextAsync(Path.Combine(cloud.StateDirectory, "dhcp", networkId, "dnsmasq.pid"));
             await cloud.Node.StopAsync();
             await NodeCluster.EventuallyAsync(() => cloud.Cluster.Client.GetAsync<Api.V1Alpha1.Hypervisor>(cloud.NodeName),
                 h => Conditions.Find(h.Status, ConditionTypes.Ready) is { Status: ConditionStatus.False }, "the Hypervisor not Ready", Step);
@@ -137,6 +151,8 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
             await log.WaitForAsync(@"KC-UPTIME [\d.]+\r?\n", Step, after);
             Assert.DoesNotContain("KC-BOOT", log.Text[offset..]);
             Assert.Equal(DomainState.Running, vm.Driver.GetStatus(domain).State);
+            Assert.Equal(dnsmasqPid, await File.ReadAllTextAsync(Path.Combine(cloud.StateDirectory, "dhcp", networkId, "dnsmasq.pid"))); // dnsmasq adopted, not restarted
+            Assert.True(Directory.Exists($"/proc/{dnsmasqPid.Trim()}"), $"dnsmasq {dnsmasqPid.Trim()} still runs");
 
             // 7. Delete: nothing of the server stays on the host (domain, QEMU, tap, instance directory with overlay and seed, image reference); the bridge goes with the last port.
             var tap = DeviceNames.Tap(port.Metadata.Uid!);
@@ -161,6 +177,13 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
             Assert.False(Directory.Exists(cloud.InstanceDirectory(name)));
             Assert.DoesNotContain(Directory.GetFiles(Path.Combine(cloud.StateDirectory, "images"), "*", SearchOption.AllDirectories), f => f.Contains(".refs", StringComparison.Ordinal));
             await NodeCluster.EventuallyAsync(async () => !await LinkExistsAsync(bridge), gone => gone, $"bridge {bridge} removed with the node's last port", Step);
+
+            // ... and DHCP with it: no dnsmasq, namespace, lease file or DHCP port of the network is left.
+            var dhcpNamespace = DeviceNames.DhcpNamespace(networkId);
+            await NodeCluster.EventuallyAsync(async () => (await cloud.Cluster.Client.ListAsync<Port>(NodeCluster.Project)).Items?.Count ?? 0, n => n == 0, "the DHCP port deleted with the node's last port", Step);
+            Assert.DoesNotContain(dhcpNamespace, (await vm.Run.RunAsync("ip", ["netns", "list"])).StandardOutput);
+            Assert.False(Directory.Exists(Path.Combine(cloud.StateDirectory, "dhcp", networkId)), "no DHCP state (lease file, pid file) of the network");
+            Assert.Empty((await vm.Run.RunAsync("pgrep", ["-f", $"dhcp/{networkId}/"])).StandardOutput.Trim());
             Assert.Equal(HttpStatusCode.NotFound, (await cloud.ReadConsoleAsync(name, RealCloud.Member)).Status);
             output.WriteLine($"whole life: {watch.Elapsed.TotalSeconds:0.0} s");
         }
@@ -180,12 +203,15 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
         var wrong = Path.Combine(cloud.StateDirectory, "wrong.raw");
         try
         {
-            // The Image names the real guest's checksum, but its URL serves other bytes (the upload at the source went wrong).
+            // The operator read the real guest at the URL (status.checksum), then the file there was replaced by other bytes
+            // (the source went wrong after the import): the node's download does not match.
             var (_, sha, disk) = await cloud.ServeGuestDiskAsync("real.raw");
             Directory.CreateDirectory(cloud.StateDirectory);
             await File.WriteAllBytesAsync(wrong, new byte[1 << 20]);
-            var url = cloud.Files.Add("guest.raw", wrong);
-            await bob.CreateAsync(new Image { Metadata = new() { Name = "guest", NamespaceProperty = NodeCluster.Project }, Spec = new ImageSpec { Source = new() { Url = url.ToString() }, Checksum = sha, DiskFormat = DiskFormat.Raw } });
+            var url = cloud.Files.Add("guest.raw", disk);
+            await bob.CreateAsync(new Image { Metadata = new() { Name = "guest", NamespaceProperty = NodeCluster.Project }, Spec = new ImageSpec { Source = new() { Url = url.ToString() }, DiskFormat = DiskFormat.Raw } });
+            await NodeCluster.EventuallyAsync(() => cloud.Cluster.Client.GetAsync<Image>("guest", NodeCluster.Project), i => i.Status?.Checksum == sha, "the operator's sha256 of the source", Step);
+            cloud.Files.Add("guest.raw", wrong);
             await bob.CreateAsync(new Server { Metadata = new() { Name = name, NamespaceProperty = NodeCluster.Project }, Spec = new ServerSpec { FlavorRef = new() { Name = RealCloud.SmallFlavor }, ImageRef = new() { Name = "guest" } } });
 
             var mismatch = await ErrorAsync(cloud, name, "sha256 mismatch");

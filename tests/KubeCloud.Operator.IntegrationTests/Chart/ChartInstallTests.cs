@@ -140,6 +140,9 @@ public sealed partial class ChartInstallTests(ChartInstallTests.InstalledChart c
         { Node, "watch secrets -A", "no" },
         { Node, "create secrets -n project-a", "no" },
         { Node, "patch ports.kubecloud.io -n project-a", "no" },
+        { Node, "create ports.kubecloud.io -n project-a", "yes" },
+        { Node, "delete ports.kubecloud.io -n project-a", "yes" },
+        { Node, "update ports.kubecloud.io -n project-a", "no" },
         { Node, "create subjectaccessreviews.authorization.k8s.io", "no" },
         { Node, "create leases.coordination.k8s.io -n kubecloud-system", "no" },
     };

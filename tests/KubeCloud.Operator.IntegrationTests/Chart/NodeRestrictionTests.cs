@@ -5,6 +5,8 @@ using KubeCloud.ApiServer.Tests.Support;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Objects;
 using KubeCloud.Operator.Admission;
+using KubeCloud.Operator.Controllers;
+using KubeCloud.Operator.Controllers.Volumes;
 using KubeCloud.Operator.IntegrationTests.Admission;
 using KubeCloud.Operator.IntegrationTests.Volumes;
 using KubeCloud.Testing;
@@ -15,7 +17,8 @@ namespace KubeCloud.Operator.IntegrationTests.Chart;
 /// <summary>
 /// NodeRestriction: the node daemon of n1, with the chart's RBAC (rendered by helm) and a token bound to its pod on n1
 /// (TokenRequest, as the kubelet projects it), writes its own Hypervisor and the Servers bound to n1, and is refused
-/// (403, rule NodeRestriction) on n2's; a token of the same account that names no node is refused too.
+/// (403, rule NodeRestriction) on n2's; likewise the Volumes it serves or that are attached on n1, the Ports on n1, and
+/// only its own DHCP port to create and delete; a token of the same account that names no node is refused too.
 /// </summary>
 public sealed class NodeRestrictionTests(NodeRestrictionTests.NodeCloud cloud) : IClassFixture<NodeRestrictionTests.NodeCloud>
 {
@@ -67,6 +70,54 @@ public sealed class NodeRestrictionTests(NodeRestrictionTests.NodeCloud cloud) :
         var stored = await cloud.Admin.GetAsync<Server>("on-n2", "project-a");
         Assert.DoesNotContain(NodeRestriction.CleanupFinalizer, stored.Metadata.Finalizers ?? []);
     }
+
+    [Fact]
+    public async Task The_daemon_writes_the_volumes_it_serves_or_that_are_attached_on_its_node_only()
+    {
+        using var daemon = cloud.Daemon();
+        await NodeReports.ExportAsync(daemon, await daemon.GetAsync<Volume>("served-by-n1", "project-a"));
+        await Finalizers.AddAsync(daemon, await daemon.GetAsync<Volume>("attached-on-n1", "project-a"), VolumeConditions.StorageCleanupFinalizer);
+
+        var theirs = await daemon.GetAsync<Volume>("served-by-n2", "project-a");
+        var refused = await Assert.ThrowsAsync<ForbiddenException>(() => NodeReports.ExportAsync(daemon, theirs));
+        Assert.Contains("may write only Volumes served by or attached on n1; project-a/served-by-n2 is served by node n2 and attached on no node [NodeRestriction]", refused.Message, StringComparison.Ordinal);
+        refused = await Assert.ThrowsAsync<ForbiddenException>(() => NodeReports.ApplyStatusAsync(daemon, theirs, new VolumeStatus { Capacity = theirs.Spec.Size }));
+        Assert.Contains("[NodeRestriction]", refused.Message, StringComparison.Ordinal);
+
+        var mine = await daemon.GetAsync<Volume>("served-by-n1", "project-a");
+        refused = await Assert.ThrowsAsync<ForbiddenException>(() => NodeReports.ApplyStatusAsync(daemon, mine, new VolumeStatus { BackendNode = "n2" }));
+        Assert.Contains("project-a/served-by-n1 would be served by node n2 and attached on no node [NodeRestriction]", refused.Message, StringComparison.Ordinal);
+        var stored = await cloud.Admin.GetAsync<Volume>("served-by-n2", "project-a");
+        Assert.DoesNotContain(VolumeConditions.StorageCleanupFinalizer, stored.Metadata.Finalizers ?? []);
+        Assert.Null(stored.Status!.Capacity);
+    }
+
+    [Fact]
+    public async Task The_daemon_writes_the_ports_on_its_node_and_creates_and_deletes_only_its_own_dhcp_port()
+    {
+        using var daemon = cloud.Daemon();
+        await NodeReports.ApplyStatusAsync(daemon, await cloud.Admin.GetAsync<Port>("port-on-n1", "project-a"), new PortStatus { InterfaceName = "tap-n1" });
+        var theirs = await cloud.Admin.GetAsync<Port>("port-on-n2", "project-a");
+        var refused = await Assert.ThrowsAsync<ForbiddenException>(() => NodeReports.ApplyStatusAsync(daemon, theirs, new PortStatus { InterfaceName = "tap-n2" }));
+        Assert.Contains("may write only Ports on n1; project-a/port-on-n2 is on node n2 [NodeRestriction]", refused.Message, StringComparison.Ordinal);
+        Assert.Null((await cloud.Admin.GetAsync<Port>("port-on-n2", "project-a")).Status!.InterfaceName);
+
+        var own = await daemon.CreateAsync(DhcpPortOf("n1", DhcpPort.NameFor("n1", "private")));
+        Assert.Equal("dhcp-n1-private", own.Metadata.Name);
+        await daemon.DeleteAsync<Port>(own.Metadata.Name, "project-a");
+        foreach (var port in new[] { DhcpPortOf("n2", DhcpPort.NameFor("n2", "private")), DhcpPortOf("n1", "not-dhcp"), DhcpPortOf("n1", DhcpPort.NameFor("n1", "other")) })
+        {
+            refused = await Assert.ThrowsAsync<ForbiddenException>(() => daemon.CreateAsync(port));
+            Assert.Contains($"may create and delete only its own DHCP ports (dhcp-n1-<network> on <network> in its namespace, labelled kubecloud.io/dhcp-node=n1), not project-a/{port.Metadata.Name} [NodeRestriction]", refused.Message, StringComparison.Ordinal);
+        }
+
+        refused = await Assert.ThrowsAsync<ForbiddenException>(() => daemon.DeleteAsync<Port>("port-on-n1", "project-a"));
+        Assert.Contains("not project-a/port-on-n1 [NodeRestriction]", refused.Message, StringComparison.Ordinal);
+        Assert.NotNull(await cloud.Admin.GetAsync<Port>("port-on-n1", "project-a"));
+    }
+
+    private static Port DhcpPortOf(string node, string name) =>
+        Port("project-a", name, "private", configure: p => p.Metadata.Labels = new Dictionary<string, string> { [DhcpPort.NodeLabel] = node }).Unstamped();
 
     [Fact]
     public async Task A_token_of_the_daemons_account_without_a_node_is_refused()
@@ -139,6 +190,24 @@ public sealed class NodeRestrictionTests(NodeRestrictionTests.NodeCloud cloud) :
                 var server = Server("project-a", name).Unstamped();
                 server.Metadata.Labels = new Dictionary<string, string> { [ApiGroup.NodeLabel] = node };
                 await Admin.CreateAsync(server);
+            }
+
+            // As the operator would have placed them: volumes served by n1 and n2, one of n2's attached on n1; ports on n1 and n2.
+            await Admin.CreateAsync(Network("project-a", "private", Subnet("v4", "10.0.0.0/24")).Unstamped());
+            foreach (var (name, backend, attachedOn) in new[] { ("served-by-n1", "n1", (string?)null), ("served-by-n2", "n2", null), ("attached-on-n1", "n2", "n1") })
+            {
+                var volume = await Admin.CreateAsync(Volume("project-a", name).Unstamped());
+                await NodeReports.ApplyStatusAsync(Admin, volume, new VolumeStatus
+                {
+                    BackendNode = backend,
+                    Attachments = attachedOn is null ? null : [new VolumeAttachment { Server = "on-n1", Node = attachedOn }],
+                }, StatusApply.FieldManager);
+            }
+
+            foreach (var (name, node) in new[] { ("port-on-n1", "n1"), ("port-on-n2", "n2") })
+            {
+                var port = await Admin.CreateAsync(Port("project-a", name, "private").Unstamped());
+                await NodeReports.ApplyStatusAsync(Admin, port, new PortStatus { Node = node }, StatusApply.FieldManager);
             }
         }
 

@@ -23,6 +23,8 @@ public sealed class OperatorCliTests
         { ["--kubeconfig"], "flag needs an argument: --kubeconfig" },
         { ["--vni-range", "5000:4000"], "invalid value \"5000:4000\" for --vni-range: FIRST:LAST with 1 <= FIRST <= LAST <= 16777215 (24-bit VNIs)" },
         { ["--mac-prefix=zz:16"], "invalid value \"zz:16\" for --mac-prefix: MAC prefix 'zz:16' must be one to five colon-separated hex octets, for example fa:16:3e" },
+        { ["--image-digest-concurrency=0"], "invalid value \"0\" for --image-digest-concurrency: a number from 1 to 64" },
+        { ["--image-max-size", "big"], "invalid value \"big\" for --image-max-size: a size such as 20Gi, 500M or a number of bytes" },
         { ["--node-service-account", "kubecloud-node"], "invalid value \"kubecloud-node\" for --node-service-account: a service account is namespace/name" },
     };
 
@@ -83,6 +85,8 @@ public sealed class OperatorCliTests
             "--controllers", "*,-server",
             "--vni-range=4000:4999",
             "--mac-prefix", "fa:16:3f",
+            "--image-digest-concurrency", "3",
+            "--image-max-size", "20Gi",
             "--node-service-account", "kubecloud-system/kubecloud-node");
 
         using var probes = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePort}") };

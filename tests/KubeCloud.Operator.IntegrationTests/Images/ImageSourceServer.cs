@@ -8,13 +8,24 @@ using Microsoft.Extensions.Logging;
 namespace KubeCloud.Operator.IntegrationTests.Images;
 
 /// <summary>
-/// A loopback HTTP server playing image sources: <c>/ok.qcow2</c> (4096 bytes), <c>/nosize.qcow2</c> (no
-/// Content-Length), <c>/forbidden.qcow2</c> (403), <c>/later.qcow2</c> (404 until <see cref="Publish"/>), anything
-/// else 404. It counts the requests per path.
+/// A loopback HTTP server playing image sources: <c>/ok.qcow2</c> (4096 zero bytes), <c>/nosize.qcow2</c> (no
+/// Content-Length), <c>/forbidden.qcow2</c> (403), <c>/later.qcow2</c> (404 until <see cref="Publish"/>),
+/// <c>/big.qcow2</c> (<see cref="BigSize"/> bytes), <c>/short.qcow2</c> (promises 4096 bytes, sends 100 and breaks off),
+/// <c>/slow-*.qcow2</c> (4096 bytes once <see cref="OpenGate"/> is called; <see cref="InFlight"/> and
+/// <see cref="MaxInFlight"/> count them), anything else 404. It counts the requests per path.
 /// </summary>
 public sealed class ImageSourceServer : IAsyncDisposable
 {
     public const int Size = 4096;
+
+    public const int BigSize = 16384;
+
+    /// <summary>The sha256 of <see cref="Size"/> zero bytes, what <c>/ok.qcow2</c> serves.</summary>
+    public static readonly string Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(new byte[Size]));
+
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
+    private int _maxInFlight;
 
     private readonly WebApplication _app;
     private readonly Dictionary<string, int> _requests = new(StringComparer.Ordinal);
@@ -48,6 +59,13 @@ public sealed class ImageSourceServer : IAsyncDisposable
 
     public void Publish() => _published = true;
 
+    /// <summary>Lets every <c>/slow-*</c> answer send its body.</summary>
+    public void OpenGate() => _gate.TrySetResult();
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
     public int Requests(string path)
     {
         lock (_requests)
@@ -75,6 +93,31 @@ public sealed class ImageSourceServer : IAsyncDisposable
                 }
 
                 break;
+            case "/big.qcow2":
+                context.Response.ContentLength = BigSize;
+                await context.Response.Body.WriteAsync(new byte[BigSize]);
+                break;
+            case "/short.qcow2":
+                context.Response.ContentLength = Size;
+                await context.Response.Body.WriteAsync(new byte[100]);
+                await context.Response.Body.FlushAsync();
+                context.Abort();
+                break;
+            case not null when path.StartsWith("/slow-", StringComparison.Ordinal):
+                var now = Interlocked.Increment(ref _inFlight);
+                InterlockedMax(ref _maxInFlight, now);
+                try
+                {
+                    context.Response.ContentLength = Size;
+                    await _gate.Task;
+                    await context.Response.Body.WriteAsync(new byte[Size]);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _inFlight);
+                }
+
+                break;
             case "/nosize.qcow2":
                 // A streamed answer: chunked, no length.
                 await context.Response.StartAsync();
@@ -93,8 +136,17 @@ public sealed class ImageSourceServer : IAsyncDisposable
         }
     }
 
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        OpenGate();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -36,6 +36,27 @@ public sealed class PortBindingTests
         Assert.Equal("10.0.9.9", (await bed.Client.GetAsync<Port>("mine", ServerTestBed.Project)).Status!.FixedIPs!.Single().IPAddress);
     }
 
+    [Fact]
+    public async Task A_nodes_dhcp_port_is_allocated_from_the_pool_on_its_node_bound_to_no_server_and_deleted_with_its_network()
+    {
+        await using var bed = await ServerTestBed.StartAsync(nodes: 1);
+        await bed.CreateAsync(new Network { Metadata = ServerTestBed.Meta("net-b", ServerTestBed.Project), Spec = new NetworkSpec { Subnets = [new Subnet { Name = "s1", Cidr = "10.2.0.0/24" }] } });
+        var name = DhcpPort.NameFor("node-x", "net-b");
+        await bed.CreateAsync(new Port
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = name, NamespaceProperty = ServerTestBed.Project, Labels = new Dictionary<string, string> { [DhcpPort.NodeLabel] = "node-x" } },
+            Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = "net-b" }, FixedIPs = [new FixedIP { Subnet = "s1" }] },
+        });
+        var port = await WaitForAsync(bed, name, p => p.Status?.MacAddress is not null && p.Status.Phase == PortPhase.Active, "the DHCP port allocated and Active");
+        Assert.Equal(("node-x", null), (port.Status!.Node, port.Status.ServerRef));
+        Assert.Equal(("s1", "10.2.0.2"), (port.Status.FixedIPs!.Single().Subnet, port.Status.FixedIPs!.Single().IPAddress)); // the pool's first address, the gateway being .1
+
+        // The node is gone and never deletes it: deleting the network deletes its DHCP ports (Neutron's network:dhcp ports go with the network).
+        await bed.Client.DeleteAsync<Network>("net-b", ServerTestBed.Project);
+        await OperatorCluster.EventuallyAsync(async () => !(await bed.PortsAsync()).Any(p => p.Metadata.Name == name), "the DHCP port deleted with the network");
+        await OperatorCluster.EventuallyAsync(async () => !(await bed.Client.ListAsync<Network>(ServerTestBed.Project)).Items!.Any(n => n.Metadata.Name == "net-b"), "the network gone");
+    }
+
     private static async Task<Port> WaitForAsync(ServerTestBed bed, string name, Func<Port, bool> condition, string what)
     {
         Port? port = null;

@@ -1,21 +1,25 @@
 using System.Net;
+using System.Security.Cryptography;
 
 namespace KubeCloud.Operator.Controllers.Images;
 
-/// <summary>What an image source answered: its size, or why the image cannot be had from it.</summary>
-public sealed record ImageSourceAnswer(long? Size, string Reason, string Message)
+/// <summary>What an image source answered: its size and sha256, or why the image cannot be had from it.</summary>
+public sealed record ImageSourceAnswer(long? Size, string Reason, string Message, string? Checksum = null)
 {
-    public bool Available => Size is not null;
+    public bool Available => Size is not null && Checksum is not null;
 
-    /// <summary>Whether trying again may help soon (unreachable, timed out, 5xx) rather than needing someone to fix the source.</summary>
+    /// <summary>Whether trying again may help soon (unreachable, timed out, 5xx, cut short) rather than needing someone to fix the source.</summary>
     public bool Transient => Reason == ImageSourceProbe.Unreachable;
 }
 
 /// <summary>
-/// Asks an image source for its size with a HEAD request (a GET whose body is not read when the server refuses HEAD
-/// with 405), under a timeout (<see cref="OperatorSettings.ImageSourceTimeout"/>). Each outcome is a reason a person
-/// can act on: <see cref="Available"/>, <see cref="NotFound"/>, <see cref="Refused"/>, <see cref="SizeUnknown"/>,
-/// <see cref="Unreachable"/>.
+/// Reads an image source once, as Glance's web-download import does: a GET whose body is streamed through sha256 and
+/// not kept, so the operator can fill <c>status.size</c> and <c>status.checksum</c> for the node daemons. At most
+/// <see cref="OperatorSettings.ImageDigestConcurrency"/> sources are read at once; a source larger than
+/// <see cref="OperatorSettings.ImageMaxSize"/> is refused before its body is read; the answer's headers and each read
+/// of the body must come within <see cref="OperatorSettings.ImageSourceTimeout"/>. Each outcome is a reason a person can
+/// act on: <see cref="Available"/>, <see cref="NotFound"/>, <see cref="Refused"/>, <see cref="SizeUnknown"/>,
+/// <see cref="TooLarge"/>, <see cref="Unreachable"/>.
 /// </summary>
 public sealed class ImageSourceProbe(OperatorSettings settings) : IDisposable
 {
@@ -23,6 +27,7 @@ public sealed class ImageSourceProbe(OperatorSettings settings) : IDisposable
     public const string NotFound = "SourceNotFound";
     public const string Refused = "SourceRefused";
     public const string SizeUnknown = "SourceSizeUnknown";
+    public const string TooLarge = "SourceTooLarge";
     public const string Unreachable = "SourceUnreachable";
 
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = true, MaxAutomaticRedirections = 5 })
@@ -30,32 +35,80 @@ public sealed class ImageSourceProbe(OperatorSettings settings) : IDisposable
         Timeout = settings.ImageSourceTimeout,
     };
 
-    public async Task<ImageSourceAnswer> ProbeAsync(string url, CancellationToken cancellationToken)
+    private readonly SemaphoreSlim _readers = new(settings.ImageDigestConcurrency, settings.ImageDigestConcurrency);
+
+    /// <summary>Reads the source at <paramref name="url"/> once: its size and sha256, or the reason it cannot be had.</summary>
+    public async Task<ImageSourceAnswer> DigestAsync(string url, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             return new ImageSourceAnswer(null, NotFound, $"spec.source.url: '{url}' is not an http or https URL");
         }
 
+        await _readers.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var head = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Head, uri), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            if (head.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
+            using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var answer = Answer(url, response);
+            if (answer.Size is not { } size)
             {
-                using var get = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                return Answer(url, get);
+                return answer;
             }
 
-            return Answer(url, head);
+            if (size > settings.ImageMaxSize)
+            {
+                return new ImageSourceAnswer(null, TooLarge,
+                    $"{url} answered {(int)response.StatusCode} with {size} bytes, more than the operator reads ({settings.ImageMaxSize} bytes, --image-max-size)");
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var (read, sha) = await HashAsync(stream, size, cancellationToken).ConfigureAwait(false);
+                return read == size
+                    ? answer with { Checksum = sha, Message = $"{answer.Message}, sha256 {sha}" }
+                    : new ImageSourceAnswer(null, Unreachable, $"{url} promised {size} bytes but sent {read}");
+            }
         }
         catch (HttpRequestException e)
         {
             return new ImageSourceAnswer(null, Unreachable, $"{url} is unreachable: {e.Message}");
         }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (IOException e)
+        {
+            return new ImageSourceAnswer(null, Unreachable, $"{url} broke off while sending: {e.Message}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return new ImageSourceAnswer(null, Unreachable, $"{url} did not answer within {settings.ImageSourceTimeout.TotalSeconds:0.#} s");
         }
+        finally
+        {
+            _readers.Release();
+        }
+    }
+
+    /// <summary>The body's sha256 (lowercase hex) and length, reading at most one byte past <paramref name="size"/>; each read under the timeout.</summary>
+    private async Task<(long Read, string Sha256)> HashAsync(Stream body, long size, CancellationToken cancellationToken)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[81920];
+        long read = 0;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        while (read <= size)
+        {
+            idle.CancelAfter(settings.ImageSourceTimeout);
+            var n = await body.ReadAsync(buffer, idle.Token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            sha.AppendData(buffer, 0, n);
+            read += n;
+        }
+
+        return (read, Convert.ToHexStringLower(sha.GetHashAndReset()));
     }
 
     private static ImageSourceAnswer Answer(string url, HttpResponseMessage response)
@@ -76,5 +129,9 @@ public sealed class ImageSourceProbe(OperatorSettings settings) : IDisposable
         };
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _readers.Dispose();
+    }
 }

@@ -44,6 +44,16 @@ public sealed class NetworkReconciler(IKubeClient client, SharedInformerFactory 
             }
 
             var ports = _ports.ByIndex(PortIndexes.ByNetwork, key);
+            if (ports.All(p => DhcpPort.NodeOf(p) is not null))
+            {
+                // Only the nodes' DHCP ports are left: deleted with the network, as Neutron deletes its network:dhcp ports
+                // (a daemon removes its own when its last port goes; this covers a node that is down).
+                foreach (var dhcp in ports.Where(p => p.Metadata.DeletionTimestamp is null))
+                {
+                    await DeletePortAsync(dhcp, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
             if (ports.Count > 0)
             {
                 var names = string.Join(", ", ports.Select(p => p.Metadata.Name).Order(StringComparer.Ordinal).Take(5));
@@ -152,5 +162,17 @@ public sealed class NetworkReconciler(IKubeClient client, SharedInformerFactory 
         };
         var subnets = network.Spec.Subnets ?? [];
         return subnets.Count == 0 ? $"{segment}, no subnets" : $"{segment}, subnets {string.Join(", ", subnets.Select(s => s.Cidr))}";
+    }
+
+    private async Task DeletePortAsync(Port port, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.DeleteAsync<Port>(port.Metadata.Name, port.Metadata.NamespaceProperty, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotFoundException)
+        {
+            // already gone
+        }
     }
 }

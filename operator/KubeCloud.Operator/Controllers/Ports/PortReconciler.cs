@@ -163,10 +163,16 @@ public sealed class PortReconciler(IKubeClient client, SharedInformerFactory inf
 
     /// <summary>
     /// The server the port is bound to (its owner, else a Server naming it in networks[].portRef, through the Server
-    /// controller's index), its node, and the phase that follows.
+    /// controller's index), its node, and the phase that follows. A node's DHCP port (<see cref="DhcpPort"/>, Neutron's
+    /// <c>network:dhcp</c>) is bound to no server: its node is the one its label names, and it is Active.
     /// </summary>
     private (string? Server, string? Node, PortPhase Phase) Binding(Port port)
     {
+        if (DhcpPort.NodeOf(port) is { } dhcpNode)
+        {
+            return (null, dhcpNode, PortPhase.Active);
+        }
+
         var name = PortIndexes.OwningServer(port)
             ?? _servers.ByIndex(ServerIndexes.ByPort, PortIndexes.Key(port.Metadata.NamespaceProperty, port.Metadata.Name))
                 .Where(s => s.Metadata.DeletionTimestamp is null)
