@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using KubeCloud.ApiServer.Aggregation;
 using KubeCloud.ApiServer.Auth;
 using KubeCloud.ApiServer.Crds;
 using KubeCloud.ApiServer.Handlers;
@@ -45,9 +46,14 @@ public sealed class LocalApiServer : IAsyncDisposable
     private readonly bool _ownsKubeconfig;
     private readonly WebhookAdmission _admission;
     private readonly ServiceAccountTokens _serviceAccountTokens;
+    private readonly ApiServiceAvailability _availability;
+    private readonly BackendTransport _backends;
 
-    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, TokenStore tokens, ClusterControllers controllers, IChangeLog? log, Uri endpoint, string caCertificatePem, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission, ServiceAccountTokens serviceAccountTokens)
+    private LocalApiServer(WebApplication app, ObjectStore store, TokenAuthenticator authenticator, TokenStore tokens, ClusterControllers controllers, IChangeLog? log, Uri endpoint, string caCertificatePem, string adminToken, string kubeconfigPath, bool ownsKubeconfig, WebhookAdmission admission, ServiceAccountTokens serviceAccountTokens, ApiServiceAvailability availability, BackendTransport backends, FrontProxyCertificates frontProxy)
     {
+        _availability = availability;
+        _backends = backends;
+        FrontProxyCaCertificatePem = frontProxy.CaCertificatePem;
         _tokens = tokens;
         CaCertificatePem = caCertificatePem;
         _admission = admission;
@@ -72,6 +78,9 @@ public sealed class LocalApiServer : IAsyncDisposable
     public string AdminToken { get; }
 
     public string CaCertificatePem { get; }
+
+    /// <summary>The front-proxy CA (PEM): extension API servers verify the aggregator's client certificate with it (also in <c>kube-system/extension-apiserver-authentication</c>).</summary>
+    public string FrontProxyCaCertificatePem { get; }
 
     public long CurrentRevision => _store.Revision;
 
@@ -145,6 +154,13 @@ public sealed class LocalApiServer : IAsyncDisposable
         Bootstrap(registry, resources, options.CrdFiles);
         aggregation.Run();
 
+        var frontProxy = options.DataDirectory is { } pkiHome ? FrontProxyCertificates.LoadOrCreate(Path.Combine(pkiHome, "pki")) : FrontProxyCertificates.InMemory();
+        AuthenticationConfigMap.Publish(registry, frontProxy, clientCaPem: null);
+        var backends = new BackendTransport(frontProxy);
+        var resolver = new ServiceEndpointResolver(store);
+        var availability = new ApiServiceAvailability(registry, resolver, backends, options.ApiServiceResync);
+        store.Committed += availability.OnCommitted;
+
         var rbac = new RbacAuthorizer(objectSource);
         var reader = new ReadHandler(registry);
         Uri? endpoint = null;
@@ -152,7 +168,7 @@ public sealed class LocalApiServer : IAsyncDisposable
             authenticator,
             rbac,
             resources,
-            new DiscoveryHandler(resources, () => endpoint is null ? "127.0.0.1:443" : $"{endpoint.Host}:{endpoint.Port}"),
+            new DiscoveryHandler(resources, () => endpoint is null ? "127.0.0.1:443" : $"{endpoint.Host}:{endpoint.Port}", () => availability.GroupVersions(resources.IsServedGroupVersion)),
             new OpenApiHandler(resources),
             reader,
             new WriteHandler(registry, reader),
@@ -161,6 +177,7 @@ public sealed class LocalApiServer : IAsyncDisposable
             new AccessReviewHandler(new AccessReviewEvaluator(rbac), authenticator),
             new ScaleHandler(registry),
             new TokenRequestHandler(store, serviceAccountTokens),
+            new ApiServiceProxy(store, resources, resolver, backends),
             options.Faults);
 
         // With a data directory and no port asked for, the port of the last run, so that its kubeconfig stays valid (any free one if that is taken now).
@@ -187,7 +204,8 @@ public sealed class LocalApiServer : IAsyncDisposable
         var ownsKubeconfig = options.KubeconfigPath is null && options.DataDirectory is null;
         var kubeconfigPath = options.KubeconfigPath
             ?? (options.DataDirectory is { } home ? Path.Combine(home, KubeconfigFileName) : Path.Combine(Path.GetTempPath(), $"kubecloud-apiserver-{endpoint.Port}.kubeconfig"));
-        var server = new LocalApiServer(app, store, authenticator, tokens, controllers, log, endpoint, certificates.CaCertificatePem, admin.Token, kubeconfigPath, ownsKubeconfig, admission, serviceAccountTokens);
+        var server = new LocalApiServer(app, store, authenticator, tokens, controllers, log, endpoint, certificates.CaCertificatePem, admin.Token, kubeconfigPath, ownsKubeconfig, admission, serviceAccountTokens, availability, backends, frontProxy);
+        availability.Start();
         server.WriteKubeconfig(admin.Token, kubeconfigPath);
         return server;
     }
@@ -231,6 +249,8 @@ public sealed class LocalApiServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _controllers.DisposeAsync();
+        await _availability.DisposeAsync();
+        _backends.Dispose();
         _admission.Dispose();
         _serviceAccountTokens.Dispose();
         _log?.Dispose();
@@ -288,6 +308,16 @@ public sealed class LocalApiServer : IAsyncDisposable
             if (registry.Store.Get(type.GroupResource, "", policy.Name()) is null)
             {
                 registry.Create(type, "", policy.DeepClone().AsObject(), WriteOptions.Internal("kube-apiserver"));
+            }
+        }
+
+        var roles = resources.Find("rbac.authorization.k8s.io", "v1", "roles")!;
+        foreach (var role in BootstrapPolicy.NamespacedRoles())
+        {
+            var ns = (string)role["metadata"]!["namespace"]!;
+            if (registry.Store.Get(roles.GroupResource, ns, role.Name()) is null)
+            {
+                registry.Create(roles, ns, role.DeepClone().AsObject(), WriteOptions.Internal("kube-apiserver"));
             }
         }
 

@@ -45,6 +45,9 @@ public sealed class LocalApiServerOptions
     /// <summary>The clock service-account tokens are issued and checked by (tests move it past a token's expiry).</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
+    /// <summary>How often every APIService's availability is checked again when nothing it depends on changed (kube's: every 30 s).</summary>
+    public TimeSpan ApiServiceResync { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Test-only: faults to inject into resource requests (failures, dropped watches) and request counters; null injects none.</summary>
     public FaultInjection? Faults { get; set; }
 }

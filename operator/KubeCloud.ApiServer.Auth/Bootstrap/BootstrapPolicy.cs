@@ -8,7 +8,8 @@ namespace KubeCloud.ApiServer.Auth;
 /// that matters to the local control plane: cluster-admin for system:masters; the user-facing
 /// aggregated roles admin, edit and view with their system:aggregate-to-* parts; and the roles
 /// every authenticated user holds for discovery, health, version, SelfSubjectAccessReview,
-/// SelfSubjectRulesReview and SelfSubjectReview. The API server creates these at start (when
+/// SelfSubjectRulesReview and SelfSubjectReview; and the Role extension API servers read their authentication
+/// settings with. The API server creates these at start (when
 /// absent) and then runs the <see cref="ClusterRoleAggregator"/>.
 /// </summary>
 public static class BootstrapPolicy
@@ -73,6 +74,27 @@ public static class BootstrapPolicy
         Binding("system:discovery", "system:discovery", UserInfo.AuthenticatedGroup),
         Binding("system:public-info-viewer", "system:public-info-viewer", UserInfo.AuthenticatedGroup, UserInfo.UnauthenticatedGroup),
     ];
+
+    /// <summary>
+    /// The namespaced bootstrap Roles: <c>extension-apiserver-authentication-reader</c> in kube-system, which lets an
+    /// extension API server read how the aggregator's requests are authenticated (bound by whoever installs one).
+    /// </summary>
+    public static IReadOnlyList<JsonObject> NamespacedRoles() =>
+    [
+        KubeJson.SerializeToNode(new V1Role
+        {
+            ApiVersion = RbacResources.ApiVersion,
+            Kind = "Role",
+            Metadata = WithNamespace(Metadata("extension-apiserver-authentication-reader", null), "kube-system"),
+            Rules = [new V1PolicyRule { Verbs = ["get", "list", "watch"], ApiGroups = [""], Resources = ["configmaps"], ResourceNames = ["extension-apiserver-authentication"] }],
+        })!.AsObject(),
+    ];
+
+    private static V1ObjectMeta WithNamespace(V1ObjectMeta metadata, string @namespace)
+    {
+        metadata.NamespaceProperty = @namespace;
+        return metadata;
+    }
 
     private static V1ObjectMeta Metadata(string name, Dictionary<string, string>? labels) => new()
     {

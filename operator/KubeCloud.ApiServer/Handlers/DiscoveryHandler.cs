@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using KubeCloud.ApiServer.Aggregation;
 using KubeCloud.ApiServer.Http;
 using KubeCloud.ApiServer.Resources;
 
@@ -8,7 +9,9 @@ namespace KubeCloud.ApiServer.Handlers;
 /// <summary>
 /// Discovery: /api, /apis, /apis/{group}, /api/v1 and /apis/{group}/{version} (legacy), and the
 /// aggregated form (apidiscovery.k8s.io/v2 APIGroupDiscoveryList) that kubectl 1.32+ asks for.
-/// Answers are cached per registry generation, so CRD groups appear and disappear at once.
+/// Answers are cached per registry generation, so CRD groups appear and disappear at once. Group versions of extension
+/// API servers (remote APIServices) are listed in /apis and /apis/{group}, with the resources their backend's discovery
+/// last answered in the aggregated form; /apis/{group}/{version} of those is proxied, never answered here.
 /// </summary>
 public sealed class DiscoveryHandler
 {
@@ -16,12 +19,14 @@ public sealed class DiscoveryHandler
 
     private readonly ResourceRegistry _registry;
     private readonly Func<string> _serverAddress;
+    private readonly Func<IReadOnlyList<AggregatedGroupVersion>> _remote;
     private readonly Dictionary<string, byte[]> _cache = [];
     private readonly Lock _gate = new();
     private long _cachedGeneration = -1;
 
-    public DiscoveryHandler(ResourceRegistry registry, Func<string> serverAddress)
+    public DiscoveryHandler(ResourceRegistry registry, Func<string> serverAddress, Func<IReadOnlyList<AggregatedGroupVersion>>? remote = null)
     {
+        _remote = remote ?? (() => []);
         _registry = registry;
         _serverAddress = serverAddress;
     }
@@ -53,7 +58,7 @@ public sealed class DiscoveryHandler
                 }
 
                 body = Encoding.UTF8.GetBytes(node.ToJsonString(Serialization.JsonText.Options));
-                if (path is not ("/api" or "/apis"))
+                if (path is not ("/api" or "/apis") && !(path.StartsWith("/apis/", StringComparison.Ordinal) && path.Count(c => c == '/') == 2))
                 {
                     _cache[key] = body;
                 }
@@ -89,16 +94,16 @@ public sealed class DiscoveryHandler
                 {
                     ["kind"] = "APIGroupList",
                     ["apiVersion"] = "v1",
-                    ["groups"] = new JsonArray(Groups().Select(g => (JsonNode)Group(g.Key, g)).ToArray()),
+                    ["groups"] = new JsonArray([.. Groups().Select(g => (JsonNode)Group(g.Key, Versions(g))), .. RemoteGroups(_remote(), null)]),
                 };
             case ["apis", var group]:
-                var resources = _registry.All.Where(r => r.Group == group).ToList();
-                if (resources.Count == 0)
+                var versions = Versions(_registry.All.Where(r => r.Group == group));
+                var node = versions.Count > 0 ? Group(group, versions) : RemoteGroups(_remote(), group).FirstOrDefault();
+                if (node is null)
                 {
                     return null;
                 }
 
-                var node = Group(group, resources);
                 node["kind"] = "APIGroup";
                 node["apiVersion"] = "v1";
                 return node;
@@ -111,9 +116,15 @@ public sealed class DiscoveryHandler
         }
     }
 
-    private static JsonObject Group(string name, IEnumerable<ResourceType> resources)
+    /// <summary>Groups only extension API servers serve (a group served here lists its local versions only), optionally just one.</summary>
+    private IEnumerable<JsonObject> RemoteGroups(IReadOnlyList<AggregatedGroupVersion> remote, string? only) =>
+        remote.Where(r => (only is null || r.Group == only) && !_registry.All.Any(l => l.Group == r.Group))
+            .GroupBy(r => r.Group)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => Group(g.Key, g.Select(r => r.Version).Distinct().OrderBy(v => v, Comparer<string>.Create(VersionPriority.Compare)).ToList()));
+
+    private static JsonObject Group(string name, List<string> versions)
     {
-        var versions = Versions(resources);
         JsonObject Version(string v) => new() { ["groupVersion"] = $"{name}/{v}", ["version"] = v };
         return new JsonObject
         {
@@ -239,6 +250,20 @@ public sealed class DiscoveryHandler
             items.Add(new JsonObject { ["metadata"] = metadata, ["versions"] = versions });
         }
 
+        if (!core)
+        {
+            foreach (var group in _remote().Where(r => !_registry.All.Any(l => l.Group == r.Group)).GroupBy(r => r.Group).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var versions = new JsonArray([.. group.OrderBy(r => r.Version, Comparer<string>.Create(VersionPriority.Compare)).Select(r => (JsonNode)new JsonObject
+                {
+                    ["version"] = r.Version,
+                    ["resources"] = RemoteResources(r),
+                    ["freshness"] = r.Resources is null ? "Stale" : "Current",
+                })]);
+                items.Add(new JsonObject { ["metadata"] = new JsonObject { ["creationTimestamp"] = null, ["name"] = group.Key }, ["versions"] = versions });
+            }
+        }
+
         return new JsonObject
         {
             ["kind"] = "APIGroupDiscoveryList",
@@ -246,6 +271,62 @@ public sealed class DiscoveryHandler
             ["metadata"] = new JsonObject(),
             ["items"] = items,
         };
+    }
+
+    /// <summary>
+    /// A backend's APIResourceList entries in the aggregated form, as kube-aggregator converts them: <c>x/y</c> becomes
+    /// subresource y of x, and a subresource whose parent the backend does not list gets a parent entry of its own.
+    /// </summary>
+    private static JsonArray RemoteResources(AggregatedGroupVersion remote)
+    {
+        var parents = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        var ordered = new List<JsonObject>();
+        JsonObject Parent(string name, bool namespaced)
+        {
+            if (!parents.TryGetValue(name, out var parent))
+            {
+                parent = new JsonObject { ["resource"] = name, ["responseKind"] = new JsonObject(), ["scope"] = namespaced ? "Namespaced" : "Cluster", ["verbs"] = new JsonArray() };
+                parents[name] = parent;
+                ordered.Add(parent);
+            }
+
+            return parent;
+        }
+
+        var entries = (remote.Resources ?? []).OfType<JsonObject>().ToList();
+        foreach (var entry in entries.Where(e => !((string?)e["name"] ?? "").Contains('/', StringComparison.Ordinal)))
+        {
+            var parent = Parent((string?)entry["name"] ?? "", entry["namespaced"]?.GetValue<bool>() ?? false);
+            parent["responseKind"] = Kind((string?)entry["group"] ?? remote.Group, (string?)entry["version"] ?? remote.Version, (string?)entry["kind"] ?? "");
+            parent["singularResource"] = (string?)entry["singularName"] ?? "";
+            parent["verbs"] = entry["verbs"]?.DeepClone() ?? new JsonArray();
+            foreach (var key in new[] { "shortNames", "categories" })
+            {
+                if (entry[key] is JsonArray values)
+                {
+                    parent[key] = values.DeepClone();
+                }
+            }
+        }
+
+        foreach (var entry in entries.Where(e => ((string?)e["name"] ?? "").Contains('/', StringComparison.Ordinal)))
+        {
+            var name = ((string?)entry["name"])!.Split('/', 2);
+            var parent = Parent(name[0], entry["namespaced"]?.GetValue<bool>() ?? false);
+            if (parent["subresources"] is not JsonArray subresources)
+            {
+                parent["subresources"] = subresources = [];
+            }
+
+            subresources.Add(new JsonObject
+            {
+                ["subresource"] = name[1],
+                ["responseKind"] = Kind((string?)entry["group"] ?? remote.Group, (string?)entry["version"] ?? remote.Version, (string?)entry["kind"] ?? ""),
+                ["verbs"] = entry["verbs"]?.DeepClone() ?? new JsonArray(),
+            });
+        }
+
+        return new JsonArray([.. ordered.Select(p => (JsonNode)p)]);
     }
 
     private static JsonObject Kind(string group, string version, string kind) => new() { ["group"] = group, ["version"] = version, ["kind"] = kind };

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KubeCloud.ApiServer.Aggregation;
 using KubeCloud.ApiServer.Auth;
 using KubeCloud.ApiServer.Handlers;
 using KubeCloud.ApiServer.Resources;
@@ -9,7 +10,7 @@ namespace KubeCloud.ApiServer.Http;
 
 /// <summary>
 /// The request pipeline: authenticate the bearer token, impersonate (Impersonate-* headers), parse what the URL addresses, authorize,
-/// then hand over to discovery, OpenAPI or the resource handlers. Every error is a Status object.
+/// then hand over to an extension API server (a remote APIService's group version), discovery, OpenAPI or the resource handlers. Every error is a Status object.
 /// </summary>
 public sealed class ApiDispatcher
 {
@@ -26,10 +27,12 @@ public sealed class ApiDispatcher
     private readonly ScaleHandler _scale;
     private readonly Impersonation _impersonation;
     private readonly TokenRequestHandler _tokenRequests;
+    private readonly ApiServiceProxy _aggregator;
     private readonly FaultInjection? _faults;
 
-    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale, TokenRequestHandler tokenRequests, FaultInjection? faults = null)
+    public ApiDispatcher(TokenAuthenticator authenticator, IAuthorizer authorizer, ResourceRegistry resources, DiscoveryHandler discovery, OpenApiHandler openApi, ReadHandler read, WriteHandler write, PatchHandler patch, WatchHandler watch, AccessReviewHandler reviews, ScaleHandler scale, TokenRequestHandler tokenRequests, ApiServiceProxy aggregator, FaultInjection? faults = null)
     {
+        _aggregator = aggregator;
         _faults = faults;
         _tokenRequests = tokenRequests;
         _scale = scale;
@@ -76,6 +79,12 @@ public sealed class ApiDispatcher
             }
 
             Authorize(context);
+            if (_aggregator.Find(info) is { } apiService)
+            {
+                await _aggregator.ProxyAsync(context, apiService);
+                return;
+            }
+
             if (RequestParameters.Check(http.Request, info) is { } timeout)
             {
                 deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);

@@ -60,7 +60,7 @@ public sealed class ServingCertificates
     }
 
     /// <summary>A new CA and serving certificate, kept in memory only.</summary>
-    public static ServingCertificates InMemory(TimeSpan servingLifetime) => new(NewCa(), null, servingLifetime, null);
+    public static ServingCertificates InMemory(TimeSpan servingLifetime) => new(NewCa("kubecloud-local-ca"), null, servingLifetime, null);
 
     /// <summary>The CA and serving certificate of <paramref name="directory"/>, made and saved there on first use.</summary>
     public static ServingCertificates LoadOrCreate(string directory, TimeSpan servingLifetime)
@@ -74,7 +74,7 @@ public sealed class ServingCertificates
         }
         else
         {
-            ca = NewCa();
+            ca = NewCa("kubecloud-local-ca");
             Save(directory, "ca", ca);
         }
 
@@ -99,11 +99,12 @@ public sealed class ServingCertificates
 
     private bool DueForRenewal(X509Certificate2 serving) => DateTime.Now >= serving.NotAfter - (_lifetime / 3);
 
-    private static X509Certificate2 NewCa()
+    /// <summary>A self-signed ECDSA P-256 CA valid for 10 years (from 5 minutes ago), with its key.</summary>
+    internal static X509Certificate2 NewCa(string commonName)
     {
         var now = DateTimeOffset.UtcNow.AddMinutes(-5);
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=kubecloud-local-ca", caKey, HashAlgorithmName.SHA256);
+        var caRequest = new CertificateRequest("CN=" + commonName, caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
         caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
@@ -140,11 +141,11 @@ public sealed class ServingCertificates
     }
 
     /// <summary>Kestrel on Linux needs an exportable, re-imported certificate with its key.</summary>
-    private static X509Certificate2 Exportable(X509Certificate2 withKey) =>
+    internal static X509Certificate2 Exportable(X509Certificate2 withKey) =>
         X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
 
     /// <summary>Writes name.crt and name.key (owner-only), each atomically: a crash leaves the old pair or the new one.</summary>
-    private static void Save(string directory, string name, X509Certificate2 withKey)
+    internal static void Save(string directory, string name, X509Certificate2 withKey)
     {
         var key = withKey.GetECDsaPrivateKey() ?? throw new InvalidOperationException($"{name}: the certificate has no ECDSA key");
         OwnerOnlyFile.WriteAllTextAtomically(Path.Combine(directory, name + ".key"), key.ExportPkcs8PrivateKeyPem() + "\n");
