@@ -106,7 +106,7 @@ public sealed class RequestHeaderAuthenticator(IKubernetes kubernetes, TimeProvi
         if (!chain.Build(certificate))
         {
             var why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
-            return $"the client certificate \"{certificate.Subject}\" is not signed by the front-proxy CA ({RequestHeaderSettings.ClientCaKey} of ConfigMap {RequestHeaderSettings.ConfigMapNamespace}/{RequestHeaderSettings.ConfigMapName}){(why.Length > 0 ? ": " + why : string.Empty)}";
+            return $"the client certificate \"{certificate.Subject}\" does not verify as a client certificate of the front-proxy CA ({RequestHeaderSettings.ClientCaKey} of ConfigMap {RequestHeaderSettings.ConfigMapNamespace}/{RequestHeaderSettings.ConfigMapName}){(why.Length > 0 ? ": " + why : string.Empty)}";
         }
 
         var name = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
