@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Authorization;
@@ -196,7 +196,17 @@ public static class ServerConsoleEndpoint
     {
         context.Response.StatusCode = code;
         context.Response.ContentType = "application/json";
-        var status = new V1Status { ApiVersion = "v1", Kind = "Status", Status = "Failure", Code = code, Reason = reason, Message = message, Metadata = new V1ListMeta() };
-        await context.Response.WriteAsync(JsonSerializer.Serialize(status, KubernetesJsonOptions.Options), context.RequestAborted);
+        // Written by hand: the client library's V1Status converter reads Status objects but cannot write them.
+        var status = new JsonObject
+        {
+            ["kind"] = "Status",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject(),
+            ["status"] = "Failure",
+            ["message"] = message,
+            ["reason"] = reason,
+            ["code"] = code,
+        };
+        await context.Response.WriteAsync(status.ToJsonString(), context.RequestAborted);
     }
 }

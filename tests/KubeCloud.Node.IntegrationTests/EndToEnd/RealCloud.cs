@@ -161,12 +161,22 @@ public sealed class RealCloud : IAsyncDisposable
         return (Files.Add(name, disk), sha, disk);
     }
 
-    /// <summary>GET servers/console through the API server (aggregated to the operator), as <paramref name="user"/> (null: no token).</summary>
+    /// <summary>
+    /// GET servers/console through the API server (aggregated to the operator), as <paramref name="user"/> (null: no
+    /// token): the log, or for a failure the message of the Status.
+    /// </summary>
     public async Task<(HttpStatusCode Status, string Text)> ReadConsoleAsync(string server, string? user, int tailLines = 1000)
     {
         using var request = ConsoleRequest(server, user, $"?tailLines={tailLines}");
         using var response = await Http.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK && response.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            using var status = System.Text.Json.JsonDocument.Parse(text);
+            text = status.RootElement.TryGetProperty("message", out var message) ? message.GetString() ?? text : text;
+        }
+
+        return (response.StatusCode, text);
     }
 
     /// <summary>
