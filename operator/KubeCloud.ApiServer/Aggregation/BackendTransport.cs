@@ -8,7 +8,8 @@ namespace KubeCloud.ApiServer.Aggregation;
 /// HTTPS clients to extension API servers, one per APIService configuration: each presents the front-proxy client
 /// certificate and verifies the backend's serving certificate against <c>spec.caBundle</c> for the name
 /// <c>&lt;service&gt;.&lt;namespace&gt;.svc</c> (the system roots when the bundle is empty), or not at all with
-/// <c>spec.insecureSkipTLSVerify</c>. No timeout of its own: a proxied stream lasts as long as the caller stays.
+/// <c>spec.insecureSkipTLSVerify</c>. One request per connection (identity headers repeated per value need it: see
+/// <see cref="RepeatedHeaderStream"/>). No timeout of its own: a proxied stream lasts as long as the caller stays.
 /// </summary>
 public sealed class BackendTransport : IDisposable
 {
@@ -62,6 +63,8 @@ public sealed class BackendTransport : IDisposable
             AutomaticDecompression = System.Net.DecompressionMethods.None,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
+            PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(new RepeatedHeaderStream(context.PlaintextStream)),
             SslOptions =
             {
                 ClientCertificates = [_certificates.ClientCertificate],

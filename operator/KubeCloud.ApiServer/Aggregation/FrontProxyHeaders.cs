@@ -7,7 +7,8 @@ namespace KubeCloud.ApiServer.Aggregation;
 /// <summary>
 /// The request-header identity a front proxy sends (client-go's <c>transport.SetAuthProxyHeaders</c>):
 /// <c>X-Remote-User</c>, one <c>X-Remote-Group</c> per group, one <c>X-Remote-Extra-&lt;key&gt;</c> per extra value with
-/// the key escaped as Go's <c>url.PathEscape</c> does. Whatever identity headers the caller sent are removed first.
+/// the key escaped as Go's <c>url.PathEscape</c> does, each value on a line of its own (<see cref="RepeatedHeaderStream"/>).
+/// Whatever identity headers the caller sent are removed first.
 /// </summary>
 public static class FrontProxyHeaders
 {
@@ -30,18 +31,11 @@ public static class FrontProxyHeaders
             headers.Remove(name);
         }
 
-        headers.TryAddWithoutValidation(UserHeader, user.Name);
-        foreach (var group in user.Groups)
-        {
-            headers.TryAddWithoutValidation(GroupHeader, group);
-        }
-
+        RepeatedHeaderStream.Add(headers, UserHeader, [user.Name]);
+        RepeatedHeaderStream.Add(headers, GroupHeader, user.Groups);
         foreach (var (key, values) in user.Extra ?? new Dictionary<string, IReadOnlyList<string>>())
         {
-            foreach (var value in values)
-            {
-                headers.TryAddWithoutValidation(ExtraHeaderPrefix + PathEscape(key), value);
-            }
+            RepeatedHeaderStream.Add(headers, ExtraHeaderPrefix + PathEscape(key), values);
         }
     }
 

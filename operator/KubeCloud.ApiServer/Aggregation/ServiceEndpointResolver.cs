@@ -55,12 +55,12 @@ public sealed class ServiceEndpointResolver
         var candidates = slices.Count > 0 ? FromSlices(slices, portName) : FromEndpoints(service, portName);
         if (candidates is null)
         {
-            return EndpointResolution.Failed(EndpointsNotFound, $"cannot find endpoints for service/{service.Name} in \"{service.Namespace}\"");
+            return EndpointResolution.Failed(EndpointsNotFound, $"cannot find endpointslices for service/{service.Name} in \"{service.Namespace}\"");
         }
 
         if (candidates.Count == 0)
         {
-            return EndpointResolution.Failed(MissingEndpoints, $"endpoints for service/{service.Name} in \"{service.Namespace}\" have no addresses with port name \"{portName}\"");
+            return EndpointResolution.Failed(MissingEndpoints, $"{(slices.Count > 0 ? "endpointslices" : "endpoints")} for service/{service.Name} in \"{service.Namespace}\" have no addresses with port name \"{portName}\"");
         }
 
         return EndpointResolution.At(candidates[Random.Shared.Next(candidates.Count)]);

@@ -99,7 +99,7 @@ public class ServerFixture : IAsyncLifetime
         return body;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http.Dispose();
         await Server.DisposeAsync();
