@@ -8,10 +8,17 @@ using KubeCloud.ApiServer;
 
 // dotnet run -c Release --project tests/KubeCloud.ApiServer.Bench [-- --quick] [--fields (managedFields of one write, in process)]
 //   [--protobuf (the protobuf codec on one Deployment, in process, beside JSON)]
+//   [--aggregation (GETs to an extension API server, directly and through the aggregator)]
 var quick = args.Contains("--quick");
 if (args.Contains("--fields"))
 {
     FieldOwnershipBench.Run(quick);
+    return 0;
+}
+
+if (args.Contains("--aggregation"))
+{
+    await AggregationBench.RunAsync(quick);
     return 0;
 }
 

@@ -67,6 +67,27 @@ public sealed class AggregationTests : IClassFixture<AggregationFixture>
         Assert.DoesNotContain(headers, h => h.Key.StartsWith("impersonate-", StringComparison.Ordinal) || h.Key.StartsWith("x-kubecloud-", StringComparison.Ordinal) || h.Key == "authorization");
     }
 
+    [Fact]
+    public async Task Bodies_go_through_and_requests_that_follow_on_the_same_backend_connection_keep_their_identity()
+    {
+        using var alice = _fixture.CreateClient(Server.AddUser("alice-body", "console-users"));
+        var connections = new HashSet<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var request = new HttpRequestMessage(i == 1 ? HttpMethod.Get : HttpMethod.Post, AggregationFixture.ConsolePath)
+            {
+                Content = i == 1 ? null : new StringContent($"{{\"request\":{i}}}", Encoding.UTF8, "application/json"),
+            };
+            var echo = await EchoAsync(i == 1 ? alice : _fixture.Http, request);
+            connections.Add((string)echo["connection"]!);
+            Assert.Equal(i == 1 ? "" : $"{{\"request\":{i}}}", (string?)echo["body"]);
+            Assert.Equal(i == 1 ? ["alice-body"] : ["kubecloud-admin"], Values(echo["headers"]!.AsObject(), "x-remote-user"));
+            Assert.Equal(i == 1 ? ["console-users", "system:authenticated"] : ["system:masters", "system:authenticated"], Values(echo["headers"]!.AsObject(), "x-remote-group"));
+        }
+
+        Assert.True(connections.Count < 3, "the aggregator keeps its backend connections alive between requests");
+    }
+
     public static TheoryData<string, string?, HttpStatusCode, string> AccessCases => new()
     {
         { "a user bound to get servers/console", "console-users", HttpStatusCode.OK, "\"x-remote-user\":[\"user-200\"]" },
@@ -110,6 +131,7 @@ public sealed class AggregationTests : IClassFixture<AggregationFixture>
     public static TheoryData<string, string> UnavailableCases => new()
     {
         { "no Service", ServiceEndpointResolver.ServiceNotFound },
+        { "a Service without the APIService's port", ServiceEndpointResolver.ServicePortError },
         { "a Service without EndpointSlices or Endpoints", ServiceEndpointResolver.EndpointsNotFound },
         { "an EndpointSlice without the Service's port name", ServiceEndpointResolver.MissingEndpoints },
         { "an endpoint where nothing listens", ApiServiceAvailability.FailedDiscoveryCheck },
@@ -125,6 +147,9 @@ public sealed class AggregationTests : IClassFixture<AggregationFixture>
         {
             case ServiceEndpointResolver.ServiceNotFound:
                 await _fixture.CreateApiServiceAsync(group, "v1", new JsonObject { ["namespace"] = AggregationFixture.ServiceNamespace, ["name"] = service }, _fixture.Backend.CaPem);
+                break;
+            case ServiceEndpointResolver.ServicePortError:
+                await _fixture.RegisterAsync(service, _fixture.Backend.Port, group, "v1", _fixture.Backend.CaPem, servicePort: 8443);
                 break;
             case ServiceEndpointResolver.EndpointsNotFound:
                 await _fixture.RegisterAsync(service, 0, group, "v1", _fixture.Backend.CaPem);

@@ -58,9 +58,12 @@ public sealed class ApiServiceProxy
 
         var target = new Uri(endpoint.BaseUri, http.Request.Path.Value + http.Request.QueryString.Value);
         using var request = new HttpRequestMessage(new HttpMethod(http.Request.Method), target) { Version = System.Net.HttpVersion.Version11 };
-        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0 || (http.Request.ContentLength is null && http.Request.Protocol == "HTTP/2" && http.Request.Method is "POST" or "PUT" or "PATCH"))
         {
             request.Content = new StreamContent(http.Request.Body);
+
+            // A body of unknown length goes out chunked, after which RepeatedHeaderStream cannot find the next request's headers.
+            request.Headers.ConnectionClose = http.Request.ContentLength is null;
         }
 
         foreach (var (name, values) in http.Request.Headers)
@@ -88,6 +91,10 @@ public sealed class ApiServiceProxy
         catch (HttpRequestException e)
         {
             throw new ApiException(Unavailable(apiService, ApiServiceAvailability.FailedDiscoveryCheck, $"failing or missing response from {target}: {Describe(e)}"));
+        }
+        catch (OperationCanceledException) when (!context.Aborted.IsCancellationRequested)
+        {
+            throw new ApiException(Unavailable(apiService, ApiServiceAvailability.FailedDiscoveryCheck, $"failing or missing response from {target}: no connection within {BackendTransport.ConnectTimeout.TotalSeconds:0} s"));
         }
 
         using (response)

@@ -8,11 +8,14 @@ namespace KubeCloud.ApiServer.Aggregation;
 /// HTTPS clients to extension API servers, one per APIService configuration: each presents the front-proxy client
 /// certificate and verifies the backend's serving certificate against <c>spec.caBundle</c> for the name
 /// <c>&lt;service&gt;.&lt;namespace&gt;.svc</c> (the system roots when the bundle is empty), or not at all with
-/// <c>spec.insecureSkipTLSVerify</c>. One request per connection (identity headers repeated per value need it: see
-/// <see cref="RepeatedHeaderStream"/>). No timeout of its own: a proxied stream lasts as long as the caller stays.
+/// <c>spec.insecureSkipTLSVerify</c>. Identity headers go out one line per value through <see cref="RepeatedHeaderStream"/>.
+/// No timeout of its own: a proxied stream lasts as long as the caller stays.
 /// </summary>
 public sealed class BackendTransport : IDisposable
 {
+    /// <summary>How long a connection to a backend may take before the request is 503.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
     private readonly FrontProxyCertificates _certificates;
     private readonly ConcurrentDictionary<(string Name, string ServerName, string CaBundle, bool Insecure), HttpMessageInvoker> _clients = new();
 
@@ -61,7 +64,7 @@ public sealed class BackendTransport : IDisposable
             UseCookies = false,
             UseProxy = false,
             AutomaticDecompression = System.Net.DecompressionMethods.None,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
+            ConnectTimeout = ConnectTimeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
             PlaintextStreamFilter = (context, _) => ValueTask.FromResult<Stream>(new RepeatedHeaderStream(context.PlaintextStream)),

@@ -44,42 +44,28 @@ public sealed class FrontProxyCertificates
     public static FrontProxyCertificates LoadOrCreate(string pkiDirectory)
     {
         Directory.CreateDirectory(pkiDirectory);
-        var (caCert, caKey) = (Path.Combine(pkiDirectory, "front-proxy-ca.crt"), Path.Combine(pkiDirectory, "front-proxy-ca.key"));
-        X509Certificate2 ca;
-        if (File.Exists(caCert) && File.Exists(caKey))
+        using var ca = ServingCertificates.LoadOrCreateCa(pkiDirectory, "front-proxy-ca", "front-proxy-ca");
+        var (clientCert, clientKey) = (Path.Combine(pkiDirectory, "front-proxy-client.crt"), Path.Combine(pkiDirectory, "front-proxy-client.key"));
+        X509Certificate2? client = null;
+        try
         {
-            ca = X509Certificate2.CreateFromPemFile(caCert, caKey);
+            client = File.Exists(clientCert) && File.Exists(clientKey) ? X509Certificate2.CreateFromPemFile(clientCert, clientKey) : null;
         }
-        else
+        catch (CryptographicException)
         {
-            ca = ServingCertificates.NewCa("front-proxy-ca");
-            ServingCertificates.Save(pkiDirectory, "front-proxy-ca", ca);
+            // A crash between writing the new key and the new certificate: issue another.
         }
 
-        using (ca)
+        if (client is null || client.Issuer != ca.Subject || DateTime.Now >= client.NotAfter - (ClientLifetime / 3))
         {
-            var (clientCert, clientKey) = (Path.Combine(pkiDirectory, "front-proxy-client.crt"), Path.Combine(pkiDirectory, "front-proxy-client.key"));
-            X509Certificate2? client = null;
-            try
-            {
-                client = File.Exists(clientCert) && File.Exists(clientKey) ? X509Certificate2.CreateFromPemFile(clientCert, clientKey) : null;
-            }
-            catch (CryptographicException)
-            {
-                // A crash between writing the new key and the new certificate: issue another.
-            }
+            client?.Dispose();
+            client = IssueClient(ca);
+            ServingCertificates.Save(pkiDirectory, "front-proxy-client", client);
+        }
 
-            if (client is null || client.Issuer != ca.Subject || DateTime.Now >= client.NotAfter - (ClientLifetime / 3))
-            {
-                client?.Dispose();
-                client = IssueClient(ca);
-                ServingCertificates.Save(pkiDirectory, "front-proxy-client", client);
-            }
-
-            using (client)
-            {
-                return new FrontProxyCertificates(ca, ServingCertificates.Exportable(client));
-            }
+        using (client)
+        {
+            return new FrontProxyCertificates(ca, ServingCertificates.Exportable(client));
         }
     }
 

@@ -7,9 +7,9 @@ namespace KubeCloud.ApiServer.Aggregation;
 /// Sends a header once per value (<c>X-Remote-Group: a</c>, <c>X-Remote-Group: b</c>), which HttpClient cannot: it joins
 /// the values of one name into one line (<c>a, b</c>), and a request-header authenticator would read that as one group.
 /// <see cref="Add"/> puts the second and later values under unique placeholder names; this stream, the connection's
-/// plaintext (after TLS), renames them back in the request's header block. It rewrites the first header block of a
-/// connection only, so requests that use it must not share connections (<c>Connection: close</c>). Latin-1 keeps every
-/// byte of the block as it was (UTF-8 values included).
+/// plaintext (after TLS), renames them back in every request's header block, following Content-Length bodies across
+/// keep-alive requests. After a chunked request body it stops rewriting, so such requests must close their connection
+/// (<c>Connection: close</c>). Latin-1 keeps every byte of a block as it was (UTF-8 values included).
 /// </summary>
 public sealed class RepeatedHeaderStream : Stream
 {
@@ -18,6 +18,7 @@ public sealed class RepeatedHeaderStream : Stream
 
     private readonly Stream _inner;
     private MemoryStream? _headers = new();
+    private long _bodyLeft;
 
     public RepeatedHeaderStream(Stream inner)
     {
@@ -34,7 +35,7 @@ public sealed class RepeatedHeaderStream : Stream
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    /// <summary>Adds every value of <paramref name="name"/> so that each goes out as a line of its own, and closes the connection after the request.</summary>
+    /// <summary>Adds every value of <paramref name="name"/> so that each goes out as a line of its own.</summary>
     public static void Add(HttpRequestHeaders headers, string name, IEnumerable<string> values)
     {
         var index = 0;
@@ -43,8 +44,6 @@ public sealed class RepeatedHeaderStream : Stream
             headers.TryAddWithoutValidation(index == 0 ? name : $"{Placeholder}{index}-{name}", value);
             index++;
         }
-
-        headers.ConnectionClose = true;
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
@@ -99,27 +98,74 @@ public sealed class RepeatedHeaderStream : Stream
         await base.DisposeAsync();
     }
 
-    /// <summary>Bytes to send now: nothing while the header block is incomplete, the rewritten block (and what follows it) once it is, then everything as is.</summary>
+    /// <summary>
+    /// Bytes to send now. Header blocks are held until complete and sent rewritten; a body of known length (Content-Length)
+    /// goes through as is and the next request's header block is rewritten again (keep-alive); after a chunked body nothing
+    /// is rewritten any more, so requests with such bodies must close their connection.
+    /// </summary>
     private ReadOnlyMemory<byte> Rewrite(ReadOnlySpan<byte> buffer, ReadOnlyMemory<byte>? original = null)
     {
-        if (_headers is null)
+        if (_headers is null && _bodyLeft < 0)
         {
             return original ?? buffer.ToArray();
         }
 
-        _headers.Write(buffer);
-        var all = _headers.GetBuffer().AsSpan(0, (int)_headers.Length);
-        var end = all.IndexOf(EndOfHeaders);
-        if (end < 0)
+        var output = new List<byte>(buffer.Length + 64);
+        while (buffer.Length > 0)
         {
-            return ReadOnlyMemory<byte>.Empty;
+            if (_headers is null)
+            {
+                if (_bodyLeft < 0)
+                {
+                    output.AddRange(buffer);
+                    break;
+                }
+
+                var take = (int)Math.Min(_bodyLeft, buffer.Length);
+                output.AddRange(buffer[..take]);
+                buffer = buffer[take..];
+                _bodyLeft -= take;
+                if (_bodyLeft == 0)
+                {
+                    _headers = new MemoryStream();
+                }
+
+                continue;
+            }
+
+            var seen = (int)_headers.Length;
+            _headers.Write(buffer);
+            var all = _headers.GetBuffer().AsSpan(0, (int)_headers.Length);
+            var end = all.IndexOf(EndOfHeaders);
+            if (end < 0)
+            {
+                break;
+            }
+
+            var lines = Encoding.Latin1.GetString(all[..(end + EndOfHeaders.Length)]).Split("\r\n").Select(Restore).ToList();
+            output.AddRange(Encoding.Latin1.GetBytes(string.Join("\r\n", lines)));
+            buffer = buffer[(end + EndOfHeaders.Length - seen)..];
+            _headers = null;
+            _bodyLeft = BodyLength(lines);
+            if (_bodyLeft == 0)
+            {
+                _headers = new MemoryStream();
+            }
         }
 
-        var block = Encoding.Latin1.GetString(all[..(end + 2)]);
-        var rest = all[(end + 2)..].ToArray();
-        _headers = null;
-        var lines = block.Split("\r\n").Select(Restore);
-        return Encoding.Latin1.GetBytes(string.Join("\r\n", lines)).Concat(rest).ToArray();
+        return output.ToArray();
+    }
+
+    /// <summary>The body length a header block announces: Content-Length, 0 without one, -1 (unknown) for a chunked body.</summary>
+    private static long BodyLength(List<string> lines)
+    {
+        if (lines.Any(l => l.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase)))
+        {
+            return -1;
+        }
+
+        var length = lines.FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        return length is not null && long.TryParse(length["Content-Length:".Length..].Trim(), out var n) ? n : 0;
     }
 
     /// <summary><c>X-Kubecloud-Repeat-2-X-Remote-Group: b</c> → <c>X-Remote-Group: b</c>.</summary>

@@ -66,17 +66,7 @@ public sealed class ServingCertificates
     public static ServingCertificates LoadOrCreate(string directory, TimeSpan servingLifetime)
     {
         Directory.CreateDirectory(directory);
-        var (caCert, caKey) = (Path.Combine(directory, "ca.crt"), Path.Combine(directory, "ca.key"));
-        X509Certificate2 ca;
-        if (File.Exists(caCert) && File.Exists(caKey))
-        {
-            ca = X509Certificate2.CreateFromPemFile(caCert, caKey);
-        }
-        else
-        {
-            ca = NewCa("kubecloud-local-ca");
-            Save(directory, "ca", ca);
-        }
+        var ca = LoadOrCreateCa(directory, "ca", "kubecloud-local-ca");
 
         var (servingCert, servingKey) = (Path.Combine(directory, "apiserver.crt"), Path.Combine(directory, "apiserver.key"));
         X509Certificate2? serving = null;
@@ -98,6 +88,20 @@ public sealed class ServingCertificates
     }
 
     private bool DueForRenewal(X509Certificate2 serving) => DateTime.Now >= serving.NotAfter - (_lifetime / 3);
+
+    /// <summary>The CA <c>name.crt</c>/<c>name.key</c> of <paramref name="directory"/>, made (CN <paramref name="commonName"/>) and saved there when absent.</summary>
+    internal static X509Certificate2 LoadOrCreateCa(string directory, string name, string commonName)
+    {
+        var (certificate, key) = (Path.Combine(directory, name + ".crt"), Path.Combine(directory, name + ".key"));
+        if (File.Exists(certificate) && File.Exists(key))
+        {
+            return X509Certificate2.CreateFromPemFile(certificate, key);
+        }
+
+        var ca = NewCa(commonName);
+        Save(directory, name, ca);
+        return ca;
+    }
 
     /// <summary>A self-signed ECDSA P-256 CA valid for 10 years (from 5 minutes ago), with its key.</summary>
     internal static X509Certificate2 NewCa(string commonName)

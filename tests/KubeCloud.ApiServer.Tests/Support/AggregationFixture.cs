@@ -50,8 +50,8 @@ public sealed class AggregationFixture : ServerFixture
         await WaitAvailableAsync($"{Version}.{Group}", "True", "Passed");
     }
 
-    /// <summary>A Service in aggr-system named <paramref name="service"/>, an EndpointSlice at 127.0.0.1:<paramref name="port"/> (none for 0), and an APIService for the group version trusting <paramref name="caPem"/>.</summary>
-    public async Task RegisterAsync(string service, int port, string group, string version, string caPem, bool insecure = false, string slicePortName = "https")
+    /// <summary>A Service in aggr-system named <paramref name="service"/> (port 443), an EndpointSlice at 127.0.0.1:<paramref name="port"/> (none for 0), and an APIService for the group version on <paramref name="servicePort"/> trusting <paramref name="caPem"/>.</summary>
+    public async Task RegisterAsync(string service, int port, string group, string version, string caPem, bool insecure = false, string slicePortName = "https", int servicePort = 443)
     {
         await CreateAsync($"/api/v1/namespaces/{ServiceNamespace}/services", $$$"""
             {"apiVersion":"v1","kind":"Service","metadata":{"name":"{{{service}}}"},
@@ -66,7 +66,7 @@ public sealed class AggregationFixture : ServerFixture
                 """);
         }
 
-        await CreateApiServiceAsync(group, version, new JsonObject { ["namespace"] = ServiceNamespace, ["name"] = service }, caPem, insecure);
+        await CreateApiServiceAsync(group, version, new JsonObject { ["namespace"] = ServiceNamespace, ["name"] = service, ["port"] = servicePort }, caPem, insecure);
     }
 
     public Task CreateApiServiceAsync(string group, string version, JsonObject? service, string? caPem = null, bool insecure = false)

@@ -142,6 +142,7 @@ public sealed class ExtensionApiServer : IAsyncDisposable
             ["path"] = path,
             ["query"] = http.Request.QueryString.Value,
             ["clientCommonName"] = client.GetNameInfo(X509NameType.SimpleName, false),
+            ["connection"] = http.Connection.Id,
             ["headers"] = Headers(http.Request),
             ["body"] = await reader.ReadToEndAsync(),
         });
