@@ -17,7 +17,9 @@ internal sealed record PluginCommandLine
           resize SERVER --confirm       keep the new flavor (annotation kubecloud.io/resize=confirm)
           resize SERVER --revert        go back to the old flavor (spec.flavorRef = status.resize.oldFlavor)
           why SERVER                    why it is Error or Pending: phase, fault, conditions, recent events
-          console SERVER                the serial log (not available yet: the console API has not landed)
+          console SERVER [-f] [--tail N]  the serial log, through the API server (needs get on servers/console
+                                        in API group subresources.kubecloud.io); -f/--follow keeps printing
+                                        what the guest prints; --tail N the last N lines (default 100)
         flags:
           -n, --namespace NS            the server's namespace (default: the context's, else default)
           --context NAME                the kubeconfig context (default: the current one)
@@ -44,6 +46,11 @@ internal sealed record PluginCommandLine
 
     public bool Help { get; init; }
 
+    public bool Follow { get; init; }
+
+    /// <summary>console --tail N (null: the server's default).</summary>
+    public int? Tail { get; init; }
+
     /// <summary>Reads the arguments; throws <see cref="UsageException"/> naming what is wrong.</summary>
     public static PluginCommandLine Parse(IReadOnlyList<string> args)
     {
@@ -63,6 +70,8 @@ internal sealed record PluginCommandLine
                 "--kubeconfig" => line with { Kubeconfig = Value() },
                 "--confirm" => line with { Confirm = true },
                 "--revert" => line with { Revert = true },
+                "-f" or "--follow" => line with { Follow = true },
+                "--tail" => line with { Tail = TailLines(Value()) },
                 "-h" or "--help" => line with { Help = true },
                 _ when arg.StartsWith('-') => throw new UsageException($"unknown flag: {flag}"),
                 _ => Positional(line, positional, arg),
@@ -107,8 +116,18 @@ internal sealed record PluginCommandLine
             throw new UsageException("--confirm and --revert belong to resize");
         }
 
+        if (verb != "console" && (line.Follow || line.Tail is not null))
+        {
+            throw new UsageException("--follow and --tail belong to console");
+        }
+
         return line with { Verb = verb, Server = positional[1], Flavor = flavor };
     }
+
+    private static int TailLines(string value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var lines) && lines >= 1
+            ? lines
+            : throw new UsageException($"--tail {value}: must be a whole number of lines, at least 1");
 
     private static PluginCommandLine Positional(PluginCommandLine line, List<string> positional, string arg)
     {

@@ -22,12 +22,6 @@ if (line.Help)
     return 0;
 }
 
-if (line.Verb == "console")
-{
-    Console.Error.WriteLine("kubectl kubecloud: console is not available yet: the node daemon's serial-log API has not landed");
-    return 1;
-}
-
 KubernetesClientConfiguration config;
 try
 {
@@ -40,6 +34,37 @@ catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException
 }
 
 var ns = line.Namespace ?? config.Namespace ?? "default";
+if (line.Verb == "console")
+{
+    // No retries: a 503 (the APIService unavailable) is reported at once; Ctrl-C ends a followed console cleanly.
+    using var consoleClient = new KubeClient(config, new KubeClientOptions { Retry = RetryPolicy.None });
+    using var interrupted = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        interrupted.Cancel();
+    };
+    try
+    {
+        await ConsoleReader.CopyAsync(consoleClient, ns, line, Console.OpenStandardOutput(), interrupted.Token);
+        return 0;
+    }
+    catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+    {
+        return 0;
+    }
+    catch (KubeApiException e)
+    {
+        Console.Error.WriteLine($"kubectl kubecloud: {ConsoleReader.Explain(e, ns, line.Server)}");
+        return 1;
+    }
+    catch (HttpRequestException e)
+    {
+        Console.Error.WriteLine($"kubectl kubecloud: console of server {ns}/{line.Server}: the API server did not answer: {e.Message}");
+        return 1;
+    }
+}
+
 using var client = new KubeClient(config);
 try
 {

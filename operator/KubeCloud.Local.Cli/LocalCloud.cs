@@ -82,8 +82,9 @@ internal sealed class LocalCloud(LocalFlags flags, LocalFiles files, TextWriter 
                           export KUBECONFIG={flags.KubeconfigPath}
                           kubectl get servers -n demo
                           kubectl get kubecloud -A
+                          kubectl kubecloud console web-1 -n demo -f    (the plugin: dotnet run --project operator/KubeCloud.Kubectl.Cli -- console ...)
 
-                        Guest consoles: {Path.Combine(flags.NodeStateDirectory, "instances")}/<namespace>_<name>/console.log
+                        Guest consoles are also on disk: {Path.Combine(flags.NodeStateDirectory, "instances")}/<namespace>_<name>/console.log
                         Ctrl-C stops the cloud and removes its VMs, bridges and iSCSI targets from this host; the objects stay in
                         {flags.DataDirectory}, and the next start brings them back.
                         """);

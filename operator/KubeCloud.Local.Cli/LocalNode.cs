@@ -52,6 +52,9 @@ internal sealed class LocalNode : IAsyncDisposable
             var probe = await new KvmProbe { KernelCandidates = [probeKernel] }.ProbeAsync(cancellationToken);
             step($"guests run under {probe.Type.ToString().ToLowerInvariant()}: {probe.Reason}");
             Directory.CreateDirectory(flags.NodeStateDirectory);
+
+            // The console endpoint on loopback only: the operator (same host) is its one caller.
+            var console = new IPEndPoint(IPAddress.Loopback, FreeLoopbackPort());
             var node = new NodeAgentOptions
             {
                 NodeName = flags.NodeName,
@@ -68,6 +71,7 @@ internal sealed class LocalNode : IAsyncDisposable
                 // the tgtd that host-setup.sh starts on 127.0.0.1:3260.
                 Storage = StorageRoleOptions.Parse("file:" + Path.Combine(flags.NodeStateDirectory, "volumes")) with { Portal = "127.0.0.1:3260" },
                 ShutdownTimeout = TimeSpan.FromSeconds(30),
+                ConsoleUrl = new Uri($"http://127.0.0.1:{console.Port}/"),
             };
             var run = ProcessCommandRunner.Instance;
             var files = new LocalInstanceFiles(new ImageCache(node.ImagesDirectory, new HttpClient(), new QemuImg(run)), new QemuImg(run), new NoCloudSeedBuilder(run));
@@ -78,6 +82,7 @@ internal sealed class LocalNode : IAsyncDisposable
                 Driver = driver,
                 Files = files,
                 MinimumLogLevel = LogLevel.Warning,
+                ConsoleAddress = console,
             });
             await app.StartAsync(cancellationToken);
             return new LocalNode(app, driver, node);
@@ -87,6 +92,13 @@ internal sealed class LocalNode : IAsyncDisposable
             driver.Dispose();
             throw;
         }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     /// <summary>Stops the daemon (the guests keep running until <see cref="HostCleanup"/> removes them).</summary>

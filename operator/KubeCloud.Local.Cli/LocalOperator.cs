@@ -5,6 +5,7 @@ using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Hosting;
 using KubeCloud.Operator;
 using KubeCloud.Operator.Controllers;
+using KubeCloud.Operator.Subresources;
 using KubeCloud.Operator.Webhook;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -17,7 +18,9 @@ namespace KubeCloud.Local.Cli;
 /// <summary>
 /// The operator in this process, as <c>kubecloud-operator</c> composes it: every controller and the validating webhook on a
 /// loopback HTTPS port, with its certificate kept in the data directory and the ValidatingWebhookConfiguration pointing at
-/// that port (a crashed run's configuration names a port nobody serves: it is removed before anything else writes).
+/// that port (a crashed run's configuration names a port nobody serves: it is removed before anything else writes). The
+/// same listener serves the console API, registered with the API server (APIService, Service, EndpointSlice at that
+/// port), so <c>kubectl kubecloud console</c> works through the local API server as on a cluster.
 /// </summary>
 internal sealed class LocalOperator(WebApplication app) : IAsyncDisposable
 {
@@ -51,6 +54,7 @@ internal sealed class LocalOperator(WebApplication app) : IAsyncDisposable
         var app = builder.Build();
         app.MapOperatorEndpoints();
         app.MapKubeCloudWebhook();
+        app.MapServerConsole();
         await app.StartAsync(cancellationToken);
         var running = new LocalOperator(app);
         try
@@ -60,6 +64,7 @@ internal sealed class LocalOperator(WebApplication app) : IAsyncDisposable
             var configuration = WebhookConfiguration.ForUrl(app.Services.GetServices<IKindWebhook>(), endpoint, certificate.CaPem);
             await RemoveStaleWebhookAsync(client, cancellationToken);
             await client.CreateAsync(configuration, cancellationToken: cancellationToken);
+            await ConsoleApiService.ApplyAsync(client, webhook.IPEndPoint, certificate.CaPem, settings.Namespace, cancellationToken);
             return running;
         }
         catch

@@ -11,6 +11,10 @@ namespace KubeCloud.Local.Tests;
 /// example server seen Active with the real <c>kubectl get servers</c> and its guest running in libvirt, Ctrl-C (SIGINT to
 /// the process group) leaves no domain, bridge, VXLAN device or iSCSI target; a second start brings the same cloud back
 /// from the data directory; after a SIGKILL the guest is still running and a third start adopts it (same QEMU process).
+/// While the first run is up, the plugin's verbs run as kubectl runs a plugin (<c>kubectl kubecloud ...</c>, a
+/// <c>kubectl-kubecloud</c> on PATH): <c>console</c> (through the API server's aggregation to the operator and the node)
+/// shows the guest's hostname line, <c>console -f</c> streams what the guest prints, <c>stop</c> shuts the guest
+/// down and <c>start</c> boots it again.
 /// Needs root, libvirtd and tgtd (node-daemon/host-setup.sh) and kubectl 1.32 (/usr/bin/kubectl).
 /// </summary>
 public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
@@ -63,6 +67,7 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(await HostState.LinkExistsAsync(bridge), $"bridge {bridge} of demo/tenant exists while the cloud runs");
         Assert.Contains(iqn, await HostState.TargetsAsync(), StringComparison.Ordinal);
         await first.WaitForLineAsync("KubeCloud is running", TimeSpan.FromMinutes(1));
+        await PluginVerbsAsync(first);
 
         // Ctrl-C: exit 0 and nothing of the cloud left on the host.
         first.Signal("INT");
@@ -96,6 +101,87 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, await third.WaitForExitAsync(TimeSpan.FromMinutes(2)));
         await AssertHostCleanAsync(bridge, vxlan, iqn);
     }
+
+    /// <summary>The plugin against the running cloud: console (plain and followed), then stop and start.</summary>
+    private async Task PluginVerbsAsync(LocalModeProcess run)
+    {
+        var console = string.Empty;
+        await EventuallyAsync(async () =>
+        {
+            console = await KubectlAsync("kubecloud console web-1 -n demo --tail 1000");
+            return console.Contains("KC-HOSTNAME web-1", StringComparison.Ordinal);
+        }, "kubectl kubecloud console web-1 to show the guest's hostname line");
+        var followed = await FollowConsoleAsync("kubecloud console web-1 -n demo -f --tail 3", text => CountOf(text, "KC-TICK ") >= 6, TimeSpan.FromMinutes(2));
+        output.WriteLine($"console -f: {CountOf(followed, "KC-TICK ")} ticks streamed");
+
+        Assert.Contains("stop requested", await KubectlAsync("kubecloud stop web-1 -n demo"), StringComparison.Ordinal);
+        await EventuallyAsync(async () => await KubectlAsync("get server web-1 -n demo -o jsonpath={.status.phase}") == "Stopped" && await HostState.DomainStateAsync(Domain) == "shut off",
+            "web-1 Stopped after kubectl kubecloud stop, its domain shut off");
+        Assert.Contains("start requested", await KubectlAsync("kubecloud start web-1 -n demo"), StringComparison.Ordinal);
+        await WaitActiveWithKubectlAsync(run);
+    }
+
+    /// <summary>Runs a followed console until <paramref name="until"/> holds for its output, then interrupts it (SIGINT, as Ctrl-C): it must exit 0.</summary>
+    private async Task<string> FollowConsoleAsync(string arguments, Func<string, bool> until, TimeSpan timeout)
+    {
+        using var process = System.Diagnostics.Process.Start(KubectlStart(arguments))!;
+        var text = new System.Text.StringBuilder();
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (text)
+            {
+                text.Append(e.Data).Append('\n');
+                if (until(text.ToString()))
+                {
+                    seen.TrySetResult();
+                }
+            }
+        };
+        process.BeginOutputReadLine();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (await Task.WhenAny(seen.Task, Task.Delay(timeout)) != seen.Task)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"kubectl {arguments}: did not stream what was waited for within {timeout}: {text}{await stderr}");
+        }
+
+        await HostState.RunAsync("kill", "-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(exit.Token);
+        lock (text)
+        {
+            return text.ToString();
+        }
+    }
+
+    private static int CountOf(string text, string what) => System.Text.RegularExpressions.Regex.Count(text, System.Text.RegularExpressions.Regex.Escape(what));
+
+    private System.Diagnostics.ProcessStartInfo KubectlStart(string arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(KubeClients.Kubectl132) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var word in arguments.Split(' '))
+        {
+            start.ArgumentList.Add(word);
+        }
+
+        start.Environment["KUBECONFIG"] = Kubeconfig;
+        start.Environment["PATH"] = PluginDirectory.Value + ":" + Environment.GetEnvironmentVariable("PATH");
+        return start;
+    }
+
+    /// <summary>A directory with <c>kubectl-kubecloud</c> (the built plugin, run with dotnet) for kubectl's plugin lookup on PATH.</summary>
+    private static readonly Lazy<string> PluginDirectory = new(() =>
+    {
+        var tfm = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var dll = Path.Combine(KubeClients.RepositoryRoot, "operator", "KubeCloud.Kubectl.Cli", "bin", tfm.Parent!.Name, tfm.Name, "kubectl-kubecloud.dll");
+        Assert.True(File.Exists(dll), $"the plugin is not built: {dll}");
+        var directory = Directory.CreateTempSubdirectory("kubectl-plugin-").FullName;
+        var shim = Path.Combine(directory, "kubectl-kubecloud");
+        File.WriteAllText(shim, $"#!/bin/sh\nexec dotnet \"{dll}\" \"$@\"\n");
+        File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return directory;
+    });
 
     private LocalModeProcess Start(string tag)
     {
@@ -132,14 +218,7 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<string> KubectlAsync(string arguments, bool check = true)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(KubeClients.Kubectl132) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var word in arguments.Split(' '))
-        {
-            start.ArgumentList.Add(word);
-        }
-
-        start.Environment["KUBECONFIG"] = Kubeconfig;
-        using var process = System.Diagnostics.Process.Start(start)!;
+        using var process = System.Diagnostics.Process.Start(KubectlStart(arguments))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();

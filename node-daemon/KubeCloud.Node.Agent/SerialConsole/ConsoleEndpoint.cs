@@ -14,11 +14,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KubeCloud.Node.Agent.SerialConsole;
 
 /// <summary>
-/// The node's half of <c>servers/console</c>: <c>GET /namespaces/NS/servers/NAME/console?tailLines=N</c> on the
-/// listener named <see cref="Listener"/> answers the last lines of the serial log of a Server bound to this node, as
-/// text. Like the kubelet's <c>/logs</c> it trusts no network: the caller's bearer token is reviewed (TokenReview) and
-/// the user must be allowed <c>get</c> on <c>servers/console</c> for that server (SubjectAccessReview). The operator's
-/// endpoint forwards the user's own token here, so a node only ever answers what the user may read.
+/// The node's half of <c>servers/console</c>: <c>GET /namespaces/NS/servers/NAME/console</c> on the listener named
+/// <see cref="Listener"/> answers the last lines of the serial log of a Server bound to this node, as text
+/// (<c>tailLines=N</c>, default 100); with <c>follow=true</c> it then streams what the guest prints until the caller goes
+/// away, as <c>kubectl logs -f</c>; <c>limitBytes=N</c> ends the answer after N bytes. Like the kubelet's <c>/logs</c>
+/// it trusts no network: the caller's bearer token is reviewed (TokenReview) and the caller must be allowed <c>get</c>
+/// on <c>servers/console</c> in group <c>subresources.kubecloud.io</c> for that server (SubjectAccessReview). The caller
+/// is the operator with its own service account (its aggregated API has authorized the user already), so users'
+/// tokens never reach a node.
 /// </summary>
 public static class ConsoleEndpoint
 {
@@ -27,6 +30,9 @@ public static class ConsoleEndpoint
     public const int DefaultTailLines = 100;
 
     public const int MaxTailLines = 5000;
+
+    /// <summary>How often a followed log is looked at for new output.</summary>
+    public static readonly TimeSpan FollowPollInterval = TimeSpan.FromMilliseconds(250);
 
     public static string PathOf(string @namespace, string name) => $"/namespaces/{@namespace}/servers/{name}/console";
 
@@ -47,6 +53,18 @@ public static class ConsoleEndpoint
             return;
         }
 
+        if (!TryFollow(context.Request.Query["follow"], out var follow))
+        {
+            await WriteAsync(context, 400, "follow: must be true or false");
+            return;
+        }
+
+        if (!TryLimitBytes(context.Request.Query["limitBytes"], out var limitBytes))
+        {
+            await WriteAsync(context, 400, "limitBytes: must be a whole number of at least 1");
+            return;
+        }
+
         var client = services.GetRequiredService<IKubeClient>() as KubeClient
             ?? throw new InvalidOperationException("the console endpoint needs the runtime's KubeClient for its access reviews");
         var decision = await new BearerTokenAccessReview(client.Kubernetes).ReviewAsync(context.Request.Headers.Authorization, Attributes(@namespace, name), context.RequestAborted);
@@ -63,14 +81,40 @@ public static class ConsoleEndpoint
             return;
         }
 
-        var text = ConsoleTail.Read(services.GetRequiredService<NodeLayout>().ConsoleLogPath(server), lines) ?? string.Empty;
-        await WriteAsync(context, 200, text);
+        var path = services.GetRequiredService<NodeLayout>().ConsoleLogPath(server);
+        var output = new ConsoleOutput(context.Response, limitBytes);
+        if (!follow)
+        {
+            await output.WriteAsync(ConsoleTail.Read(path, lines) ?? string.Empty, context.RequestAborted);
+            return;
+        }
+
+        var tail = ConsoleTail.ReadForFollow(path, lines);
+        try
+        {
+            if (!await output.WriteAsync(tail?.Text ?? string.Empty, context.RequestAborted))
+            {
+                return;
+            }
+
+            await foreach (var piece in ConsoleFollow.FollowAsync(path, tail?.End ?? 0, FollowPollInterval, cancellationToken: context.RequestAborted))
+            {
+                if (!await output.WriteAsync(piece, context.RequestAborted))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller went away: a followed console ends there.
+        }
     }
 
-    /// <summary>What a caller must be allowed: get on servers/console in the server's namespace (group kubecloud.io).</summary>
+    /// <summary>What a caller must be allowed: get on servers/console of that server, in group subresources.kubecloud.io (the aggregated API's, which the API server checks for users too).</summary>
     public static V1ResourceAttributes Attributes(string @namespace, string name) => new()
     {
-        Group = ApiGroup.Name,
+        Group = ApiGroup.SubresourcesGroup,
         Resource = "servers",
         Subresource = "console",
         Verb = "get",
@@ -85,10 +129,30 @@ public static class ConsoleEndpoint
             || (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out lines) && lines is >= 1 and <= MaxTailLines);
     }
 
+    public static bool TryFollow(string? value, out bool follow)
+    {
+        follow = false;
+        return string.IsNullOrEmpty(value) || bool.TryParse(value, out follow);
+    }
+
+    /// <summary>limitBytes: absent is no limit (null).</summary>
+    public static bool TryLimitBytes(string? value, out long? limitBytes)
+    {
+        limitBytes = null;
+        if (string.IsNullOrEmpty(value))
+        {
+            return true;
+        }
+
+        var ok = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed >= 1;
+        limitBytes = ok ? parsed : null;
+        return ok;
+    }
+
     private static async Task WriteAsync(HttpContext context, int status, string text)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync(status == 200 ? text : text + "\n", context.RequestAborted);
+        await context.Response.WriteAsync(text + "\n", context.RequestAborted);
     }
 }

@@ -35,28 +35,6 @@ public sealed class BearerTokenAccessReview(IKubernetes kubernetes)
             return new AccessDecision(false, 401, $"Unauthorized: the token was not accepted{(review.Status?.Error is { Length: > 0 } e ? ": " + e : string.Empty)}", null);
         }
 
-        var access = await kubernetes.AuthorizationV1.CreateSubjectAccessReviewAsync(new V1SubjectAccessReview
-        {
-            ApiVersion = "authorization.k8s.io/v1",
-            Kind = "SubjectAccessReview",
-            Metadata = new V1ObjectMeta(),
-            Spec = new V1SubjectAccessReviewSpec
-            {
-                User = user.Username,
-                Groups = user.Groups,
-                Uid = user.Uid,
-                Extra = user.Extra,
-                ResourceAttributes = attributes,
-            },
-        }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (access.Status?.Allowed == true)
-        {
-            return AccessDecision.Allow(user.Username);
-        }
-
-        var resource = attributes.Subresource is { Length: > 0 } sub ? $"{attributes.Resource}/{sub}" : attributes.Resource;
-        var where = attributes.NamespaceProperty is { Length: > 0 } ns ? $" in the namespace \"{ns}\"" : " at the cluster scope";
-        return new AccessDecision(false, 403,
-            $"{attributes.Resource} \"{attributes.Name}\" is forbidden: User \"{user.Username}\" cannot {attributes.Verb} resource \"{resource}\" in API group \"{attributes.Group}\"{where}", user.Username);
+        return await new SubjectAccessCheck(kubernetes).AuthorizeAsync(user, attributes, cancellationToken).ConfigureAwait(false);
     }
 }

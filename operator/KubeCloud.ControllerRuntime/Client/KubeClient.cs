@@ -137,6 +137,30 @@ public sealed class KubeClient : IKubeClient, IDisposable
         }
     }
 
+    /// <summary>
+    /// GET of a path the typed methods do not cover (an aggregated API's subresource such as a server's console), with
+    /// the body streamed: a successful response, which the caller disposes, or a <see cref="KubeApiException"/>.
+    /// </summary>
+    public Task<HttpResponseMessage> GetStreamingAsync(string pathAndQuery, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pathAndQuery);
+        return SendAsync(HttpMethod.Get, pathAndQuery, null, null, streaming: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Puts this client's own credentials (its bearer token, a service account's in a pod) on a request to another
+    /// endpoint that reviews the API server's tokens, such as a node daemon's console; no header when the client
+    /// authenticates with a client certificate only.
+    /// </summary>
+    public async Task AuthenticateAsync(HttpRequestMessage request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_kubernetes.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public void Dispose() => _kubernetes.Dispose();
 
     private Task<T> ReplaceAsync<T>(T obj, string? subresource, WriteOptions? options, CancellationToken cancellationToken)

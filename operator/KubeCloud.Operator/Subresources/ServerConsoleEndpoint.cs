@@ -1,4 +1,5 @@
-using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Authorization;
 using KubeCloud.ControllerRuntime.Client;
@@ -12,50 +13,71 @@ using Microsoft.Extensions.DependencyInjection;
 namespace KubeCloud.Operator.Subresources;
 
 /// <summary>
-/// <c>servers/console</c>, the serial log of a server, served on the operator's HTTPS listener (the webhook's) at
-/// <c>GET /apis/subresources.kubecloud.io/v1alpha1/namespaces/NS/servers/NAME/console?tailLines=N</c>, the path an
-/// APIService for <c>subresources.kubecloud.io</c> would give it (KubeVirt serves its consoles the same way). The
-/// caller's bearer token is reviewed (TokenReview) and the user must be allowed <c>get</c> on <c>servers/console</c>
-/// (SubjectAccessReview): reading the Server is not enough, a console shows what is on the guest's screen. The log is
-/// fetched from the node daemon of the server's node (its Hypervisor's annotation <c>kubecloud.io/console-url</c>),
-/// forwarding the caller's token, so the node checks the same permission before it answers.
+/// <c>servers/console</c>, the serial log of a server, served as an aggregated API on the operator's HTTPS listener
+/// (the webhook's) at <c>GET /apis/subresources.kubecloud.io/v1alpha1/namespaces/NS/servers/NAME/console</c>
+/// (<c>?tailLines=N</c>, <c>follow=true</c>, <c>limitBytes=N</c>), the path the APIService
+/// <c>v1alpha1.subresources.kubecloud.io</c> makes the Kubernetes API server proxy to it, as KubeVirt's virt-api
+/// serves <c>virtctl console</c>. The API server has authenticated the user and checked RBAC; this endpoint trusts it
+/// as an aggregated API server does: the front proxy's client certificate must verify against the request-header CA
+/// (<see cref="RequestHeaderAuthenticator"/>), the user comes from its headers, and a SubjectAccessReview for
+/// <c>get servers/console</c> in group <c>subresources.kubecloud.io</c> decides again (reading the Server is not
+/// enough: a console shows what is on the guest's screen). The log is then fetched from the node daemon of the
+/// server's node (its Hypervisor's annotation <c>kubecloud.io/console-url</c>) with the operator's own service-account
+/// token, and streamed through as it arrives; the node never sees a user's credentials.
 /// </summary>
 public static class ServerConsoleEndpoint
 {
     public const string Version = "v1alpha1";
 
+    /// <summary>The APIService that makes the Kubernetes API server proxy the group here.</summary>
+    public const string ApiServiceName = Version + "." + ApiGroup.SubresourcesGroup;
+
+    /// <summary>The query parameters passed on to the node (the node checks them).</summary>
+    private static readonly string[] Forwarded = ["tailLines", "follow", "limitBytes"];
+
+    /// <summary>One client for every node (connections pooled, renewed every few minutes as nodes come and go); no overall timeout, a followed console streams for as long as the user reads.</summary>
+    private static readonly HttpClient Nodes = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) }) { Timeout = Timeout.InfiniteTimeSpan };
+
+    private static readonly TimeSpan NodeAnswerTimeout = TimeSpan.FromSeconds(15);
+
     public static string PathOf(string @namespace, string name) => $"/apis/{ApiGroup.SubresourcesGroup}/{Version}/namespaces/{@namespace}/servers/{name}/console";
 
-    /// <summary>One client for every node (connections pooled, renewed every few minutes as nodes come and go).</summary>
-    private static readonly HttpClient Nodes = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(15) };
+    /// <summary>What a caller must be allowed: get on servers/console of that server, in the group of the aggregated API (KubeVirt's convention, and what the API server checks before it proxies).</summary>
+    public static V1ResourceAttributes Attributes(string @namespace, string name) => new()
+    {
+        Group = ApiGroup.SubresourcesGroup,
+        Resource = "servers",
+        Subresource = "console",
+        Verb = "get",
+        NamespaceProperty = @namespace,
+        Name = name,
+    };
 
     public static IEndpointRouteBuilder MapServerConsole(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        var client = endpoints.ServiceProvider.GetRequiredService<IKubeClient>() as KubeClient
+            ?? throw new InvalidOperationException("the console endpoint needs the runtime's KubeClient for its access reviews");
+        var authenticator = new RequestHeaderAuthenticator(client.Kubernetes);
         endpoints.MapGet($"/apis/{ApiGroup.SubresourcesGroup}/{Version}/namespaces/{{namespace}}/servers/{{name}}/console",
-            (HttpContext context, string @namespace, string name) => ServeAsync(context, @namespace, name)).OnListener(KubeCloudWebhook.Listener);
+            (HttpContext context, string @namespace, string name) => ServeAsync(context, client, authenticator, @namespace, name)).OnListener(KubeCloudWebhook.Listener);
         return endpoints;
     }
 
-    private static async Task ServeAsync(HttpContext context, string @namespace, string name)
+    private static async Task ServeAsync(HttpContext context, KubeClient client, RequestHeaderAuthenticator authenticator, string @namespace, string name)
     {
-        var services = context.RequestServices;
         var cancellationToken = context.RequestAborted;
-        var client = services.GetRequiredService<IKubeClient>() as KubeClient
-            ?? throw new InvalidOperationException("the console endpoint needs the runtime's KubeClient for its access reviews");
-        var attributes = new k8s.Models.V1ResourceAttributes
+        var identity = await authenticator.AuthenticateAsync(context.Connection.ClientCertificate, context.Request.Headers, cancellationToken);
+        if (identity.User is not { } user)
         {
-            Group = ApiGroup.Name,
-            Resource = "servers",
-            Subresource = "console",
-            Verb = "get",
-            NamespaceProperty = @namespace,
-            Name = name,
-        };
-        var decision = await new BearerTokenAccessReview(client.Kubernetes).ReviewAsync(context.Request.Headers.Authorization, attributes, cancellationToken);
+            await WriteStatusAsync(context, 401, "Unauthorized", identity.Error!);
+            return;
+        }
+
+        var decision = await new SubjectAccessCheck(client.Kubernetes).AuthorizeAsync(user, Attributes(@namespace, name), cancellationToken);
         if (!decision.Allowed)
         {
-            await WriteAsync(context, decision.StatusCode, decision.Message);
+            await WriteStatusAsync(context, decision.StatusCode, "Forbidden", decision.Message);
             return;
         }
 
@@ -66,20 +88,20 @@ public static class ServerConsoleEndpoint
         }
         catch (NotFoundException)
         {
-            await WriteAsync(context, 404, $"servers.{ApiGroup.Name} \"{name}\" not found in namespace {@namespace}");
+            await WriteStatusAsync(context, 404, "NotFound", $"servers.{ApiGroup.Name} \"{name}\" not found in namespace {@namespace}");
             return;
         }
 
         if (server.Status?.Node is not { } node)
         {
-            await WriteAsync(context, 409, $"server {@namespace}/{name} has no console yet: it is not placed on a node (status.node is empty)");
+            await WriteStatusAsync(context, 409, "Conflict", $"server {@namespace}/{name} has no console yet: it is not placed on a node (status.node is empty)");
             return;
         }
 
-        Api.V1Alpha1.Hypervisor? hypervisor = null;
+        Hypervisor? hypervisor = null;
         try
         {
-            hypervisor = await client.GetAsync<Api.V1Alpha1.Hypervisor>(node, null, cancellationToken);
+            hypervisor = await client.GetAsync<Hypervisor>(node, null, cancellationToken);
         }
         catch (NotFoundException)
         {
@@ -88,32 +110,103 @@ public static class ServerConsoleEndpoint
         string? baseUrl = null;
         if (hypervisor?.Metadata.Annotations?.TryGetValue(ApiGroup.ConsoleUrlAnnotation, out baseUrl) != true || !Uri.TryCreate(baseUrl, UriKind.Absolute, out var nodeUrl))
         {
-            await WriteAsync(context, 503, $"node {node} of server {@namespace}/{name} advertises no console endpoint (annotation {ApiGroup.ConsoleUrlAnnotation} on Hypervisor {node})");
+            await WriteStatusAsync(context, 503, "ServiceUnavailable", $"node {node} of server {@namespace}/{name} advertises no console endpoint (annotation {ApiGroup.ConsoleUrlAnnotation} on Hypervisor {node})");
             return;
         }
 
-        var query = context.Request.Query["tailLines"] is { Count: > 0 } lines ? "?tailLines=" + Uri.EscapeDataString(lines.ToString()) : string.Empty;
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(nodeUrl, $"namespaces/{@namespace}/servers/{name}/console{query}"));
-        request.Headers.Authorization = AuthenticationHeaderValue.Parse(context.Request.Headers.Authorization.ToString());
-        try
+        await ProxyFromNodeAsync(context, client, new Uri(nodeUrl, $"namespaces/{@namespace}/servers/{name}/console{ForwardedQuery(context.Request.Query)}"), node, $"{@namespace}/{name}");
+    }
+
+    /// <summary>Asks the node with the operator's own token and streams its answer through, flushed as it arrives, until the node ends it or the client goes away.</summary>
+    private static async Task ProxyFromNodeAsync(HttpContext context, KubeClient client, Uri url, string node, string server)
+    {
+        var cancellationToken = context.RequestAborted;
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        HttpResponseMessage response;
+        using (var answer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            using var response = await Nodes.SendAsync(request, cancellationToken);
-            await WriteAsync(context, (int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken), trailingNewline: false);
+            answer.CancelAfter(NodeAnswerTimeout);
+            try
+            {
+                await client.AuthenticateAsync(request, answer.Token);
+                response = await Nodes.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, answer.Token);
+            }
+            catch (HttpRequestException e)
+            {
+                await WriteStatusAsync(context, 502, "InternalError", $"node {node} did not answer for the console of server {server}: {e.Message}");
+                return;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await WriteStatusAsync(context, 504, "Timeout", $"node {node} did not answer for the console of server {server} within {NodeAnswerTimeout.TotalSeconds} s");
+                return;
+            }
         }
-        catch (HttpRequestException e)
+
+        using (response)
         {
-            await WriteAsync(context, 502, $"node {node} did not answer for the console of server {@namespace}/{name}: {e.Message}");
-        }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            await WriteAsync(context, 504, $"node {node} did not answer for the console of server {@namespace}/{name} within {Nodes.Timeout.TotalSeconds} s");
+            var status = (int)response.StatusCode;
+            if (status != 200)
+            {
+                var text = (await response.Content.ReadAsStringAsync(cancellationToken)).Trim();
+                if (status is 401 or 403)
+                {
+                    await WriteStatusAsync(context, 502, "InternalError",
+                        $"node {node} refused the operator ({status}) for the console of server {server}: {text} (the operator's service account needs get on servers/console in API group {ApiGroup.SubresourcesGroup})");
+                    return;
+                }
+
+                await WriteStatusAsync(context, status, status switch { 400 => "BadRequest", 404 => "NotFound", _ => "InternalError" }, text);
+                return;
+            }
+
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.StartAsync(cancellationToken);
+            try
+            {
+                await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+                var buffer = new byte[16 * 1024];
+                int read;
+                while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    await context.Response.Body.FlushAsync(cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The client went away: the node's request is cancelled with it.
+            }
+            catch (IOException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The node went away mid-stream: what arrived was sent; the response just ends.
+            }
         }
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, string text, bool trailingNewline = true)
+    private static string ForwardedQuery(IQueryCollection query)
     {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync(trailingNewline ? text + "\n" : text, context.RequestAborted);
+        var pairs = Forwarded.Where(k => query[k].Count > 0).Select(k => $"{k}={Uri.EscapeDataString(query[k].ToString())}").ToList();
+        return pairs.Count == 0 ? string.Empty : "?" + string.Join('&', pairs);
+    }
+
+    /// <summary>A failure as the Kubernetes API answers one (a Status), so kubectl and the plugin print its message.</summary>
+    private static async Task WriteStatusAsync(HttpContext context, int code, string reason, string message)
+    {
+        context.Response.StatusCode = code;
+        context.Response.ContentType = "application/json";
+        // Written by hand: the client library's V1Status converter reads Status objects but cannot write them.
+        var status = new JsonObject
+        {
+            ["kind"] = "Status",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject(),
+            ["status"] = "Failure",
+            ["message"] = message,
+            ["reason"] = reason,
+            ["code"] = code,
+        };
+        await context.Response.WriteAsync(status.ToJsonString(), context.RequestAborted);
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -76,7 +77,12 @@ public static class KubeCloudWebhook
         return endpoints;
     }
 
-    /// <summary>The webhook's HTTPS listener.</summary>
+    /// <summary>
+    /// The webhook's HTTPS listener, also the aggregated API's (<c>servers/console</c>): it asks for a client
+    /// certificate without requiring one, as an aggregated API server does. The API server's admission calls send none;
+    /// its front proxy sends the request-header one, which <see cref="ControllerRuntime.Authorization.RequestHeaderAuthenticator"/>
+    /// verifies per request against the CA the API server publishes (so the TLS handshake accepts any here).
+    /// </summary>
     public static ListenOptions ListenKubeCloudWebhook(this KestrelServerOptions kestrel, IPEndPoint endpoint, WebhookCertificate certificate)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
@@ -85,7 +91,12 @@ public static class KubeCloudWebhook
         kestrel.Listen(endpoint, l =>
         {
             listen = l;
-            l.Named(Listener).UseHttps(certificate.Serving);
+            l.Named(Listener).UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = certificate.Serving,
+                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = static (_, _, _) => true,
+            });
         });
         return listen!;
     }

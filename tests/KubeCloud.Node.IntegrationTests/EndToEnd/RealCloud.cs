@@ -15,9 +15,11 @@ using KubeCloud.Node.Tests.Fixtures;
 using KubeCloud.Operator;
 using KubeCloud.Operator.Controllers;
 using KubeCloud.Operator.Subresources;
+using KubeCloud.Operator.Webhook;
 using KubeCloud.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
 namespace KubeCloud.Node.IntegrationTests.EndToEnd;
@@ -26,7 +28,9 @@ namespace KubeCloud.Node.IntegrationTests.EndToEnd;
 /// The whole cloud in this process on the real host: the local API server with the CRDs and the chart's Keystone
 /// roles, the real operator (short heartbeat grace, a VNI range of its own so parallel runs on this machine never share
 /// a VXLAN id), and a node daemon on real libvirt/QEMU (TCG here) with host networking, its console endpoint on
-/// loopback. Users: <see cref="Member"/> (kubecloud-member in the project) and <see cref="Reader"/> (kubecloud-reader).
+/// loopback. The operator's console API listens on its HTTPS (webhook) listener on loopback and is registered with the
+/// API server (APIService, Service, EndpointSlice), so consoles are read through the API server's aggregation layer as
+/// on a cluster. Users: <see cref="Member"/> (kubecloud-member in the project) and <see cref="Reader"/> (kubecloud-reader).
 /// </summary>
 public sealed class RealCloud : IAsyncDisposable
 {
@@ -55,15 +59,15 @@ public sealed class RealCloud : IAsyncDisposable
 
     public RunningNode Node { get; private set; } = null!;
 
-    public Uri OperatorUrl => new(_operator!.Urls.First());
-
     public LoopbackFileServer Files { get; } = new();
 
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>HTTPS to the API server, trusting its CA.</summary>
+    public HttpClient Http { get; private set; } = null!;
 
     public static async Task<RealCloud> StartAsync(VmFixture vm)
     {
         var cloud = new RealCloud(vm, await NodeCluster.StartAsync(), "e2e-" + Guid.NewGuid().ToString("N")[..6]);
+        cloud.Http = ApiServerHttp(cloud.Cluster.Server.CaCertificatePem);
         await cloud.InstallRolesAsync();
         await cloud.StartOperatorAsync();
         await cloud.StartNodeAsync();
@@ -97,8 +101,11 @@ public sealed class RealCloud : IAsyncDisposable
 
     private async Task StartOperatorAsync()
     {
+        var settings = new OperatorSettings();
+        var certificate = WebhookCertificate.Create(KubeCloudWebhook.ServiceName, settings.Namespace, DateTimeOffset.UtcNow);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        ListenOptions? listener = null;
+        builder.WebHost.ConfigureKestrel(k => listener = k.ListenKubeCloudWebhook(new IPEndPoint(IPAddress.Loopback, 0), certificate));
         builder.Logging.AddOperatorConsole(json: true).SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddKubeCloudOperator(o =>
         {
@@ -108,6 +115,7 @@ public sealed class RealCloud : IAsyncDisposable
         var vni = 600_000 + Random.Shared.Next(0, 100) * 1000;
         builder.Services.AddKubeCloudControllers(new OperatorSettings
         {
+            Namespace = settings.Namespace,
             HeartbeatGrace = TimeSpan.FromSeconds(4),
             VniRangeFirst = vni,
             VniRangeLast = vni + 999,
@@ -118,6 +126,7 @@ public sealed class RealCloud : IAsyncDisposable
         _operator.MapOperatorEndpoints();
         _operator.MapServerConsole();
         await _operator.StartAsync();
+        await ConsoleApiService.ApplyAsync(Cluster.Client, listener!.IPEndPoint!, certificate.CaPem, settings.Namespace, CancellationToken.None);
     }
 
     /// <summary>Starts (or restarts, on the same state directory) the node daemon.</summary>
@@ -152,17 +161,87 @@ public sealed class RealCloud : IAsyncDisposable
         return (Files.Add(name, disk), sha, disk);
     }
 
-    /// <summary>GET servers/console through the operator's endpoint, as <paramref name="user"/> (null: no token).</summary>
+    /// <summary>
+    /// GET servers/console through the API server (aggregated to the operator), as <paramref name="user"/> (null: no
+    /// token): the log, or for a failure the message of the Status.
+    /// </summary>
     public async Task<(HttpStatusCode Status, string Text)> ReadConsoleAsync(string server, string? user, int tailLines = 1000)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(OperatorUrl, ServerConsoleEndpoint.PathOf(NodeCluster.Project, server) + $"?tailLines={tailLines}"));
+        using var request = ConsoleRequest(server, user, $"?tailLines={tailLines}");
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK && response.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            using var status = System.Text.Json.JsonDocument.Parse(text);
+            text = status.RootElement.TryGetProperty("message", out var message) ? message.GetString() ?? text : text;
+        }
+
+        return (response.StatusCode, text);
+    }
+
+    /// <summary>
+    /// GET servers/console?follow=true through the API server as <paramref name="user"/>: reads what arrives until
+    /// <paramref name="until"/> holds for the text so far (then hangs up), or throws after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<string> FollowConsoleAsync(string server, string user, Func<string, bool> until, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        using var request = ConsoleRequest(server, user, "?tailLines=5&follow=true");
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync(cancel.Token);
+        var text = new System.Text.StringBuilder();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancel.Token)) > 0)
+            {
+                text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read));
+                if (until(text.ToString()))
+                {
+                    return text.ToString();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the followed console of {server} did not show what was waited for within {timeout}; it showed:\n{text}");
+        }
+
+        throw new InvalidOperationException($"the followed console of {server} ended; it showed:\n{text}");
+    }
+
+    private HttpRequestMessage ConsoleRequest(string server, string? user, string query)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Cluster.Server.Endpoint, ServerConsoleEndpoint.PathOf(NodeCluster.Project, server) + query));
         if (user is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _tokens[user]);
         }
 
-        using var response = await Http.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        return request;
+    }
+
+    private static HttpClient ApiServerHttp(string caPem)
+    {
+        var ca = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        ca.ImportFromPem(caPem);
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                    chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.AddRange(ca);
+                    chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                    return certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 leaf && chain.Build(leaf);
+                },
+            },
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public SerialLog ConsoleOf(string server) => new(Path.Combine(StateDirectory, "instances", $"{NodeCluster.Project}_{server}", "console.log"));

@@ -43,7 +43,8 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
             await bob.CreateAsync(new Image { Metadata = new() { Name = "guest", NamespaceProperty = NodeCluster.Project }, Spec = new ImageSpec { Source = new() { Url = url.ToString() }, DiskFormat = DiskFormat.Raw } });
             await bob.CreateAsync(new Network { Metadata = new() { Name = "private", NamespaceProperty = NodeCluster.Project }, Spec = new NetworkSpec { Subnets = [new Subnet { Name = "v4", Cidr = "10.1.0.0/24" }] } });
 
-            // 1. Created by a member: Active and Ready within the bound; the console, read through the API, shows the hostname and the port's address.
+            // 1. Created by a member: Active and Ready within the bound; the console, read through the API server's aggregation
+            // layer (RBAC there, then the operator, then the node with the operator's token), shows the hostname and the port's address.
             var watch = Stopwatch.StartNew();
             await bob.CreateAsync(new Server
             {
@@ -65,6 +66,11 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.Forbidden, reader.Status);
             Assert.Contains("cannot get resource \"servers/console\"", reader.Text);
             Assert.Equal(HttpStatusCode.Unauthorized, (await cloud.ReadConsoleAsync(name, null)).Status);
+
+            // Followed (follow=true through the API server, the operator and the node): the guest's ticks arrive as it prints
+            // them, beyond the 5 lines of the tail the stream starts with.
+            var followed = await cloud.FollowConsoleAsync(name, RealCloud.Member, t => Regex.Count(t, "KC-TICK ") >= 8, Step);
+            Assert.True(Regex.Count(followed, "KC-TICK ") >= 8, followed);
             output.WriteLine($"guest ready, console read as {RealCloud.Member}: {watch.Elapsed.TotalSeconds:0.0} s");
             Assert.Equal(sha, (await cloud.Cluster.Client.GetAsync<Image>("guest", NodeCluster.Project)).Status!.Checksum);
 

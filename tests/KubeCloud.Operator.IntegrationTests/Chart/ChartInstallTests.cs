@@ -102,6 +102,10 @@ public sealed partial class ChartInstallTests(ChartInstallTests.InstalledChart c
         { Operator, "create subjectaccessreviews.authorization.k8s.io", "yes" },
         { Operator, "update leases.coordination.k8s.io/kubecloud-operator -n kubecloud-system", "yes" },
         { Operator, "create leases.coordination.k8s.io -n kubecloud-system", "yes" },
+        // The console API (an aggregated API server): it reads the front-proxy CA and is an auth delegator as every
+        // extension API server is (its get servers/console: ConsoleApiRules below).
+        { Operator, "get configmaps/extension-apiserver-authentication -n kube-system", "yes" },
+        { Operator, "create tokenreviews.authentication.k8s.io", "yes" },
         // ... and nothing it does not call.
         { Operator, "create servers.kubecloud.io -n project-a", "no" },
         { Operator, "delete servers.kubecloud.io -n project-a", "no" },
@@ -113,7 +117,8 @@ public sealed partial class ChartInstallTests(ChartInstallTests.InstalledChart c
         { Operator, "list pods -A", "no" },
         { Operator, "create leases.coordination.k8s.io -n project-a", "no" },
         { Operator, "delete namespaces", "no" },
-        { Operator, "create tokenreviews.authentication.k8s.io", "no" },
+        { Operator, "get configmaps -n project-a", "no" },
+        { Operator, "get servers.kubecloud.io --subresource=console -n project-a", "no" },
         // The node daemon: its informers, the node-cleanup finalizer, its status fields, its Hypervisor, events.
         { Node, "watch servers.kubecloud.io -A", "yes" },
         { Node, "update servers.kubecloud.io -n project-a", "yes" },
@@ -155,6 +160,35 @@ public sealed partial class ChartInstallTests(ChartInstallTests.InstalledChart c
         Assert.True(answer.Stdout.Trim() == expected, $"{account}: can-i {question}: {answer}");
     }
 
+    /// <summary>
+    /// get servers/console in group subresources.kubecloud.io: the operator asks the node with its own token, and the node
+    /// checks that; kubectl auth can-i cannot name a resource of an aggregated group whose APIService is not available
+    /// (nothing runs the operator here), so the same question goes as a SubjectAccessReview.
+    /// </summary>
+    public static TheoryData<string, string[], bool> ConsoleApiRules => new()
+    {
+        { Operator, [], true },
+        { Node, [], false },
+        { "bob", ["system:authenticated"], false },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConsoleApiRules))]
+    public async Task The_installed_rbac_answers_get_servers_console_in_the_console_api_group(string user, string[] groups, bool allowed)
+    {
+        using var admin = chart.Cluster.NewClient();
+        var review = await admin.Kubernetes.AuthorizationV1.CreateSubjectAccessReviewAsync(new V1SubjectAccessReview
+        {
+            Spec = new V1SubjectAccessReviewSpec
+            {
+                User = user,
+                Groups = user.StartsWith("system:serviceaccount:", StringComparison.Ordinal) ? ["system:serviceaccounts", "system:serviceaccounts:kubecloud-system", "system:authenticated"] : groups,
+                ResourceAttributes = new V1ResourceAttributes { Group = "subresources.kubecloud.io", Resource = "servers", Subresource = "console", Verb = "get", NamespaceProperty = "project-a", Name = "web-1" },
+            },
+        });
+        Assert.True(review.Status.Allowed == allowed, $"{user}: get servers/console (subresources.kubecloud.io): allowed {review.Status.Allowed}, expected {allowed}");
+    }
+
     [Theory]
     [InlineData(Operator)]
     [InlineData(Node)]
@@ -164,6 +198,20 @@ public sealed partial class ChartInstallTests(ChartInstallTests.InstalledChart c
         var kubecloudRows = list.Split('\n').Where(l => l.Contains("kubecloud.io", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(kubecloudRows);
         Assert.DoesNotContain(kubecloudRows, row => row.Contains('*', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_console_api_service_points_at_the_webhook_service_with_the_webhook_ca()
+    {
+        var service = (await chart.Kubectl("get apiservice v1alpha1.subresources.kubecloud.io -o jsonpath={.spec.service.namespace}/{.spec.service.name}:{.spec.service.port}")).EnsureSuccess().Stdout;
+        Assert.Equal("kubecloud-system/kubecloud-operator-webhook:443", service);
+        var caBundle = (await chart.Kubectl("get apiservice v1alpha1.subresources.kubecloud.io -o jsonpath={.spec.caBundle}")).EnsureSuccess().Stdout;
+        Assert.Equal((await chart.Kubectl("get secret kubecloud-operator-webhook-tls -n kubecloud-system -o jsonpath={.data.ca\\.crt}")).Stdout, caBundle);
+
+        // Nothing runs the operator's pods here (no kubelet): the API server says why the API is not available.
+        await OperatorCluster.EventuallyAsync(async () =>
+            (await chart.Kubectl("get apiservice v1alpha1.subresources.kubecloud.io -o jsonpath={.status.conditions[0].type}={.status.conditions[0].status}")).Stdout == "Available=False",
+            "the APIService to be reported not Available");
     }
 
     [Fact]

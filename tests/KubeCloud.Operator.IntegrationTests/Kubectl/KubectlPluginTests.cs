@@ -91,7 +91,9 @@ public sealed class KubectlPluginTests(KubectlPluginTests.PluginCloud cloud) : I
         { "stop vm --bogus", 2, "unknown flag: --bogus" },
         { "stop nobody -n project-a", 1, "servers.kubecloud.io \"nobody\" not found in namespace project-a" },
         { "stop vm --context nowhere", 1, "nowhere" },
-        { "console vm -n project-a", 1, "console is not available yet" },
+        { "console vm -n project-a", 1, "is the APIService v1alpha1.subresources.kubecloud.io installed?" },
+        { "console vm --tail 0", 2, "--tail 0: must be a whole number of lines, at least 1" },
+        { "stop vm -f", 2, "--follow and --tail belong to console" },
     };
 
     [Theory]
