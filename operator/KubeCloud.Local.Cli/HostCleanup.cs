@@ -53,11 +53,14 @@ internal sealed class HostCleanup(IKubeClient client, IHypervisorDriver driver, 
         }
 
         var bridges = new BridgeNetwork(_run);
+        var dhcp = new DnsmasqServer(_run, nodeStateDirectory);
         foreach (var network in (await client.ListAsync<Network>(cancellationToken: cancellationToken)).Items ?? [])
         {
             var plan = new NetworkPlan { NetworkId = ServerDomainMapper.NetworkId(network) };
             try
             {
+                // dnsmasq, its namespace and lease file first: its veth hangs on the bridge.
+                await dhcp.TeardownAsync(plan.NetworkId, DeviceNames.DefaultPrefix, cancellationToken);
                 if (await bridges.LinkExistsAsync(plan.BridgeName, cancellationToken) || await bridges.LinkExistsAsync(plan.VxlanName, cancellationToken))
                 {
                     await bridges.TeardownAsync(plan, cancellationToken);

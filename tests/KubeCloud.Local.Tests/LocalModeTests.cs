@@ -63,6 +63,7 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
         await WaitActiveWithKubectlAsync(first);
         var bridge = DeviceNames.Bridge(await KubectlAsync("get network tenant -n demo -o jsonpath={.metadata.uid}"));
         var vxlan = DeviceNames.Vxlan(await KubectlAsync("get network tenant -n demo -o jsonpath={.metadata.uid}"));
+        var dhcpNamespace = DeviceNames.DhcpNamespace(await KubectlAsync("get network tenant -n demo -o jsonpath={.metadata.uid}"));
         var iqn = await KubectlAsync("get volume data -n demo -o jsonpath={.status.target.iqn}");
         Assert.True(await HostState.LinkExistsAsync(bridge), $"bridge {bridge} of demo/tenant exists while the cloud runs");
         Assert.Contains(iqn, await HostState.TargetsAsync(), StringComparison.Ordinal);
@@ -72,7 +73,7 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
         // Ctrl-C: exit 0 and nothing of the cloud left on the host.
         first.Signal("INT");
         Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromMinutes(2)));
-        await AssertHostCleanAsync(bridge, vxlan, iqn);
+        await AssertHostCleanAsync(bridge, vxlan, dhcpNamespace, iqn);
 
         // Second start: the same cloud from the data directory (same Network uid), the guest booted again.
         var second = Start("second");
@@ -99,7 +100,7 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
 
         third.Signal("INT");
         Assert.Equal(0, await third.WaitForExitAsync(TimeSpan.FromMinutes(2)));
-        await AssertHostCleanAsync(bridge, vxlan, iqn);
+        await AssertHostCleanAsync(bridge, vxlan, dhcpNamespace, iqn);
     }
 
     /// <summary>The plugin against the running cloud: console (plain and followed), then stop and start.</summary>
@@ -206,8 +207,10 @@ public sealed class LocalModeTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(table);
     }
 
-    private static async Task AssertHostCleanAsync(string bridge, string vxlan, string iqn)
+    private static async Task AssertHostCleanAsync(string bridge, string vxlan, string dhcpNamespace, string iqn)
     {
+        Assert.DoesNotContain(dhcpNamespace, await HostState.RunAsync("ip", "netns", "list"), StringComparison.Ordinal);
+        Assert.DoesNotContain(dhcpNamespace, await HostState.RunAsync("pgrep", "-af", "dnsmasq"), StringComparison.Ordinal);
         Assert.DoesNotContain("kubecloud/demo/data", await HostState.RunAsync("virsh", "-c", "qemu:///system", "secret-list"), StringComparison.Ordinal);
         Assert.Null(await HostState.DomainStateAsync(Domain));
         Assert.Null(await HostState.QemuPidAsync(Domain));
