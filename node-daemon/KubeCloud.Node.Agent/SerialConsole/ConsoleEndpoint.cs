@@ -67,7 +67,7 @@ public static class ConsoleEndpoint
 
         var client = services.GetRequiredService<IKubeClient>() as KubeClient
             ?? throw new InvalidOperationException("the console endpoint needs the runtime's KubeClient for its access reviews");
-        var decision = await new BearerTokenAccessReview(client.Kubernetes).ReviewAsync(context.Request.Headers.Authorization, Attributes(@namespace, name), context.RequestAborted);
+        var decision = await new BearerTokenAccessReview(client.Kubernetes).ReviewAsync(context.Request.Headers.Authorization, ServerConsoleAccess.Attributes(@namespace, name), context.RequestAborted);
         if (!decision.Allowed)
         {
             await WriteAsync(context, decision.StatusCode, decision.Message);
@@ -110,17 +110,6 @@ public static class ConsoleEndpoint
             // The caller went away: a followed console ends there.
         }
     }
-
-    /// <summary>What a caller must be allowed: get on servers/console of that server, in group subresources.kubecloud.io (the aggregated API's, which the API server checks for users too).</summary>
-    public static V1ResourceAttributes Attributes(string @namespace, string name) => new()
-    {
-        Group = ApiGroup.SubresourcesGroup,
-        Resource = "servers",
-        Subresource = "console",
-        Verb = "get",
-        NamespaceProperty = @namespace,
-        Name = name,
-    };
 
     public static bool TryTailLines(string? value, out int lines)
     {

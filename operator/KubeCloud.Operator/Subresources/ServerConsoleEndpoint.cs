@@ -42,17 +42,6 @@ public static class ServerConsoleEndpoint
 
     public static string PathOf(string @namespace, string name) => $"/apis/{ApiGroup.SubresourcesGroup}/{Version}/namespaces/{@namespace}/servers/{name}/console";
 
-    /// <summary>What a caller must be allowed: get on servers/console of that server, in the group of the aggregated API (KubeVirt's convention, and what the API server checks before it proxies).</summary>
-    public static V1ResourceAttributes Attributes(string @namespace, string name) => new()
-    {
-        Group = ApiGroup.SubresourcesGroup,
-        Resource = "servers",
-        Subresource = "console",
-        Verb = "get",
-        NamespaceProperty = @namespace,
-        Name = name,
-    };
-
     public static IEndpointRouteBuilder MapServerConsole(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -74,7 +63,7 @@ public static class ServerConsoleEndpoint
             return;
         }
 
-        var decision = await new SubjectAccessCheck(client.Kubernetes).AuthorizeAsync(user, Attributes(@namespace, name), cancellationToken);
+        var decision = await new SubjectAccessCheck(client.Kubernetes).AuthorizeAsync(user, ServerConsoleAccess.Attributes(@namespace, name), cancellationToken);
         if (!decision.Allowed)
         {
             await WriteStatusAsync(context, decision.StatusCode, "Forbidden", decision.Message);
