@@ -10,7 +10,7 @@ public sealed record AttachedDisk(string Source, string? Device, Guid? ChapSecre
 /// A defined domain's volume disks (iSCSI LUNs) brought in line with its <see cref="DomainSpec"/>, as nova's
 /// attach/detach of a running server: a volume the spec adds is hot-plugged (the device it asks for when free, else the
 /// next free vdX), one it drops is unplugged and its CHAP secret removed. Unplugging a running guest's disk needs the
-/// guest to let go (ACPI), so it is asked for once and then awaited over later passes.
+/// guest to let go (ACPI), so it is awaited over later passes, each of which asks again (a request can be lost).
 /// </summary>
 public static class VolumeDisks
 {
@@ -40,7 +40,7 @@ public static class VolumeDisks
             }
             catch (LibvirtException)
             {
-                // Asked before (the persistent definition no longer has it): the guest has not let go yet.
+                // Refused while an earlier request is pending (QEMU's "already in the process of unplug"): the guest has not let go yet.
             }
 
             if (gone.ChapSecretUuid is { } secret && !wanted.Values.Any(w => w.ChapSecretUuid == secret))

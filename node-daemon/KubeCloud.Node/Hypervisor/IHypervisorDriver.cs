@@ -54,6 +54,10 @@ public interface IHypervisorDriver : IDisposable
     /// <summary>Hot-plugs a device (disk, interface) into the live domain and its persistent definition.</summary>
     void AttachDevice(string name, string deviceXml);
 
+    /// <summary>
+    /// Unplugs a device from the live domain (the guest must let go: an ACPI request, awaited briefly) and removes it
+    /// from the persistent definition. Asking again while the guest still has it repeats the live request.
+    /// </summary>
     void DetachDevice(string name, string deviceXml);
 
     /// <summary>Defines a secret (e.g. an iSCSI CHAP password) under a fixed UUID and sets its value.</summary>

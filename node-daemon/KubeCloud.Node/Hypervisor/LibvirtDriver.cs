@@ -253,8 +253,20 @@ public sealed class LibvirtDriver : IHypervisorDriver
     public void DetachDevice(string name, string deviceXml)
     {
         using var domain = Lookup(name);
-        var flags = LibvirtNative.virDomainIsActive(domain) == 1 ? AffectLive | AffectConfig : AffectConfig;
-        Check(LibvirtNative.virDomainDetachDeviceFlags(domain, deviceXml, flags), $"virDomainDetachDeviceFlags({name})");
+        if (LibvirtNative.virDomainIsActive(domain) != 1)
+        {
+            Check(LibvirtNative.virDomainDetachDeviceFlags(domain, deviceXml, AffectConfig), $"virDomainDetachDeviceFlags({name})");
+            return;
+        }
+
+        if (LibvirtNative.virDomainDetachDeviceFlags(domain, deviceXml, AffectLive | AffectConfig) == 0)
+        {
+            return;
+        }
+
+        // An earlier request took the device out of the persistent definition but the guest has not let go: ask the
+        // running guest again (an ACPI unplug request can be lost), as nova's detach retries do.
+        Check(LibvirtNative.virDomainDetachDeviceFlags(domain, deviceXml, AffectLive), $"virDomainDetachDeviceFlags({name})");
     }
 
     public unsafe void DefineSecret(Guid uuid, string usageType, string usageName, ReadOnlySpan<byte> value)
