@@ -83,4 +83,16 @@ public class KubeconfigFileTests
         var error = Assert.Throws<k8s.Exceptions.KubeConfigException>(() => KubeconfigFile.Read(path));
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("no such file", "config")]
+    [InlineData("no such folder", "missing/config")]
+    public void A_missing_file_is_the_message_KubernetesClient_gives(string because, string relative)
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, relative);
+
+        var error = Assert.Throws<k8s.Exceptions.KubeConfigException>(() => KubeconfigFile.Read(path));
+        Assert.True(error.Message == $"kubeconfig file not found at {path}", $"{because}: {error.Message}");
+    }
 }

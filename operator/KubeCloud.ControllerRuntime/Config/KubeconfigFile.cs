@@ -23,6 +23,12 @@ public static class KubeconfigFile
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            // The message KubernetesClient's own reader gives, which the binaries print as their one line.
+            throw new k8s.Exceptions.KubeConfigException($"kubeconfig file not found at {path}");
+        }
+
         var config = Deserializer.Deserialize<K8SConfiguration?>(File.ReadAllText(full))
             ?? throw new k8s.Exceptions.KubeConfigException($"kubeconfig {full} is empty");
         config.FileName = full;
