@@ -64,6 +64,6 @@ public sealed record NodeAgentOptions
     /// <summary>Where libvirt writes managed-save images (its qemu driver's save directory): SuspendSpace checks its free space before a suspend.</summary>
     public string SaveDirectory { get; init; } = "/var/lib/libvirt/qemu/save";
 
-    /// <summary>The label selector of this node's Servers.</summary>
+    /// <summary>The label selector of this node's Servers and Ports (the operator labels both).</summary>
     public string ServerSelector => $"{KubeCloud.Api.V1Alpha1.ApiGroup.NodeLabel}={NodeName}";
 }

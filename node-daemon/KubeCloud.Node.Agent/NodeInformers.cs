@@ -6,9 +6,9 @@ namespace KubeCloud.Node.Agent;
 using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
 
 /// <summary>
-/// The node daemon's view of the cluster: Servers restricted to the label <c>kubecloud.io/node=&lt;node&gt;</c>, and the
-/// Ports, Networks, Images, Flavors, Volumes and Hypervisors they need (these carry no node label the API server could filter
-/// on; the node reads only the ones its Servers name). Indexes answer "which ports belong to this server" and "which
+/// The node daemon's view of the cluster: Servers and Ports restricted to the label <c>kubecloud.io/node=&lt;node&gt;</c>
+/// (the operator labels both), its own Hypervisor, and the Networks, Images, Flavors and Volumes its Servers need (these
+/// carry no node label the API server could filter on; the node reads only the ones its Servers name). Indexes answer "which ports belong to this server" and "which
 /// servers use this image" without scans.
 /// </summary>
 public sealed class NodeInformers
@@ -51,17 +51,18 @@ public sealed class NodeInformers
     }
 
     /// <summary>
-    /// Restricts the factory's Server informer to this node's Servers and, on a node that does not wire networks
-    /// (<see cref="NodeAgentOptions.ManageNetworks"/> off: the fake driver), its Hypervisor informer to its own
-    /// Hypervisor, as the kubelet watches its own Node only. A node wiring networks keeps every Hypervisor: the VXLAN flood
-    /// lists need the other nodes' tunnel IPs. Call before anything asks for the informers.
+    /// Restricts the factory's Server and Port informers to this node's (label <c>kubecloud.io/node=&lt;node&gt;</c>, which
+    /// the operator sets on both) and its Hypervisor informer to its own Hypervisor, as the kubelet watches its own Node
+    /// only: the VXLAN flood lists come from the Networks' <c>status.nodes</c>, not from the other nodes' Ports and
+    /// Hypervisors. Call before anything asks for the informers.
     /// </summary>
     public static SharedInformerFactory Restrict(SharedInformerFactory informers, NodeAgentOptions options)
     {
         ArgumentNullException.ThrowIfNull(informers);
         ArgumentNullException.ThrowIfNull(options);
         informers.Configure<Server>(o => o with { LabelSelector = options.ServerSelector });
-        return options.ManageNetworks ? informers : informers.Configure<Hypervisor>(o => o with { FieldSelector = $"metadata.name={options.NodeName}" });
+        informers.Configure<Port>(o => o with { LabelSelector = options.ServerSelector });
+        return informers.Configure<Hypervisor>(o => o with { FieldSelector = $"metadata.name={options.NodeName}" });
     }
 
     public SharedInformer<Server> Servers { get; }

@@ -87,7 +87,8 @@ public sealed class FakeDriverNodeTests : IAsyncLifetime
         });
         var port = await _cluster.Client.CreateAsync(new Port
         {
-            Metadata = new() { Name = "web-2-port", NamespaceProperty = NodeCluster.Project },
+            // labelled with the node, as the operator labels a port bound to a server placed there (the node watches only those)
+            Metadata = new() { Name = "web-2-port", NamespaceProperty = NodeCluster.Project, Labels = new Dictionary<string, string> { [ApiGroup.NodeLabel] = _node } },
             Spec = new PortSpec { NetworkRef = new() { Name = "private" } },
         });
         await _cluster.CreateBoundServerAsync("web-2", _node, networks: [new ServerNetwork { PortRef = new() { Name = "web-2-port" } }]);

@@ -29,6 +29,9 @@ public sealed class NodeSimulatorOptions
     /// <summary>Nodes that do nothing for servers (a daemon that hangs): the operator's spawning deadline runs out.</summary>
     public ConcurrentDictionary<string, bool> Stalled { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Tunnel IPs by node, reported with the next heartbeat; a node not listed reports 127.0.0.1.</summary>
+    public ConcurrentDictionary<string, string> TunnelIPs { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Nodes whose spawns fail (Spawned False, reason SpawnFailed).</summary>
     public ConcurrentDictionary<string, bool> FailingSpawns { get; } = new(StringComparer.Ordinal);
 
@@ -141,7 +144,7 @@ public sealed class NodeSimulator : IAsyncDisposable
             HypervisorVersion = "9.2.0",
             Cpu = new HypervisorCpu { Model = "qemu64", Vendor = "AMD", Architecture = CpuArchitecture.X8664, Features = ["sse2"] },
             Capacity = new HypervisorResources { Vcpus = Options.Vcpus, Memory = Options.Memory, Disk = Options.Disk },
-            TunnelIP = "127.0.0.1",
+            TunnelIP = Options.TunnelIPs.GetValueOrDefault(node, "127.0.0.1"),
             Storage = Options.Storage ? new HypervisorStorage { BackendName = "lvm", TotalCapacity = Options.Disk, FreeCapacity = Options.Disk, ThinProvisioning = true } : null,
             LastHeartbeatTime = down ? null : now,
             Conditions =

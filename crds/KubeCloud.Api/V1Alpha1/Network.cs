@@ -175,10 +175,23 @@ public sealed class NetworkStatus : KubeCloudStatus
     [Description("Address usage per subnet.")]
     public List<SubnetStatus>? Subnets { get; set; }
 
-    [ListType(ListTypeAttribute.Set)]
+    [ListType(ListTypeAttribute.Map, "node")]
     [JsonPropertyName("nodes")]
-    [Description("Nodes whose daemons have set up the network's bridge.")]
-    public List<string>? Nodes { get; set; }
+    [Description("The network's VXLAN tunnel endpoints (as Neutron's l2population): every node with a port bound to it on this network and that node's tunnel IP, written by the operator from the ports and the nodes' Hypervisors. Each node daemon sends the network's broadcast and unknown traffic to the other entries; a node listed without a tunnel IP has not reported one yet (check its Hypervisor's status.tunnelIP) and gets no traffic until it does.")]
+    public List<NetworkNodeStatus>? Nodes { get; set; }
+}
+
+/// <summary>One node with a port bound on the network: a VXLAN tunnel endpoint.</summary>
+public sealed class NetworkNodeStatus
+{
+    [Required]
+    [JsonPropertyName("node")]
+    [Description("Name of the node (its Hypervisor) with at least one port bound on the network.")]
+    public string Node { get; set; } = string.Empty;
+
+    [JsonPropertyName("tunnelIP")]
+    [Description("The node's tunnel IP, from its Hypervisor's status.tunnelIP; unset while the node has not reported one.")]
+    public string? TunnelIP { get; set; }
 }
 
 /// <summary>Address usage of one subnet.</summary>

@@ -105,10 +105,9 @@ public static class NodeAgentHost
             services.AddSingleton(sp => new BridgeNetwork(sp.GetRequiredService<ICommandRunner>()));
             services.AddSingleton(sp => new DnsmasqServer(sp.GetRequiredService<ICommandRunner>(), node.StateDirectory));
             services.AddSingleton<INetworkConverger, NetworkConverger>();
-            services.AddController<Network, NetworkReconciler>((c, sp) => c
+            services.AddController<Network, NetworkReconciler>((c, _) => c
                 .Named("node-network")
-                .Watches<Port>(NetworkReconciler.NetworkOf)
-                .Watches<Hypervisor>(sp.GetRequiredService<NetworkReconciler>().NetworksOfThisNode));
+                .Watches<Port>(NetworkReconciler.NetworkOf));
         }
         else
         {

@@ -9,8 +9,8 @@ namespace KubeCloud.Node.Agent.Networks;
 
 /// <summary>
 /// A network as this node wires it with <see cref="BridgeNetwork"/>: the bridge and the VXLAN device of the network's
-/// VNI, and the VXLAN flood list equal to the tunnel IPs of the other nodes that host ports of the network (their
-/// Hypervisors' <c>status.tunnelIP</c>, from the ports' <c>status.node</c>). DHCP as Neutron's DHCP agent serves it:
+/// VNI, and the VXLAN flood list equal to the tunnel IPs of the other nodes that host ports of the network (the
+/// Network's <c>status.nodes</c>, which the operator publishes as Neutron's l2population tells its agents). DHCP as Neutron's DHCP agent serves it:
 /// this node's <see cref="DhcpPort"/> on the network (made here, its MAC and address allocated by the operator's IPAM
 /// like any port's), and <see cref="DnsmasqServer"/> in the network's DHCP namespace on that address with static
 /// entries for this node's ports only. Every step checks first, so it runs again at any time (a running dnsmasq with
@@ -66,14 +66,15 @@ public sealed class NetworkConverger(BridgeNetwork bridges, DnsmasqServer dhcp, 
         await bridges.TeardownAsync(new NetworkPlan { NetworkId = id, DevicePrefix = options.DevicePrefix }, cancellationToken);
     }
 
-    /// <summary>This node's tunnel IP and the peers: tunnel IPs of the other nodes with a port on the network.</summary>
+    /// <summary>
+    /// This node's tunnel IP and the peers: the tunnel IPs the Network's <c>status.nodes</c> gives for the other nodes
+    /// (an entry without one, a node that has not reported it yet, is left out until it does).
+    /// </summary>
     public NodeNetworkContext Context(Network network)
     {
         ArgumentNullException.ThrowIfNull(network);
-        var nodes = cache.Ports.Store.ByIndex(NodeInformers.PortsByNetwork, NodeInformers.Key(network.Metadata.NamespaceProperty, network.Metadata.Name))
-            .Select(p => p.Status?.Node).OfType<string>().Where(n => n != options.NodeName).Distinct(StringComparer.Ordinal);
-        var peers = nodes.Select(n => cache.Hypervisors.Store.Get(null, n)?.Status?.TunnelIP)
-            .Select(ip => IPAddress.TryParse(ip, out var address) ? address : null).OfType<IPAddress>().ToList();
+        var peers = (network.Status?.Nodes ?? []).Where(n => n.Node != options.NodeName)
+            .Select(n => IPAddress.TryParse(n.TunnelIP, out var address) ? address : null).OfType<IPAddress>().Distinct().ToList();
         return new NodeNetworkContext
         {
             NodeName = options.NodeName,
@@ -118,7 +119,8 @@ public sealed class NetworkConverger(BridgeNetwork bridges, DnsmasqServer dhcp, 
                 {
                     Name = name,
                     NamespaceProperty = network.Metadata.NamespaceProperty,
-                    Labels = new Dictionary<string, string> { [DhcpPort.NodeLabel] = options.NodeName },
+                    // the node label too, so this node's Port watch (selected on it) sees the port before the operator labels it
+                    Labels = new Dictionary<string, string> { [DhcpPort.NodeLabel] = options.NodeName, [ApiGroup.NodeLabel] = options.NodeName },
                     OwnerReferences = [new V1OwnerReference
                     {
                         ApiVersion = ApiGroup.GroupVersion, Kind = Network.KubeKind, Name = network.Metadata.Name, Uid = network.Metadata.Uid,

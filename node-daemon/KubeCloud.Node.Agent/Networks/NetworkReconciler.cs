@@ -5,13 +5,11 @@ using Microsoft.Extensions.Logging;
 
 namespace KubeCloud.Node.Agent.Networks;
 
-using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
-
 /// <summary>
-/// One network on this node: wired and served DHCP while a port bound to this node is on it (peers follow the other
-/// nodes' ports and tunnel IPs; DHCP waits for the operator to allocate this node's DHCP port), removed with its DHCP
-/// port when none is left (the DHCP port itself does not count). Runs on changes of the Network, of its Ports (the
-/// DHCP port's allocation among them) and of Hypervisors.
+/// One network on this node: wired and served DHCP while a port bound to this node is on it (peers follow the
+/// Network's <c>status.nodes</c>, which the operator keeps; DHCP waits for the operator to allocate this node's DHCP
+/// port), removed with its DHCP port when none is left (the DHCP port itself does not count). Runs on changes of the
+/// Network (its endpoints among them) and of this node's Ports (the DHCP port's allocation among them).
 /// </summary>
 public sealed class NetworkReconciler(NodeInformers cache, INetworkConverger networks, NodeAgentOptions options, ILogger<NetworkReconciler> logger) : IReconciler<Network>
 {
@@ -53,14 +51,10 @@ public sealed class NetworkReconciler(NodeInformers cache, INetworkConverger net
         return ReconcileResult.Done;
     }
 
-    /// <summary>The network of a port (its changes may add or remove this node's last port, or a peer).</summary>
+    /// <summary>The network of a port (its changes may add or remove this node's last port).</summary>
     public static IEnumerable<ReconcileRequest> NetworkOf(Port port)
     {
         ArgumentNullException.ThrowIfNull(port);
         yield return new ReconcileRequest(port.Spec.NetworkRef.Namespace ?? port.Metadata.NamespaceProperty, port.Spec.NetworkRef.Name);
     }
-
-    /// <summary>The networks this node has ports on (a Hypervisor's tunnel IP is a peer of each).</summary>
-    public IEnumerable<ReconcileRequest> NetworksOfThisNode(Hypervisor hypervisor) =>
-        cache.Ports.Store.ByIndex(NodeInformers.PortsByNode, options.NodeName).SelectMany(NetworkOf).Distinct();
 }

@@ -102,7 +102,8 @@ public static class KubeCloudControllers
     }
 
     private static void NetworkWiring(ControllerBuilder<Network> networks, NetworkReconciler reconciler) =>
-        networks.Watches<Port>(NetworkReconciler.NetworkOf).Watches<Network>(reconciler.NetworksWaitingForAVni).WithWorkers(2);
+        networks.Watches<Port>(NetworkReconciler.NetworkOf).Watches<Network>(reconciler.NetworksWaitingForAVni)
+            .Watches<Hypervisor>(reconciler.NetworksOfNode).WithWorkers(2);
 
     private static void PortWiring(ControllerBuilder<Port> ports, PortReconciler reconciler) =>
         ports.Watches<Network>(reconciler.PortsOf).Watches<Server>(reconciler.PortsOf).Watches<Port>(reconciler.RefusedPortsOnNetworkOf).WithWorkers(4);

@@ -88,6 +88,7 @@ public sealed partial class ChartInstallTests(ChartInstallTests.InstalledChart c
         { Operator, "update servers.kubecloud.io -n project-a", "yes" },
         { Operator, "update networks.kubecloud.io -n project-a", "yes" },
         { Operator, "patch servers.kubecloud.io -n project-a", "yes" },
+        { Operator, "patch ports.kubecloud.io -n project-a", "yes" }, // the Port controller: finalizer + kubecloud.io/node label in one merge patch
         { Operator, "create ports.kubecloud.io -n project-a", "yes" },
         { Operator, "delete ports.kubecloud.io -n project-a", "yes" },
         { Operator, "update servers.kubecloud.io --subresource=finalizers -n project-a", "yes" },

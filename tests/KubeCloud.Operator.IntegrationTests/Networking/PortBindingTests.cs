@@ -57,6 +57,60 @@ public sealed class PortBindingTests
         await OperatorCluster.EventuallyAsync(async () => !(await bed.Client.ListAsync<Network>(ServerTestBed.Project)).Items!.Any(n => n.Metadata.Name == "net-b"), "the network gone");
     }
 
+    [Fact]
+    public async Task Bound_ports_carry_their_nodes_label_and_the_network_lists_those_nodes_with_their_tunnel_IPs()
+    {
+        await using var bed = await ServerTestBed.StartAsync(nodes: 1);
+        await bed.CreateAsync(new Port
+        {
+            Metadata = ServerTestBed.Meta("mine", ServerTestBed.Project),
+            Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = "net-a" } },
+        });
+        var unbound = await WaitForAsync(bed, "mine", p => p.Status?.MacAddress is not null, "the user's port allocated");
+        Assert.Null(NodeLabel(unbound));
+
+        var server = ServerTestBed.NewServer("web");
+        server.Spec.Networks!.Add(new ServerNetwork { PortRef = new LocalObjectReference { Name = "mine" } });
+        await bed.CreateAsync(server);
+        var node = (await bed.WaitForPhaseAsync("web", ServerPhase.Active)).Status!.Node!;
+        foreach (var name in new[] { "web-0", "mine" })
+        {
+            await WaitForAsync(bed, name, p => NodeLabel(p) == node, $"{name} labelled {ApiGroup.NodeLabel}={node}");
+        }
+
+        await WaitForNodesAsync(bed, "net-a", [(node, "127.0.0.1")], "net-a lists the server's node and its tunnel IP");
+
+        // The node's tunnel IP changes: the network follows.
+        bed.Nodes.Options.TunnelIPs[node] = "192.0.2.7";
+        await bed.Nodes.SetDownAsync(node, down: false);
+        await WaitForNodesAsync(bed, "net-a", [(node, "192.0.2.7")], "net-a shows the node's new tunnel IP");
+
+        // A node's DHCP port is labelled with its node, and that node is an endpoint of the network too.
+        var dhcp = DhcpPort.NameFor("node-x", "net-a");
+        await bed.CreateAsync(new Port
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = dhcp, NamespaceProperty = ServerTestBed.Project, Labels = new Dictionary<string, string> { [DhcpPort.NodeLabel] = "node-x" } },
+            Spec = new PortSpec { NetworkRef = new NamespacedObjectReference { Name = "net-a" } },
+        });
+        await WaitForAsync(bed, dhcp, p => NodeLabel(p) == "node-x", "the DHCP port labelled with its node");
+        await WaitForNodesAsync(bed, "net-a", [(node, "192.0.2.7"), ("node-x", null)], "net-a lists node-x, which has no Hypervisor, without a tunnel IP");
+
+        // The server goes: the port it named is unbound and loses the label; only the DHCP port's node is left.
+        await bed.Client.DeleteAsync<Server>("web", ServerTestBed.Project);
+        await bed.WaitGoneAsync("web");
+        await WaitForAsync(bed, "mine", p => NodeLabel(p) is null && p.Status?.Node is null, "the unbound port without the node label");
+        await WaitForNodesAsync(bed, "net-a", [("node-x", null)], "net-a without the server's node");
+    }
+
+    private static string? NodeLabel(Port port) => port.Metadata.Labels?.TryGetValue(ApiGroup.NodeLabel, out var node) == true ? node : null;
+
+    private static Task WaitForNodesAsync(ServerTestBed bed, string network, (string Node, string? TunnelIP)[] expected, string what) =>
+        OperatorCluster.EventuallyAsync(async () =>
+        {
+            var nodes = (await bed.Client.GetAsync<Network>(network, ServerTestBed.Project)).Status?.Nodes ?? [];
+            return nodes.Select(n => (n.Node, n.TunnelIP)).SequenceEqual(expected);
+        }, what);
+
     private static async Task<Port> WaitForAsync(ServerTestBed bed, string name, Func<Port, bool> condition, string what)
     {
         Port? port = null;

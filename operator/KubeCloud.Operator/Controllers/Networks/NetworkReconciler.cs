@@ -16,16 +16,19 @@ namespace KubeCloud.Operator.Controllers.Networks;
 /// a VNI from the configured range (or the one an admin requested), keeps a VLAN's ID as given and a flat network
 /// without one, and reports address usage per subnet from the IPAM allocators. Its finalizer holds the VNI and the
 /// address pools until the network's last Port is gone, so neither is handed to another network while a port (and,
-/// through it, a node's bridge) may still use it.
+/// through it, a node's bridge) may still use it. It publishes the network's VXLAN tunnel endpoints as Neutron's
+/// l2population tells each agent: <c>status.nodes</c>, every node with a port bound on the network (the Port cache's
+/// index by network) and its Hypervisor's tunnel IP, so a node daemon needs neither the other nodes' Ports nor their Hypervisors.
 /// </summary>
 public sealed class NetworkReconciler(IKubeClient client, SharedInformerFactory informers, SegmentationIds segments, NetworkIpam ipam, IEventRecorder events, TimeProvider time) : IReconciler<Network>
 {
     public const string Finalizer = "kubecloud.io/network";
 
-    private static readonly string[] OwnedFields = ["segmentationId", "subnets", "observedGeneration"];
+    private static readonly string[] OwnedFields = ["segmentationId", "subnets", "nodes", "observedGeneration"];
 
     private readonly IIndexer<Network> _networks = informers.For<Network>().Store;
     private readonly IIndexer<Port> _ports = PortIndexes.Ports(informers);
+    private readonly IIndexer<Hypervisor> _hypervisors = informers.For<Hypervisor>().Store;
 
     public async Task<ReconcileResult> ReconcileAsync(ReconcileRequest request, CancellationToken cancellationToken)
     {
@@ -129,12 +132,31 @@ public sealed class NetworkReconciler(IKubeClient client, SharedInformerFactory 
             .Select(ReconcileRequest.For);
     }
 
+    /// <summary>The Networks to reconcile when a Hypervisor changes (its tunnel IP): those with a port bound to its node.</summary>
+    public IEnumerable<ReconcileRequest> NetworksOfNode(Hypervisor hypervisor)
+    {
+        ArgumentNullException.ThrowIfNull(hypervisor);
+        return _ports.ByIndex(PortIndexes.ByNode, hypervisor.Metadata.Name).SelectMany(NetworkOf).Distinct();
+    }
+
+    /// <summary>The nodes with a port bound on the network, each with its tunnel IP, ordered by name; null when there are none.</summary>
+    private List<NetworkNodeStatus>? Endpoints(string key)
+    {
+        var nodes = _ports.ByIndex(PortIndexes.ByNetwork, key)
+            .Where(p => p.Metadata.DeletionTimestamp is null)
+            .Select(p => p.Status?.Node).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(node => new NetworkNodeStatus { Node = node, TunnelIP = _hypervisors.Get(null, node)?.Status?.TunnelIP })
+            .ToList();
+        return nodes.Count == 0 ? null : nodes;
+    }
+
     private NetworkStatus Status(Network network, int? segmentationId, List<SubnetStatus>? subnets, ConditionStatus ready, string reason, string? message)
     {
         var status = new NetworkStatus
         {
             SegmentationId = segmentationId,
             Subnets = subnets,
+            Nodes = Endpoints(PortIndexes.Key(network.Metadata.NamespaceProperty, network.Metadata.Name)),
             Conditions = Conditions.CopyOf(network.Status, type => type == ConditionTypes.Ready),
         };
         Conditions.Set(status, ConditionTypes.Ready, ready, reason, message, network.Metadata.Generation, time.GetUtcNow());

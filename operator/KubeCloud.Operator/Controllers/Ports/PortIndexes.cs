@@ -20,15 +20,19 @@ public static class PortIndexes
     /// <summary>Ports by <c>namespace/name</c> of their controlling Server (ownerReference) or the label <c>kubecloud.io/server</c>.</summary>
     public const string ByServer = "kubecloud.io/server";
 
+    /// <summary>Ports by <c>status.node</c>, the node they are bound to.</summary>
+    public const string ByNode = "kubecloud.io/node";
+
     private static readonly ConditionalWeakTable<object, HashSet<string>> Added = [];
 
-    /// <summary>The Port cache with <see cref="ByNetwork"/> and <see cref="ByServer"/>.</summary>
+    /// <summary>The Port cache with <see cref="ByNetwork"/>, <see cref="ByServer"/> and <see cref="ByNode"/>.</summary>
     public static IIndexer<Port> Ports(SharedInformerFactory informers)
     {
         ArgumentNullException.ThrowIfNull(informers);
         var informer = informers.For<Port>();
         Ensure(informer, ByNetwork, port => [NetworkKey(port)]);
         Ensure(informer, ByServer, port => [ServerKey(port)]);
+        Ensure(informer, ByNode, port => [port.Status?.Node]);
         return informer.Store;
     }
 

@@ -52,7 +52,12 @@ public sealed class PortReconciler(IKubeClient client, SharedInformerFactory inf
             return ReconcileResult.Done;
         }
 
-        port = await Finalizers.AddAsync(client, port, Finalizer, cancellationToken).ConfigureAwait(false);
+        port = await EnsureMetadataAsync(port, Binding(port).Node, cancellationToken).ConfigureAwait(false);
+        if (port is null)
+        {
+            return ReconcileResult.Done;
+        }
+
         var (waiting, message) = network switch
         {
             null => (PortReasons.NetworkNotFound, $"network {PortIndexes.NetworkKey(port)} does not exist; the port gets its addresses once it does"),
@@ -189,6 +194,51 @@ public sealed class PortReconciler(IKubeClient client, SharedInformerFactory inf
         var phase = node is null ? PortPhase.Down : server!.Status!.Phase == ServerPhase.Active ? PortPhase.Active : PortPhase.Build;
         return (name, node, phase);
     }
+
+    /// <summary>
+    /// The finalizer and the label <c>kubecloud.io/node=&lt;node&gt;</c> (the node the port is bound to; removed when it
+    /// is bound to none) in one merge patch under the cached resourceVersion, re-read on conflict; no write when both are
+    /// right. The label is what a node daemon's Port watch selects on. Returns the port as stored, or null when it is gone.
+    /// </summary>
+    private async Task<Port?> EnsureMetadataAsync(Port port, string? node, CancellationToken cancellationToken)
+    {
+        var first = true;
+        try
+        {
+            return await ConflictRetry.RunAsync(async ct =>
+            {
+                var current = first ? port : await client.GetAsync<Port>(port.Metadata.Name, port.Metadata.NamespaceProperty, ct).ConfigureAwait(false);
+                first = false;
+                var hasFinalizer = Finalizers.Has(current, Finalizer);
+                var labelled = NodeLabelOf(current) == node;
+                if (hasFinalizer && labelled)
+                {
+                    return current;
+                }
+
+                var metadata = new Dictionary<string, object?> { ["resourceVersion"] = current.Metadata.ResourceVersion };
+                if (!hasFinalizer)
+                {
+                    metadata["finalizers"] = (current.Metadata.Finalizers ?? []).Append(Finalizer).ToList();
+                }
+
+                if (!labelled)
+                {
+                    metadata["labels"] = new Dictionary<string, string?> { [ApiGroup.NodeLabel] = node };
+                }
+
+                return await client.PatchAsync<Port>(port.Metadata.Name, port.Metadata.NamespaceProperty,
+                    KubePatch.Merge(new Dictionary<string, object?> { ["metadata"] = metadata }), new PatchOptions { FieldManager = StatusApply.FieldManager }, ct).ConfigureAwait(false);
+            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static string? NodeLabelOf(Port port) =>
+        port.Metadata.Labels?.TryGetValue(ApiGroup.NodeLabel, out var node) == true && node.Length > 0 ? node : null;
 
     /// <summary>Applies the status when it differs from the cached one; true when it wrote.</summary>
     private async Task<bool> WriteAsync(Port port, PortStatus status, CancellationToken cancellationToken)
