@@ -11,7 +11,9 @@ namespace KubeCloud.ApiServer.Auth;
 /// JSON for k8s.Models on the server side of the local control plane. KubernetesClient's own
 /// <see cref="KubernetesJson"/> options cannot write a <c>V1Status</c> (their status converter only reads), and a
 /// server writes Status on every error, so these options keep the package's time converters and add nothing else:
-/// nulls omitted, property names from the models' attributes, enums as strings, no HTML escaping.
+/// nulls omitted, property names from the models' attributes, enums as strings, no HTML escaping. The package's
+/// <c>V1Status.HasObject</c> (a helper for reading a Status that carries an object) is not a field of the API and is
+/// left out.
 /// </summary>
 public static class KubeJson
 {
@@ -24,13 +26,29 @@ public static class KubeJson
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitStatusHelpers } },
         };
         options.Converters.Add(new KubernetesJson.KubernetesDateTimeConverter());
         options.Converters.Add(new KubernetesJson.KubernetesDateTimeOffsetConverter());
         options.Converters.Add(new JsonStringEnumConverter());
         options.MakeReadOnly();
         return options;
+    }
+
+    private static void OmitStatusHelpers(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(k8s.Models.V1Status))
+        {
+            return;
+        }
+
+        for (var i = info.Properties.Count - 1; i >= 0; i--)
+        {
+            if (info.Properties[i].Name == nameof(k8s.Models.V1Status.HasObject))
+            {
+                info.Properties.RemoveAt(i);
+            }
+        }
     }
 
     /// <summary>Serializes <paramref name="value"/> to compact JSON.</summary>
