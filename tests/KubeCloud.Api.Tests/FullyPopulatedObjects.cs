@@ -67,7 +67,7 @@ internal static class FullyPopulatedObjects
           "status": {
             "segmentationId": 100,
             "subnets": [ { "name": "v4", "usedIPs": 3, "totalIPs": 191 } ],
-            "nodes": [ "node-1", "node-2" ],
+            "nodes": [ { "node": "node-1", "tunnelIP": "192.0.2.11" }, { "node": "node-2" } ],
             CONDITIONS
           }
         }

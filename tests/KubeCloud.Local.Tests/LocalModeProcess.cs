@@ -103,12 +103,25 @@ internal sealed class LocalModeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops a run a failed test left running as a user would, with Ctrl-C, so the local mode removes what it made on
+    /// the host (domain, bridge, VXLAN device, DHCP namespace, target); killed only if it does not exit within 2 min.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            Signal("KILL");
-            await _process.WaitForExitAsync();
+            Signal("INT");
+            using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            try
+            {
+                await _process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Signal("KILL");
+                await _process.WaitForExitAsync();
+            }
         }
 
         _process.Dispose();
