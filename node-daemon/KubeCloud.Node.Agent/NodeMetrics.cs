@@ -27,6 +27,38 @@ public static class NodeMetrics
     public static Counter OrphansRemoved { get; } = Factory.CreateCounter(
         "kubecloud_node_orphans_removed_total", "Domains and instance directories removed because no Server of this node owns them.", "node");
 
+    /// <summary>Image cache lookups when a server is built, by result.</summary>
+    public static Counter ImageCacheRequests { get; } = Factory.CreateCounter(
+        "kubecloud_node_image_cache_requests_total",
+        "Image cache lookups when a server is built, by result: hit (cached and verified before), miss (downloaded and verified), error (the fetch or the check failed).",
+        "node", "result");
+
+    /// <summary>Bytes downloaded into the image cache.</summary>
+    public static Counter ImageCacheDownloadedBytes { get; } = Factory.CreateCounter(
+        "kubecloud_node_image_cache_downloaded_bytes_total", "Bytes downloaded into the node's image cache (the misses).", "node");
+
+    /// <summary>Base images in the cache now.</summary>
+    public static Gauge ImageCacheImages { get; } = Factory.CreateGauge(
+        "kubecloud_node_image_cache_images", "Verified base images in the node's image cache.", "node");
+
+    /// <summary>The cache's size on disk.</summary>
+    public static Gauge ImageCacheBytes { get; } = Factory.CreateGauge(
+        "kubecloud_node_image_cache_bytes", "Size on disk of the base images in the node's image cache.", "node");
+
+    /// <summary>Brings the image cache metrics up to the cache's own counts (each heartbeat and at a test's call).</summary>
+    public static void ObserveImageCache(string node, IInstanceFiles files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var statistics = files.ImageStatistics;
+        ImageCacheRequests.WithLabels(node, "hit").IncTo(statistics.Hits);
+        ImageCacheRequests.WithLabels(node, "miss").IncTo(statistics.Misses);
+        ImageCacheRequests.WithLabels(node, "error").IncTo(statistics.Failures);
+        ImageCacheDownloadedBytes.WithLabels(node).IncTo(statistics.DownloadedBytes);
+        var usage = files.ImageUsage();
+        ImageCacheImages.WithLabels(node).Set(usage.Images);
+        ImageCacheBytes.WithLabels(node).Set(usage.Bytes);
+    }
+
     public static void ObserveSteps(string node, InstanceObservation observation)
     {
         ArgumentNullException.ThrowIfNull(observation);

@@ -130,7 +130,10 @@ public sealed class CliTests : IDisposable
         await cluster.CreateBoundServerAsync("cli-vm", "from-downward-api");
         await NodeCluster.EventuallyAsync(() => cluster.GetServerAsync("cli-vm"), NodeCluster.Spawned, "cli-vm Spawned");
         var text = await NodeCluster.EventuallyAsync(() => http.GetStringAsync($"http://127.0.0.1:{metrics}/metrics"),
-            t => t.Contains("kubecloud_node_domains{node=\"from-downward-api\",state=\"running\"} 1", StringComparison.Ordinal), "the running domain counted");
+            t => t.Contains("kubecloud_node_domains{node=\"from-downward-api\",state=\"running\"} 1", StringComparison.Ordinal)
+                && t.Contains("kubecloud_node_image_cache_requests_total{node=\"from-downward-api\",result=\"miss\"} 1", StringComparison.Ordinal),
+            "the running domain and its image's cache miss counted");
+        Assert.Contains("kubecloud_node_image_cache_images{node=\"from-downward-api\"} 1", text);
         Assert.Contains("kubecloud_node_provisioning_step_duration_seconds_count{node=\"from-downward-api\",step=\"spawn\"}", text);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"node-server\"", text);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{health}/metrics")).StatusCode); // each on its own listener

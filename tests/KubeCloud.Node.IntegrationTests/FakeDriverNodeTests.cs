@@ -241,7 +241,7 @@ public sealed class FakeDriverNodeTests : IAsyncLifetime
     public async Task An_image_that_fails_is_reported_with_its_reason_and_the_server_recovers_when_it_is_fixed()
     {
         _files.FailingImages[Sha] = $"image http://127.0.0.1:9/guest.qcow2: sha256 mismatch: expected {Sha}, got 00; the download was discarded";
-        await StartNodeAsync();
+        var node = await StartNodeAsync();
         await _cluster.CreateBoundServerAsync("web-6", _node);
 
         var failed = await WaitAsync("web-6", s => Conditions.Find(s.Status, ServerReasons.ImageReady)?.Status == ConditionStatus.False, "ImageReady False");
@@ -252,6 +252,14 @@ public sealed class FakeDriverNodeTests : IAsyncLifetime
         _files.FailingImages.Clear();
         var fixedServer = await WaitAsync("web-6", NodeCluster.Spawned, "Spawned after the image was fixed");
         Assert.True(Conditions.IsTrue(fixedServer.Status, ServerReasons.ImageReady));
+
+        // The image cache metrics (refreshed each heartbeat): the failures, then one miss; a second server is a hit.
+        await _cluster.CreateBoundServerAsync("web-7", _node);
+        await WaitAsync("web-7", NodeCluster.Spawned, "Spawned");
+        await node.Heartbeat.BeatAsync(CancellationToken.None);
+        double Requests(string result) => NodeMetrics.ImageCacheRequests.WithLabels(_node, result).Value;
+        Assert.True(Requests("error") >= 1, $"error lookups: {Requests("error")}");
+        Assert.Equal((1d, 1d, 1d), (Requests("miss"), Requests("hit"), NodeMetrics.ImageCacheImages.WithLabels(_node).Value));
     }
 
     [Fact]

@@ -109,6 +109,25 @@ public sealed class ImageCacheTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Statistics_count_a_miss_with_its_bytes_then_hits_and_failures_and_usage_sums_the_bases()
+    {
+        var (url, sha, server) = Serve(2 << 20);
+        using (server)
+        {
+            var cache = Cache;
+            Assert.Equal(default, cache.Usage());
+            var image = await cache.EnsureAsync(new ImageSource(url, sha, "raw"));
+            await cache.EnsureAsync(new ImageSource(url, sha, "raw"));
+            await Assert.ThrowsAsync<ImageCacheException>(() => cache.EnsureAsync(new ImageSource(url, new string('0', 64))));
+            Assert.NotNull(await cache.FindAsync(sha)); // not a counted lookup
+
+            var s = cache.Statistics;
+            Assert.Equal((1L, 1L, 1L, 2L << 20), (s.Hits, s.Misses, s.Failures, s.DownloadedBytes));
+            Assert.Equal(new ImageCacheUsage(1, new FileInfo(image.Path).Length), cache.Usage());
+        }
+    }
+
     private (Uri Url, string Sha, LoopbackFileServer Server) Serve(int size)
     {
         Directory.CreateDirectory(_root);

@@ -2,6 +2,7 @@ using k8s.Models;
 using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.Node.Agent.Volumes;
+using KubeCloud.Node.Compute;
 using KubeCloud.Node.HostFacts;
 using KubeCloud.Node.Hypervisor;
 using Microsoft.Extensions.Hosting;
@@ -14,13 +15,15 @@ using Hypervisor = KubeCloud.Api.V1Alpha1.Hypervisor;
 /// <summary>
 /// Creates this node's Hypervisor (named after the node) when it is missing and applies its status every
 /// <see cref="NodeAgentOptions.HeartbeatInterval"/>: facts and capacity from <see cref="HostFactsReader"/>, the tunnel
-/// IP, <c>lastHeartbeatTime</c>, with the storage role its backend's capabilities (<c>storage</c>), and the conditions Ready, LibvirtReachable and KvmUsable (libvirt is asked each beat).
+/// IP, <c>lastHeartbeatTime</c>, with the storage role its backend's capabilities (<c>storage</c>), and the conditions Ready, LibvirtReachable and KvmUsable (libvirt is asked each beat). Each beat also
+/// refreshes the domain and image cache metrics.
 /// A failed beat is logged and the next one tries again.
 /// </summary>
 public sealed class HypervisorHeartbeat(
     IKubeClient client,
     NodeInformers cache,
     IHypervisorDriver driver,
+    IInstanceFiles files,
     NodeAgentOptions options,
     TimeProvider time,
     ILogger<HypervisorHeartbeat> logger,
@@ -81,6 +84,7 @@ public sealed class HypervisorHeartbeat(
             libvirtError = e.Message;
         }
 
+        NodeMetrics.ObserveImageCache(options.NodeName, files);
         var facts = HostFactsReader.Read(options.InstancesDirectory, new HypervisorProbeResult(options.Hypervisor, options.HypervisorReason, TimeSpan.Zero), options.TunnelIp);
         var current = cache.Hypervisors.Store.Get(null, options.NodeName);
         var status = HypervisorReport.Of(current, facts, libvirtError, options.HypervisorVersion, time.GetUtcNow());

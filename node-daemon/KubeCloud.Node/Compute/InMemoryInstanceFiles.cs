@@ -23,22 +23,36 @@ public sealed class InMemoryInstanceFiles : IInstanceFiles
     /// <summary>Instance directories that exist, with the image each uses.</summary>
     public IReadOnlyDictionary<string, string?> Instances => _instances;
 
+    public ImageCacheStatistics ImageStatistics { get; } = new();
+
     public Task EnsureImageAsync(ImageSource image, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (FailingImages.TryGetValue(image.Sha256, out var message))
         {
+            ImageStatistics.RecordFailure();
             throw new ImageCacheException(message);
         }
 
-        _images.TryAdd(image.Sha256.ToLowerInvariant(), 0);
+        if (_images.TryAdd(image.Sha256.ToLowerInvariant(), 0))
+        {
+            ImageStatistics.RecordMiss(0);
+        }
+        else
+        {
+            ImageStatistics.RecordHit();
+        }
+
         return Task.CompletedTask;
     }
+
+    /// <summary>The images "fetched" so far; they take no space.</summary>
+    public ImageCacheUsage ImageUsage() => new(_images.Count, 0);
 
     public async Task EnsureDisksAsync(DomainSpec domain, ImageSource? image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        if (image is not null)
+        if (image is not null && !_images.ContainsKey(image.Sha256.ToLowerInvariant()))
         {
             await EnsureImageAsync(image, cancellationToken);
         }

@@ -14,6 +14,12 @@ public interface IInstanceFiles
     /// <summary>Fetches and verifies the image into the cache (a no-op once cached).</summary>
     Task EnsureImageAsync(ImageSource image, CancellationToken cancellationToken);
 
+    /// <summary>The image cache's hits, misses, failures and bytes downloaded since start (one lookup per <see cref="EnsureImageAsync"/>).</summary>
+    ImageCacheStatistics ImageStatistics { get; }
+
+    /// <summary>The images cached on this node now, and their size on disk.</summary>
+    ImageCacheUsage ImageUsage();
+
     /// <summary>
     /// Creates the root overlay (from <paramref name="image"/>; none for a server that boots from a volume), the ephemeral
     /// disk and the seed that <paramref name="domain"/> names, where missing.
@@ -27,15 +33,20 @@ public interface IInstanceFiles
 /// <summary><see cref="IInstanceFiles"/> on the node's disk, with the image cache, qemu-img and the seed builder.</summary>
 public sealed class LocalInstanceFiles(ImageCache images, QemuImg qemuImg, NoCloudSeedBuilder seeds) : IInstanceFiles
 {
+    public ImageCacheStatistics ImageStatistics => images.Statistics;
+
     public async Task EnsureImageAsync(ImageSource image, CancellationToken cancellationToken)
         => await images.EnsureAsync(image, cancellationToken);
+
+    public ImageCacheUsage ImageUsage() => images.Usage();
 
     public async Task EnsureDisksAsync(DomainSpec domain, ImageSource? image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
         if (domain.RootDiskPath is { } root && image is not null && !File.Exists(root))
         {
-            var cached = await images.EnsureAsync(image, cancellationToken);
+            // Found, not ensured: the pass's image step has fetched it and counted the lookup.
+            var cached = await images.FindAsync(image.Sha256.ToLowerInvariant(), cancellationToken) ?? await images.EnsureAsync(image, cancellationToken);
             await images.CreateOverlayAsync(cached, root, rootDiskBytes > 0 ? Math.Max(rootDiskBytes, cached.VirtualSize) : null, owner, cancellationToken);
         }
 

@@ -42,8 +42,48 @@ public sealed class ImageCache(string root, HttpClient http, QemuImg qemuImg)
 
     public string DownloadsDirectory => Path.Combine(root, "downloads");
 
+    /// <summary>Hits, misses, failures and bytes downloaded by <see cref="EnsureAsync"/> (lookups by <see cref="FindAsync"/> are not counted).</summary>
+    public ImageCacheStatistics Statistics { get; } = new();
+
     /// <summary>Returns the cached base for the image, fetching, verifying and converting it first if needed.</summary>
     public async Task<CachedImage> EnsureAsync(ImageSource source, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var image = await EnsureUncountedAsync(source, cancellationToken);
+            if (image.Fetch is { } fetch)
+            {
+                Statistics.RecordMiss(fetch.DownloadedBytes);
+            }
+            else
+            {
+                Statistics.RecordHit();
+            }
+
+            return image;
+        }
+        catch (ImageCacheException)
+        {
+            Statistics.RecordFailure();
+            throw;
+        }
+    }
+
+    /// <summary>The verified base images in the cache (partial downloads and conversions not counted) and their size on disk.</summary>
+    public ImageCacheUsage Usage()
+    {
+        if (!Directory.Exists(BasesDirectory))
+        {
+            return default;
+        }
+
+        var bases = new DirectoryInfo(BasesDirectory).EnumerateFiles()
+            .Where(f => f.Extension is ".qcow2" or ".raw")
+            .ToList();
+        return new ImageCacheUsage(bases.Count, bases.Sum(f => f.Length));
+    }
+
+    private async Task<CachedImage> EnsureUncountedAsync(ImageSource source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         var sha = source.Sha256.ToLowerInvariant();
