@@ -14,6 +14,57 @@ namespace KubeCloud.Node.Tests;
 public sealed class VxlanTests(ITestOutputHelper output)
 {
     [Fact]
+    public async Task Concurrent_setups_of_one_network_make_its_devices_once_and_none_fails()
+    {
+        // The node daemon's Server and Network reconcilers wire a network at once (before: "ip link add: File exists").
+        var run = ProcessCommandRunner.Instance;
+        var id = Guid.NewGuid().ToString("N")[..6];
+        var ns = $"kc-test-race-{id}";
+        try
+        {
+            await run.RunCheckedAsync("ip", "netns", "add", ns);
+            await run.RunCheckedAsync("ip", "-n", ns, "link", "add", "kcul" + id, "type", "veth", "peer", "name", "kcup" + id);
+            await run.RunCheckedAsync("ip", "-n", ns, "addr", "add", "198.19.254.1/24", "dev", "kcul" + id);
+            await run.RunCheckedAsync("ip", "-n", ns, "link", "set", "kcul" + id, "up");
+            var adds = new CountingRunner(new NamespacedCommandRunner(run, ns));
+            var node = new BridgeNetwork(adds);
+            var plan = new NetworkPlan
+            {
+                NetworkId = "race-" + id,
+                Vni = 4343,
+                LocalTunnelIp = IPAddress.Parse("198.19.254.1"),
+                Peers = [IPAddress.Parse("198.19.254.2"), IPAddress.Parse("198.19.254.3")],
+            };
+
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => node.EnsureAsync(plan))));
+
+            Assert.Equal(2, adds.LinkAdds); // the bridge and the VXLAN device, once each
+            Assert.Equal(["198.19.254.2", "198.19.254.3"], (await node.FloodPeersAsync(plan.VxlanName)).Select(p => p.ToString()).Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await run.RunAsync("ip", "netns", "del", ns);
+        }
+    }
+
+    private sealed class CountingRunner(ICommandRunner inner) : ICommandRunner
+    {
+        private int _linkAdds;
+
+        public int LinkAdds => _linkAdds;
+
+        public Task<CommandResult> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken = default)
+        {
+            if (file == "ip" && arguments is ["link", "add", ..])
+            {
+                Interlocked.Increment(ref _linkAdds);
+            }
+
+            return inner.RunAsync(file, arguments, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Tenant_network_spans_two_namespaces_over_vxlan()
     {
         var run = ProcessCommandRunner.Instance;

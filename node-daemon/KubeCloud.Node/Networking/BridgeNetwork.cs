@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -45,13 +46,30 @@ public sealed record NetworkPlan
 /// <summary>
 /// Sets up and tears down a tenant network's bridge and VXLAN device with iproute2. Every step
 /// checks the current state first, so it can run again at any time; a failed setup removes what
-/// it made.
+/// it made. Calls for one network are serialised (the node daemon's Server and Network reconcilers both wire a
+/// network, and two check-then-add passes at once would both try <c>ip link add</c>); different networks go in parallel.
 /// </summary>
 public sealed class BridgeNetwork(ICommandRunner run)
 {
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
     public async Task EnsureAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        var gate = Gate(plan);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await EnsureUnlockedAsync(plan, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task EnsureUnlockedAsync(NetworkPlan plan, CancellationToken cancellationToken)
+    {
         var createdBridge = false;
         var createdVxlan = false;
         try
@@ -72,7 +90,7 @@ public sealed class BridgeNetwork(ICommandRunner run)
                 }
 
                 await run.RunCheckedAsync("ip", ["link", "set", "dev", plan.VxlanName, "master", plan.BridgeName, "mtu", Num(plan.Mtu), "up"], cancellationToken);
-                await SyncPeersAsync(plan, cancellationToken);
+                await SyncPeersUnlockedAsync(plan, cancellationToken);
             }
         }
         catch
@@ -124,6 +142,20 @@ public sealed class BridgeNetwork(ICommandRunner run)
     public async Task SyncPeersAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        var gate = Gate(plan);
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await SyncPeersUnlockedAsync(plan, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task SyncPeersUnlockedAsync(NetworkPlan plan, CancellationToken cancellationToken)
+    {
         var current = await FloodPeersAsync(plan.VxlanName, cancellationToken);
         foreach (var peer in plan.Peers.Where(p => !current.Contains(p)))
         {
@@ -157,14 +189,26 @@ public sealed class BridgeNetwork(ICommandRunner run)
     public async Task TeardownAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        foreach (var device in new[] { plan.VxlanName, plan.BridgeName })
+        var gate = Gate(plan);
+        await gate.WaitAsync(cancellationToken);
+        try
         {
-            if (await LinkExistsAsync(device, cancellationToken))
+            foreach (var device in new[] { plan.VxlanName, plan.BridgeName })
             {
-                await run.RunCheckedAsync("ip", ["link", "del", device], cancellationToken);
+                if (await LinkExistsAsync(device, cancellationToken))
+                {
+                    await run.RunCheckedAsync("ip", ["link", "del", device], cancellationToken);
+                }
             }
         }
+        finally
+        {
+            gate.Release();
+        }
     }
+
+    /// <summary>One gate per bridge (a network's devices on this node); kept for the daemon's life, a few bytes per network.</summary>
+    private SemaphoreSlim Gate(NetworkPlan plan) => _gates.GetOrAdd(plan.BridgeName, _ => new SemaphoreSlim(1, 1));
 
     public async Task<bool> LinkExistsAsync(string device, CancellationToken cancellationToken = default)
         => (await run.RunAsync("ip", ["link", "show", "dev", device], cancellationToken)).Succeeded;
