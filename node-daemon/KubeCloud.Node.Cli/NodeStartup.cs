@@ -142,7 +142,7 @@ public static class NodeStartup
             throw new StartupException($"libvirtd at {flags.LibvirtUri} does not answer (--libvirt-uri): {e.Message}", e);
         }
 
-        var probe = await new KvmProbe().ProbeAsync(cancellationToken);
+        var probe = await new KvmProbe { CacheFile = Path.Combine(Path.GetFullPath(flags.StateDirectory), KvmProbe.CacheFileName) }.ProbeAsync(cancellationToken);
         return (driver, probe, $"libvirt {driver.LibraryVersion}");
     }
 

@@ -48,8 +48,12 @@ internal sealed class LocalNode : IAsyncDisposable
 
         try
         {
-            step("probing KVM (a real kernel boot under -accel kvm, up to 15 s)");
-            var probe = await new KvmProbe { KernelCandidates = [probeKernel] }.ProbeAsync(cancellationToken);
+            step("probing KVM (a real kernel boot under -accel kvm, up to 15 s; the result is kept until the host reboots)");
+            var probe = await new KvmProbe
+            {
+                KernelCandidates = [probeKernel],
+                CacheFile = Path.Combine(flags.NodeStateDirectory, KvmProbe.CacheFileName),
+            }.ProbeAsync(cancellationToken);
             step($"guests run under {probe.Type.ToString().ToLowerInvariant()}: {probe.Reason}");
             Directory.CreateDirectory(flags.NodeStateDirectory);
 

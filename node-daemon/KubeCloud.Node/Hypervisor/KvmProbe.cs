@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
 
 namespace KubeCloud.Node.Hypervisor;
 
@@ -23,7 +25,98 @@ public sealed class KvmProbe
     /// <summary>Kernels to try booting; the first that exists is used.</summary>
     public IReadOnlyList<string> KernelCandidates { get; init; } = DefaultKernels();
 
+    /// <summary>
+    /// Where a probe's result is kept (a file in the node's state directory), so that a restarted daemon does not boot
+    /// a kernel again (15 s where KVM hangs): the result is reused while the host has not rebooted
+    /// (<see cref="BootIdFile"/>) and the QEMU binary is the same file. Null: probe every time.
+    /// </summary>
+    public string? CacheFile { get; init; }
+
+    /// <summary>The name of <see cref="CacheFile"/> in a node's state directory.</summary>
+    public const string CacheFileName = "kvm-probe.json";
+
+    /// <summary>The kernel's id of this boot.</summary>
+    public string BootIdFile { get; init; } = "/proc/sys/kernel/random/boot_id";
+
     public async Task<HypervisorProbeResult> ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        var key = CacheFile is null ? null : CacheKey();
+        if (key is not null && ReadCache(key) is { } cached)
+        {
+            return cached;
+        }
+
+        var result = await ProbeUncachedAsync(cancellationToken);
+        if (key is not null)
+        {
+            try
+            {
+                WriteCache(key, result);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not kept: the next start probes again.
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>This boot, the QEMU binary, the /dev/kvm device and the kernel the probe would boot; null when one cannot be read (then nothing is cached).</summary>
+    private string? CacheKey()
+    {
+        try
+        {
+            var qemu = new FileInfo(QemuBinary);
+            var bootId = File.ReadAllText(BootIdFile).Trim();
+            return qemu.Exists && bootId.Length > 0
+                ? $"boot {bootId}; {QemuBinary} {qemu.Length} bytes modified {qemu.LastWriteTimeUtc:O}; {KvmDevice} {(File.Exists(KvmDevice) ? "present" : "absent")}; kernel {KernelCandidates.FirstOrDefault(File.Exists) ?? "none"}"
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private HypervisorProbeResult? ReadCache(string key)
+    {
+        try
+        {
+            if (!File.Exists(CacheFile) || JsonNode.Parse(File.ReadAllText(CacheFile!)) is not JsonObject cache
+                || (string?)cache["key"] != key || !Enum.TryParse<HypervisorType>((string?)cache["type"], out var type))
+            {
+                return null;
+            }
+
+            return new(type, $"{(string?)cache["reason"]} (probed {(string?)cache["probedAt"]}, same boot and QEMU)", TimeSpan.Zero);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return null; // an unreadable cache is probed again and rewritten
+        }
+    }
+
+    private void WriteCache(string key, HypervisorProbeResult result)
+    {
+        var cache = new JsonObject
+        {
+            ["key"] = key,
+            ["type"] = result.Type.ToString(),
+            ["reason"] = result.Reason,
+            ["probedAt"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        };
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(CacheFile!))!);
+        var temp = CacheFile + ".tmp";
+        File.WriteAllText(temp, cache.ToJsonString());
+        File.Move(temp, CacheFile!, overwrite: true);
+    }
+
+    private async Task<HypervisorProbeResult> ProbeUncachedAsync(CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         if (!File.Exists(KvmDevice))
