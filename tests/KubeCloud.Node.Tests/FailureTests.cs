@@ -97,6 +97,11 @@ public sealed class ImageCacheTests(ITestOutputHelper output) : IDisposable
             await cache.CreateOverlayAsync(image, b, null, "server-b");
             var info = await new QemuImg(ProcessCommandRunner.Instance).InfoAsync(a);
             Assert.Equal(("qcow2", 8L << 20, image.Path), (info.Format, info.VirtualSize, info.BackingFile));
+            Assert.Equal(8L << 20, QemuImg.Qcow2VirtualSize(a)); // the header, read without qemu-img
+            await new QemuImg(ProcessCommandRunner.Instance).ResizeAsync(a, "qcow2", 16L << 20);
+            Assert.Equal((16L << 20, 16L << 20), (QemuImg.Qcow2VirtualSize(a), (await new QemuImg(ProcessCommandRunner.Instance).InfoAsync(a)).VirtualSize));
+            Assert.Null(QemuImg.Qcow2VirtualSize(Path.Combine(_root, "served.raw")));
+            Assert.Null(QemuImg.Qcow2VirtualSize(Path.Combine(_root, "missing")));
             Assert.Equal(["server-a", "server-b"], cache.References(sha));
             await Assert.ThrowsAsync<ImageCacheException>(() => cache.CreateOverlayAsync(image, Path.Combine(_root, "c", "disk"), 1 << 20, "server-c"));
             Assert.False(File.Exists(Path.Combine(_root, "c", "disk")));

@@ -111,6 +111,29 @@ public sealed class InstanceConvergerTests : IDisposable
         Assert.Equal(0, events); // resized once: the next pass finds the sizes equal
     }
 
+    [Fact]
+    public async Task A_flavor_with_a_bigger_root_disk_grows_the_disk_while_the_guest_is_off_and_a_smaller_one_keeps_it()
+    {
+        var converger = Converger();
+        await converger.ConvergeAsync(Request(Server()));
+        var root = Assert.Single(_files.RootDisks).Key;
+        Assert.Equal(1L << 30, _files.RootDisks[root]);
+        var bigDisk = new Flavor { Metadata = new() { Name = "m1.small-disk" }, Spec = new FlavorSpec { Vcpus = 1, Memory = Quantity.Parse("512Mi"), RootDisk = Quantity.Parse("2Gi") } };
+        var events = new List<DomainLifecycleEventType>();
+        _driver.LifecycleEvent += (_, e) => events.Add(e.Type);
+
+        var grown = await converger.ConvergeAsync(new InstanceRequest(new ServerBuild(Server(), bigDisk, [], []), Image, new Dictionary<Guid, byte[]>()));
+        Assert.Equal((ObservedPowerState.Running, true), (grown.PowerState, grown.Converged));
+        Assert.Equal(2L << 30, _files.RootDisks[root]);
+        Assert.Equal([DomainLifecycleEventType.Stopped, DomainLifecycleEventType.Started], events.Where(t => t is DomainLifecycleEventType.Stopped or DomainLifecycleEventType.Started)); // off for the resize, then booted
+
+        events.Clear();
+        await converger.ConvergeAsync(new InstanceRequest(new ServerBuild(Server(), bigDisk, [], []), Image, new Dictionary<Guid, byte[]>()));
+        await converger.ConvergeAsync(Request(Server())); // back to the 1Gi flavor (a revert): same vCPUs and memory, the disk is kept
+        Assert.Empty(events);
+        Assert.Equal(2L << 30, _files.RootDisks[root]);
+    }
+
     [Theory]
     [InlineData("kib", "<domain><vcpu placement='static'>2</vcpu><memory unit='KiB'>262144</memory></domain>", 2, 256)]
     [InlineData("mib", "<domain><vcpu>1</vcpu><memory unit='MiB'>160</memory></domain>", 1, 160)]

@@ -14,6 +14,7 @@ public sealed class InMemoryInstanceFiles : IInstanceFiles
 {
     private readonly ConcurrentDictionary<string, byte> _images = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string?> _instances = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _rootDisks = new(StringComparer.Ordinal);
 
     /// <summary>Images (by sha256) whose fetch fails with this message.</summary>
     public ConcurrentDictionary<string, string> FailingImages { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -58,11 +59,40 @@ public sealed class InMemoryInstanceFiles : IInstanceFiles
         }
 
         _instances.TryAdd(Path.GetDirectoryName(domain.SerialLogPath)!, image?.Sha256.ToLowerInvariant());
+        if (domain.RootDiskPath is { } root)
+        {
+            _rootDisks.TryAdd(root, rootDiskBytes);
+        }
+    }
+
+    /// <summary>Root disks made (by path) with their size.</summary>
+    public IReadOnlyDictionary<string, long> RootDisks => _rootDisks;
+
+    public Task<long?> RootDiskBytesAsync(DomainSpec domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        return Task.FromResult(domain.RootDiskPath is { } root && _rootDisks.TryGetValue(root, out var size) ? size : (long?)null);
+    }
+
+    public Task GrowRootDiskAsync(DomainSpec domain, long sizeBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        if (domain.RootDiskPath is { } root)
+        {
+            _rootDisks.AddOrUpdate(root, sizeBytes, (_, current) => Math.Max(current, sizeBytes));
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task RemoveAsync(string instanceDirectory, string? imageSha256, string owner, CancellationToken cancellationToken)
     {
         _instances.TryRemove(instanceDirectory, out _);
+        foreach (var root in _rootDisks.Keys.Where(k => k.StartsWith(instanceDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+        {
+            _rootDisks.TryRemove(root, out _);
+        }
+
         if (Directory.Exists(instanceDirectory))
         {
             Directory.Delete(instanceDirectory, recursive: true); // the converger's own markers

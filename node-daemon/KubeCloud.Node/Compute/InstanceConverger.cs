@@ -103,9 +103,11 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
                 volumesPending = !VolumeDisks.Converge(driver, domain);
                 return Task.CompletedTask;
             });
-            if (DomainSize.Parse(driver.GetXml(domain.Name)) != DomainSize.Of(domain))
+            var rootDisk = ServerDomainMapper.RootDiskBytes(build.Flavor);
+            if (DomainSize.Parse(driver.GetXml(domain.Name)) != DomainSize.Of(domain)
+                || await files.RootDiskBytesAsync(domain, cancellationToken) < rootDisk)
             {
-                await TimedAsync(InstanceStep.Spawn, times, () => ResizeAsync(domain, cancellationToken));
+                await TimedAsync(InstanceStep.Spawn, times, () => ResizeAsync(domain, rootDisk, cancellationToken));
             }
         }
 
@@ -161,12 +163,15 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
     }
 
     /// <summary>
-    /// nova's resize on the same host: when the defined vCPUs or memory differ from the flavor's, the guest is powered
-    /// off cleanly (a suspended guest is restored first, a paused one resumed, so its ACPI button is heard), the domain
-    /// is redefined with the new size under the same UUID and disks, and the power step then starts it again as
-    /// <c>spec.powerState</c> wants. A guest that is off is simply redefined. Called only while the sizes differ.
+    /// nova's resize on the same host: when the defined vCPUs or memory differ from the flavor's, or the root disk is
+    /// smaller than the flavor's, the guest is powered off cleanly (a suspended guest is restored first, a paused one
+    /// resumed, so its ACPI button is heard), the root disk grown (<c>qemu-img resize</c> of the overlay: the guest sees
+    /// a bigger vda, its partitions and file systems are its own to grow, as with nova), the domain redefined with the
+    /// new size under the same UUID and disks, and the power step then starts it again as <c>spec.powerState</c> wants.
+    /// A guest that is off is simply redefined. Called only while the sizes differ; a disk is never shrunk (a revert
+    /// to a smaller flavor keeps the grown disk; admission refuses a resize down).
     /// </summary>
-    private async Task ResizeAsync(DomainSpec domain, CancellationToken cancellationToken)
+    private async Task ResizeAsync(DomainSpec domain, long rootDiskBytes, CancellationToken cancellationToken)
     {
         if (driver.HasManagedSaveImage(domain.Name) && !driver.GetStatus(domain.Name).IsActive)
         {
@@ -183,6 +188,7 @@ public sealed class InstanceConverger(IHypervisorDriver driver, IInstanceFiles f
             await driver.ShutdownAsync(domain.Name, ShutdownTimeout, cancellationToken);
         }
 
+        await files.GrowRootDiskAsync(domain, rootDiskBytes, cancellationToken); // a smaller flavor's disk is kept (never shrunk)
         driver.Define(DomainXmlBuilder.Build(domain));
     }
 

@@ -26,6 +26,12 @@ public interface IInstanceFiles
     /// </summary>
     Task EnsureDisksAsync(DomainSpec domain, ImageSource? image, long rootDiskBytes, long ephemeralDiskBytes, NoCloudSeed seed, string owner, CancellationToken cancellationToken);
 
+    /// <summary>The root disk's virtual size, or null when the server has none (it boots from a volume) or it is not made yet.</summary>
+    Task<long?> RootDiskBytesAsync(DomainSpec domain, CancellationToken cancellationToken);
+
+    /// <summary>Grows the root disk to <paramref name="sizeBytes"/> (a resize to a flavor with a bigger root disk; the guest is off). Never shrinks it.</summary>
+    Task GrowRootDiskAsync(DomainSpec domain, long sizeBytes, CancellationToken cancellationToken);
+
     /// <summary>Deletes the instance directory and drops the server's reference on its image.</summary>
     Task RemoveAsync(string instanceDirectory, string? imageSha256, string owner, CancellationToken cancellationToken);
 }
@@ -58,6 +64,21 @@ public sealed class LocalInstanceFiles(ImageCache images, QemuImg qemuImg, NoClo
         if (domain.SeedIsoPath is { } iso && !File.Exists(iso))
         {
             await CreateAtomicallyAsync(iso, partial => seeds.BuildAsync(seed, partial, cancellationToken));
+        }
+    }
+
+    public Task<long?> RootDiskBytesAsync(DomainSpec domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        return Task.FromResult(domain.RootDiskPath is { } root ? QemuImg.Qcow2VirtualSize(root) : null);
+    }
+
+    public async Task GrowRootDiskAsync(DomainSpec domain, long sizeBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        if (domain.RootDiskPath is { } root && QemuImg.Qcow2VirtualSize(root) is { } current && current < sizeBytes)
+        {
+            await qemuImg.ResizeAsync(root, "qcow2", sizeBytes, cancellationToken);
         }
     }
 

@@ -44,6 +44,33 @@ public sealed class QemuImg(ICommandRunner run)
         return run.RunCheckedAsync("qemu-img", args, cancellationToken);
     }
 
+    /// <summary>
+    /// The virtual size of a qcow2 image read from its header (big-endian at offset 24), without running qemu-img: a
+    /// node pass over a running server asks it every time. Null when the file is missing or is not qcow2.
+    /// </summary>
+    public static long? Qcow2VirtualSize(string path)
+    {
+        Span<byte> header = stackalloc byte[32];
+        try
+        {
+            using var file = File.OpenRead(path);
+            file.ReadExactly(header);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or EndOfStreamException)
+        {
+            return null;
+        }
+
+        return header[..4].SequenceEqual(Qcow2Magic) ? (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[24..]) : null;
+    }
+
+    /// <summary>"QFI\xfb", the first bytes of every qcow2 image.</summary>
+    private static ReadOnlySpan<byte> Qcow2Magic => [0x51, 0x46, 0x49, 0xFB];
+
+    /// <summary>Grows a disk image to <paramref name="sizeBytes"/> (<c>qemu-img resize</c>; QEMU's image lock makes it fail while a guest runs on it).</summary>
+    public Task ResizeAsync(string path, string format, long sizeBytes, CancellationToken cancellationToken = default)
+        => run.RunCheckedAsync("qemu-img", ["resize", "-f", format, path, sizeBytes.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+
     public Task CreateAsync(string path, string format, long sizeBytes, CancellationToken cancellationToken = default)
         => run.RunCheckedAsync("qemu-img", ["create", "-q", "-f", format, path, sizeBytes.ToString(CultureInfo.InvariantCulture)], cancellationToken);
 }

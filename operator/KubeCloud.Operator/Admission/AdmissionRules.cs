@@ -10,6 +10,9 @@ public static class AdmissionRules
     public const string FlavorAccess = "FlavorAccess";
     public const string FlavorMemoryTooSmall = "FlavorMemoryTooSmall";
     public const string FlavorDiskSmallerThanMinDisk = "FlavorDiskSmallerThanMinDisk";
+
+    /// <summary>A resize to a flavor whose root disk is smaller than the server's (nova's "Unable to resize disk down").</summary>
+    public const string ResizeDiskDown = "ResizeDiskDown";
     public const string AdminOnly = "AdminOnly";
 
     /// <summary>A node daemon writing another node's Hypervisor or Servers (<see cref="NodeRestriction"/>).</summary>

@@ -48,6 +48,11 @@ public sealed class ServerAdmission(IObjectLookup objects, IAccessAuthorizer aut
             CheckImageMinimums(flavor, image, errors);
         }
 
+        if (flavor is not null && old is not null)
+        {
+            CheckNoDiskShrink(old, flavor, errors);
+        }
+
         if (spec.BootVolumeRef is { } bootRef && old is null && refs.Local<Volume>(ns, bootRef.Name, "volume", "spec.bootVolumeRef.name", errors) is { } bootVolume)
         {
             CheckAttachable(bootVolume, name, "spec.bootVolumeRef.name", errors);
@@ -102,6 +107,27 @@ public sealed class ServerAdmission(IObjectLookup objects, IAccessAuthorizer aut
             Vcpus = Math.Max(0, flavor.Spec.Vcpus - held.Vcpus),
             Memory = memory > Api.Quantity.Zero ? memory : Api.Quantity.Zero,
         };
+    }
+
+    /// <summary>
+    /// A resize never shrinks the root disk (nova: "Unable to resize disk down", and no resize to a flavor without a root
+    /// disk size): the node grows the disk, it cannot give space back under a file system. A server that boots from a
+    /// volume has no root disk of its flavor; a revert (flavorRef back to the open resize's old flavor) keeps the grown disk.
+    /// </summary>
+    private static void CheckNoDiskShrink(Server old, Flavor flavor, List<FieldError> errors)
+    {
+        if (old.Status?.Flavor is not { } held || old.Spec.BootVolumeRef is not null || old.Status.Resize?.OldFlavor.Name == flavor.Metadata.Name)
+        {
+            return;
+        }
+
+        var (have, want) = (held.RootDisk.Value(), flavor.Spec.RootDisk.Value());
+        if (have > 0 && want < have)
+        {
+            var size = want == 0 ? "no root disk size (the image's)" : $"a {flavor.Spec.RootDisk} root disk";
+            errors.Add(new FieldError("spec.flavorRef.name", AdmissionRules.ResizeDiskDown,
+                $"flavor {flavor.Metadata.Name} has {size}, smaller than the {held.RootDisk} root disk the server has (flavor {held.Name}): a root disk cannot be resized down"));
+        }
     }
 
     private static void CheckImageMinimums(Flavor flavor, Image image, List<FieldError> errors)

@@ -73,7 +73,7 @@ public sealed class RealCloud : IAsyncDisposable
         await cloud.StartNodeAsync();
         var admin = cloud.Cluster.Client;
         await admin.CreateAsync(new Flavor { Metadata = new() { Name = SmallFlavor }, Spec = new FlavorSpec { Vcpus = 1, Memory = Quantity.Parse("160Mi"), RootDisk = Quantity.Parse("128Mi") } });
-        await admin.CreateAsync(new Flavor { Metadata = new() { Name = BigFlavor }, Spec = new FlavorSpec { Vcpus = 1, Memory = Quantity.Parse("256Mi"), RootDisk = Quantity.Parse("128Mi") } });
+        await admin.CreateAsync(new Flavor { Metadata = new() { Name = BigFlavor }, Spec = new FlavorSpec { Vcpus = 1, Memory = Quantity.Parse("256Mi"), RootDisk = Quantity.Parse("192Mi") } });
         return cloud;
     }
 

@@ -121,7 +121,9 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
             await log.WaitForAsync(@"KC-ACPI-ARMED", Step, offset);
             var memBefore = MemTotal(log.Text[..offset]);
 
-            // 5. Resize to a bigger flavor on the same node: redefined with the new memory, the guest sees it; then confirmed.
+            // 5. Resize to a bigger flavor on the same node: redefined with the new memory and the root disk grown (128 to
+            // 192 MiB), the guest sees both; then confirmed.
+            Assert.Matches(@"KC-BLOCK vda 134217728 ", log.Text[..offset]);
             offset = log.Length;
             await bob.PatchAsync<Server>(name, NodeCluster.Project, KubePatch.Merge(new { spec = new { flavorRef = new { name = RealCloud.BigFlavor } } }));
             var resized = await NodeCluster.EventuallyAsync(() => cloud.Cluster.GetServerAsync(name),
@@ -131,6 +133,7 @@ public sealed class RealVmEndToEndTests(VmFixture vm, ITestOutputHelper output)
             Assert.Equal(new DomainSize(1, 256), DomainSize.Parse(vm.Driver.GetXml(domain)));
             Assert.Equal(DomainState.Running, vm.Driver.GetStatus(domain).State);
             await log.WaitForAsync(@"KC-MEM \d+kB", Step, offset);
+            await log.WaitForAsync(@"KC-BLOCK vda 201326592 ", Step, offset);
             var memAfter = MemTotal(log.Text[offset..]);
             Assert.True(memAfter > memBefore + (64 << 10), $"the guest sees more memory: {memBefore} kB -> {memAfter} kB");
             await bob.PatchAsync<Server>(name, NodeCluster.Project, KubePatch.Merge(new { metadata = new { annotations = new Dictionary<string, string> { [OperatorServerReconciler.ResizeAnnotation] = "confirm" } } }));

@@ -32,6 +32,28 @@ public sealed class AdmissionAcceptTests
     }
 
     [Theory]
+    [InlineData("a bigger root disk", "m1.large", null)]
+    [InlineData("a revert of an open resize to the old, smaller flavor", "m1.small", "m1.small")]
+    public async Task A_resize_that_does_not_shrink_the_root_disk_passes(string name, string to, string? openResizeFrom)
+    {
+        Assert.NotNull(name);
+        var world = new AdmissionWorld();
+        var held = openResizeFrom is null ? ("m1.small", "10Gi") : ("m1.large", "80Gi");
+        var old = Server("p1", "vm");
+        old.Status = new ServerStatus
+        {
+            Flavor = new FlavorSnapshot { Name = held.Item1, Vcpus = 1, Memory = Quantity.Parse("1Gi"), RootDisk = Quantity.Parse(held.Item2) },
+            Resize = openResizeFrom is null ? null : new ServerResize { OldFlavor = new FlavorSnapshot { Name = openResizeFrom, Vcpus = 1, Memory = Quantity.Parse("1Gi"), RootDisk = Quantity.Parse("10Gi") } },
+        };
+        var changed = Server("p1", "vm");
+        changed.Spec.FlavorRef.Name = to;
+
+        var verdict = await world.ValidateAsync(AdmissionRequest.Update(changed, old, Bob));
+
+        Assert.True(verdict.Allowed, verdict.Message);
+    }
+
+    [Theory]
     [InlineData("public image of another project", "public-img")]
     [InlineData("image shared with this project", "shared-with-p1")]
     public async Task Public_and_shared_images_need_no_grant(string name, string image)

@@ -26,7 +26,7 @@ public sealed class AdmissionRefusalTests
     private static Case Resize(string to, string field, string rule, string message, params object[] extra)
     {
         var old = Server("p1", "vm", "m1.small");
-        old.Status = new ServerStatus { Flavor = new FlavorSnapshot { Name = "m1.small", Vcpus = 1, Memory = Quantity.Parse("1Gi") } };
+        old.Status = new ServerStatus { Flavor = new FlavorSnapshot { Name = "m1.small", Vcpus = 1, Memory = Quantity.Parse("1Gi"), RootDisk = Quantity.Parse("10Gi") } };
         var changed = Copy(old);
         changed.Spec.FlavorRef.Name = to;
         return new Case(() => AdmissionRequest.Update(changed, old, Bob), field, rule, message, [old, .. extra]);
@@ -112,6 +112,9 @@ public sealed class AdmissionRefusalTests
         ["server: resize past the vcpus quota"] = Resize("m1.large",
             "spec.flavorRef.name", AdmissionRules.QuotaExceeded, "quota exceeded for vcpus: limit 4, used 1, requested 7 (ProjectQuota p1/quota)",
             P1Quota(q => q.Vcpus = 4)),
+        ["server: resize to a smaller root disk"] = Resize("small-root",
+            "spec.flavorRef.name", AdmissionRules.ResizeDiskDown, "flavor small-root has a 6Gi root disk, smaller than the 10Gi root disk the server has (flavor m1.small): a root disk cannot be resized down",
+            Flavor("small-root", 2, "2Gi", "6Gi")),
         ["server: resize to a private flavor"] = Resize("gpu",
             "spec.flavorRef.name", AdmissionRules.FlavorAccess, "flavor gpu is private and p1 is not in its projects"),
 
