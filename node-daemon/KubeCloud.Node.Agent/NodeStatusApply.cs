@@ -18,6 +18,12 @@ public static class NodeStatusApply
 
     public static Task<T> ApplyNodeStatusAsync<T, TStatus>(this IKubeClient client, T obj, TStatus status, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
+        where TStatus : class =>
+        client.ApplyNodeStatusAsync(obj, status, FieldManager, cancellationToken);
+
+    /// <summary>As above under another field manager: a node's own entry of a list other nodes write too (an Image's <c>status.nodes</c>).</summary>
+    public static Task<T> ApplyNodeStatusAsync<T, TStatus>(this IKubeClient client, T obj, TStatus status, string fieldManager, CancellationToken cancellationToken)
+        where T : class, IKubernetesObject<V1ObjectMeta>
         where TStatus : class
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -36,6 +42,6 @@ public static class NodeStatusApply
             ["status"] = status,
         };
         return client.Resource<T>(obj.Metadata.NamespaceProperty)
-            .PatchStatusAsync(obj.Metadata.Name, KubePatch.Apply(configuration), new PatchOptions { FieldManager = FieldManager, Force = true }, cancellationToken);
+            .PatchStatusAsync(obj.Metadata.Name, KubePatch.Apply(configuration), new PatchOptions { FieldManager = fieldManager, Force = true }, cancellationToken);
     }
 }

@@ -248,10 +248,18 @@ public sealed class FakeDriverNodeTests : IAsyncLifetime
         Assert.Equal(ServerReasons.ImageChecksumMismatch, Conditions.Find(failed.Status, ServerReasons.ImageReady)!.Reason);
         Assert.Contains("sha256 mismatch", Conditions.Find(failed.Status, ServerReasons.ImageReady)!.Message);
         Assert.Null(_fake.Find("kc-project-a-web-6"));
+        var errorEntry = (await NodeCluster.EventuallyAsync(() => _cluster.Client.GetAsync<Image>("guest", NodeCluster.Project),
+            i => i.Status?.Nodes?.Any(n => n.Node == _node && n.State == ImageCacheState.Error) == true, "the image's Error on this node in status.nodes")).Status!.Nodes!.Single();
+        Assert.Contains("sha256 mismatch", errorEntry.Message);
 
         _files.FailingImages.Clear();
         var fixedServer = await WaitAsync("web-6", NodeCluster.Spawned, "Spawned after the image was fixed");
         Assert.True(Conditions.IsTrue(fixedServer.Status, ServerReasons.ImageReady));
+
+        var cached = (await NodeCluster.EventuallyAsync(() => _cluster.Client.GetAsync<Image>("guest", NodeCluster.Project),
+            i => i.Status?.Nodes?.Any(n => n.State == ImageCacheState.Cached) == true, "the image Cached on this node")).Status!.Nodes!.Single();
+        Assert.Equal((_node, (string?)null), (cached.Node, cached.Message));
+        Assert.NotNull(cached.LastUsedTime);
 
         // The image cache metrics (refreshed each heartbeat): the failures, then one miss; a second server is a hit.
         await _cluster.CreateBoundServerAsync("web-7", _node);

@@ -6,6 +6,7 @@ using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Hosting;
 using KubeCloud.Node.Agent.Heartbeat;
+using KubeCloud.Node.Agent.Images;
 using KubeCloud.Node.Agent.Networks;
 using KubeCloud.Node.Agent.SerialConsole;
 using KubeCloud.Node.Agent.Servers;
@@ -119,7 +120,8 @@ public static class NodeAgentHost
             var cache = sp.GetRequiredService<NodeInformers>();
             c.Named("node-server")
                 .Watches<Port>(port => ServerOf(cache, port))
-                .Watches<Image>(image => cache.Servers.Store.ByIndex(NodeInformers.ServersByImage, NodeInformers.Key(image.Metadata.NamespaceProperty, image.Metadata.Name)).Select(ReconcileRequest.For))
+                .Watches<Image>(image => cache.Servers.Store.ByIndex(NodeInformers.ServersByImage, NodeInformers.Key(image.Metadata.NamespaceProperty, image.Metadata.Name))
+                    .Where(NeedsImage).Select(ReconcileRequest.For))
                 .Watches<Volume>(volume => cache.Servers.Store.ByIndex(NodeInformers.ServersByVolume, NodeInformers.Key(volume.Metadata.NamespaceProperty, volume.Metadata.Name)).Select(ReconcileRequest.For))
                 .WithWorkers(node.ServerWorkers);
         });
@@ -137,6 +139,7 @@ public static class NodeAgentHost
 
         services.AddSingleton<ChapSecretReader>();
         services.AddSingleton<BootConsoleEvents>();
+        services.AddSingleton<ImageNodeReporter>();
         services.AddSingleton<HypervisorHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<HypervisorHeartbeat>());
         services.AddSingleton<OrphanSweeper>();
@@ -173,6 +176,13 @@ public static class NodeAgentHost
     }
 
     /// <summary>The server a port is bound to, when it is one of this node's.</summary>
+    /// <summary>
+    /// Whether an Image change can matter to a server: only until its image is in place (ImageReady True). After that its
+    /// disks are made from the cached copy, and the Image's <c>status.nodes</c> writes of every node would otherwise wake
+    /// every server built from it on every node.
+    /// </summary>
+    private static bool NeedsImage(Server server) => !Conditions.IsTrue(server.Status, ServerReasons.ImageReady);
+
     private static IEnumerable<ReconcileRequest> ServerOf(NodeInformers cache, Port port)
     {
         if (port.Status?.ServerRef is { } server && cache.Servers.Store.Get(port.Metadata.NamespaceProperty, server.Name) is not null)

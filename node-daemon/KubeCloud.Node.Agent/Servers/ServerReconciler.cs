@@ -2,6 +2,7 @@ using KubeCloud.Api.V1Alpha1;
 using KubeCloud.ControllerRuntime.Client;
 using KubeCloud.ControllerRuntime.Controllers;
 using KubeCloud.ControllerRuntime.Objects;
+using KubeCloud.Node.Agent.Images;
 using KubeCloud.Node.Agent.Networks;
 using KubeCloud.Node.Agent.Volumes;
 using KubeCloud.Node.Compute;
@@ -29,6 +30,7 @@ public sealed class ServerReconciler(
     NodeAgentOptions options,
     TimeProvider time,
     BootConsoleEvents consoleEvents,
+    ImageNodeReporter images,
     ILogger<ServerReconciler> logger) : IReconciler<Server>
 {
     /// <summary>How soon a server waiting for the operator (a port's MAC, a VNI) is looked at again.</summary>
@@ -105,11 +107,21 @@ public sealed class ServerReconciler(
                 consoleEvents.SpawnFailed(server, e.Message);
             }
 
+            if (e.Step is InstanceStep.Image)
+            {
+                await images.FailedAsync(server, e.Message, cancellationToken);
+            }
+
             await ReportAsync(server, ServerReport.Failed(server, e, Observe(server), options.Hypervisor, time.GetUtcNow()), cancellationToken);
             return ReconcileResult.RequeueNow;
         }
 
         NodeMetrics.ObserveSteps(options.NodeName, observation);
+        if (observation.StepTimes.ContainsKey(InstanceStep.Image))
+        {
+            await images.CachedAsync(server, cancellationToken);
+        }
+
         consoleEvents.CheckSilence(server, observation.PowerState);
         await ReportInterfacesAsync(instance, cancellationToken);
         await ReportAsync(server, ServerReport.Of(server, instance, observation, options.Hypervisor, time.GetUtcNow()), cancellationToken);

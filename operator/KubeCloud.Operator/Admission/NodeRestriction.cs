@@ -1,5 +1,6 @@
 using k8s;
 using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Client;
 
 namespace KubeCloud.Operator.Admission;
 
@@ -11,7 +12,7 @@ namespace KubeCloud.Operator.Admission;
 /// update (status included) only Servers bound to its node before and after the write, except that it may take its
 /// finalizer off a Server the operator moved to another node; update only Volumes it serves (<c>status.backendNode</c>)
 /// or that are attached on its node; update only Ports on its node (<c>status.node</c>), and create and delete only
-/// its own DHCP ports (<see cref="DhcpPort"/>). Callers that are not a node daemon's service account pass untouched.
+/// its own DHCP ports (<see cref="DhcpPort"/>); update only its own entry of an Image's <c>status.nodes</c>. Callers that are not a node daemon's service account pass untouched.
 /// </summary>
 public sealed class NodeRestriction(IReadOnlyCollection<string> nodeServiceAccounts)
 {
@@ -154,6 +155,62 @@ public sealed class NodeRestriction(IReadOnlyCollection<string> nodeServiceAccou
         }
 
         return AdmissionVerdict.Allow;
+    }
+
+    /// <summary>
+    /// An update of an Image's status: the daemon's own entry of <c>status.nodes</c> (keyed by its node) and nothing else,
+    /// so a node never rewrites another node's cache state or the operator's fields.
+    /// </summary>
+    public AdmissionVerdict Image(AdmissionCaller caller, Image? image, Image? old)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!Restricts(caller))
+        {
+            return AdmissionVerdict.Allow;
+        }
+
+        if (NodeOf(caller) is not { } node)
+        {
+            return NoNode(caller);
+        }
+
+        if (image is null || old is null)
+        {
+            return Refuse("metadata.name", $"the node daemon of node {node} may only update Images' status.nodes entry of {node}");
+        }
+
+        if (WithoutNode(image, node) != WithoutNode(old, node))
+        {
+            return Refuse("status.nodes",
+                $"the node daemon of node {node} may write only the status.nodes entry of {node} of Image {NameOf(image)}, not another node's entry or another field");
+        }
+
+        return AdmissionVerdict.Allow;
+    }
+
+    /// <summary>The Image's spec, labels, annotations and status as JSON, with the entry of <paramref name="node"/> left out of <c>status.nodes</c>.</summary>
+    private static string WithoutNode(Image image, string node)
+    {
+        var status = image.Status is null ? null : System.Text.Json.JsonSerializer.SerializeToNode(image.Status, KubernetesJsonOptions.Options)!.AsObject();
+        if (status?["nodes"] is System.Text.Json.Nodes.JsonArray nodes)
+        {
+            foreach (var entry in nodes.Where(n => (string?)n?["node"] == node).ToList())
+            {
+                nodes.Remove(entry);
+            }
+
+            if (nodes.Count == 0)
+            {
+                status.Remove("nodes"); // no list and an empty one are the same to the other writers
+            }
+        }
+
+        if (status?.Count == 0)
+        {
+            status = null;
+        }
+
+        return System.Text.Json.JsonSerializer.Serialize(new { image.Spec, image.Metadata?.Labels, image.Metadata?.Annotations, status }, KubernetesJsonOptions.Options);
     }
 
     /// <summary>The nodes a Volume is bound to: the storage node serving it and the nodes it is attached on.</summary>

@@ -56,6 +56,7 @@ public static class KubeCloudWebhook
         services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Server>((caller, obj, old, _) => nodes.Server(caller, obj, old), update));
         services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Volume>((caller, obj, old, _) => nodes.Volume(caller, obj, old), update));
         services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Port>((caller, obj, old, _) => nodes.Port(caller, obj, old), create, update, delete));
+        services.AddSingleton<IKindWebhook>(new NodeRestrictionWebhook<Image>((caller, obj, old, _) => nodes.Image(caller, obj, old), update));
         return services;
     }
 

@@ -9,8 +9,8 @@ namespace KubeCloud.Operator.Webhook;
 /// <summary>
 /// <see cref="NodeRestriction"/> on the node daemons' writes of one kind, the object and its status subresource:
 /// <c>/noderestriction-kubecloud-io-v1alpha1-hypervisor</c> (CREATE, UPDATE, DELETE),
-/// <c>/noderestriction-kubecloud-io-v1alpha1-server</c> (UPDATE), <c>-volume</c> (UPDATE) and <c>-port</c> (CREATE,
-/// UPDATE, DELETE).
+/// <c>/noderestriction-kubecloud-io-v1alpha1-server</c> (UPDATE), <c>-volume</c> (UPDATE), <c>-port</c> (CREATE,
+/// UPDATE, DELETE) and <c>-image</c> (UPDATE).
 /// </summary>
 public sealed class NodeRestrictionWebhook<T>(Func<AdmissionCaller, T?, T?, string, AdmissionVerdict> rule, params string[] operations) : IKindWebhook
     where T : class, IKubernetesObject<V1ObjectMeta>

@@ -146,6 +146,8 @@ public sealed partial class ChartInstallTests(ChartInstallTests.InstalledChart c
         { Node, "watch secrets -A", "no" },
         { Node, "create secrets -n project-a", "no" },
         { Node, "patch ports.kubecloud.io -n project-a", "no" },
+        { Node, "patch images.kubecloud.io --subresource=status -n project-a", "yes" }, // its entry of status.nodes
+        { Node, "patch images.kubecloud.io -n project-a", "no" },
         { Node, "create ports.kubecloud.io -n project-a", "yes" },
         { Node, "delete ports.kubecloud.io -n project-a", "yes" },
         { Node, "update ports.kubecloud.io -n project-a", "no" },

@@ -18,7 +18,7 @@ namespace KubeCloud.Operator.IntegrationTests.Chart;
 /// NodeRestriction: the node daemon of n1, with the chart's RBAC (rendered by helm) and a token bound to its pod on n1
 /// (TokenRequest, as the kubelet projects it), writes its own Hypervisor and the Servers bound to n1, and is refused
 /// (403, rule NodeRestriction) on n2's; likewise the Volumes it serves or that are attached on n1, the Ports on n1, and
-/// only its own DHCP port to create and delete; a token of the same account that names no node is refused too.
+/// only its own DHCP port to create and delete, only its own entry of an Image's status.nodes; a token of the same account that names no node is refused too.
 /// </summary>
 public sealed class NodeRestrictionTests(NodeRestrictionTests.NodeCloud cloud) : IClassFixture<NodeRestrictionTests.NodeCloud>
 {
@@ -118,6 +118,23 @@ public sealed class NodeRestrictionTests(NodeRestrictionTests.NodeCloud cloud) :
 
     private static Port DhcpPortOf(string node, string name) =>
         Port("project-a", name, "private", configure: p => p.Metadata.Labels = new Dictionary<string, string> { [DhcpPort.NodeLabel] = node }).Unstamped();
+
+    [Fact]
+    public async Task The_daemon_writes_its_own_entry_of_an_images_status_nodes_only()
+    {
+        using var daemon = cloud.Daemon();
+        var image = await cloud.Admin.GetAsync<Image>("debian", "project-a"); // the daemon lists and watches Images, it does not get them
+        ImageStatus Entry(string node) => new() { Nodes = [new ImageNodeStatus { Node = node, State = ImageCacheState.Cached, LastUsedTime = DateTimeOffset.UtcNow }] };
+
+        await NodeReports.ApplyStatusAsync(daemon, image, Entry("n1"), "kubecloud-node.n1");
+
+        var refused = await Assert.ThrowsAsync<ForbiddenException>(() => NodeReports.ApplyStatusAsync(daemon, image, Entry("n2"), "kubecloud-node.n2"));
+        Assert.Contains("may write only the status.nodes entry of n1 of Image project-a/debian, not another node's entry or another field [NodeRestriction]", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ForbiddenException>(() => NodeReports.ApplyStatusAsync(daemon, image, new ImageStatus { Phase = ImagePhase.Error }, "kubecloud-node.n1"));
+        var stored = await cloud.Admin.GetAsync<Image>("debian", "project-a");
+        Assert.Equal(["n1"], stored.Status!.Nodes!.Select(n => n.Node));
+        Assert.NotEqual(ImagePhase.Error, stored.Status.Phase);
+    }
 
     [Fact]
     public async Task A_token_of_the_daemons_account_without_a_node_is_refused()
