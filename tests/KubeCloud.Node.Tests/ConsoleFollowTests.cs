@@ -28,6 +28,22 @@ public sealed class ConsoleFollowTests : IDisposable
     }
 
     [Fact]
+    public async Task Following_ends_once_the_server_is_gone_and_everything_written_has_been_read()
+    {
+        File.WriteAllText(_path, "boot\n");
+        var here = true;
+        await using var pieces = ConsoleFollow.FollowAsync(_path, 0, Poll, keepFollowing: () => here, cancellationToken: _timeout.Token).GetAsyncEnumerator(_timeout.Token);
+        Assert.True(await pieces.MoveNextAsync());
+        Assert.Equal("boot\n", pieces.Current);
+
+        File.AppendAllText(_path, "reboot: Power down\n"); // the guest's last words, written as the server goes
+        here = false;
+        Assert.True(await pieces.MoveNextAsync());
+        Assert.Equal("reboot: Power down\n", pieces.Current);
+        Assert.False(await pieces.MoveNextAsync()); // then the end, not a wait for the caller to give up
+    }
+
+    [Fact]
     public async Task What_is_appended_arrives_piece_by_piece_and_a_recreated_log_is_read_from_its_start()
     {
         File.WriteAllText(_path, "boot\n");

@@ -16,7 +16,7 @@ namespace KubeCloud.Node.Agent.SerialConsole;
 /// <summary>
 /// The node's half of <c>servers/console</c>: <c>GET /namespaces/NS/servers/NAME/console</c> on the listener named
 /// <see cref="Listener"/> answers the last lines of the serial log of a Server bound to this node, as text
-/// (<c>tailLines=N</c>, default 100); with <c>follow=true</c> it then streams what the guest prints until the caller goes
+/// (<c>tailLines=N</c>, default 100); with <c>follow=true</c> it then streams what the guest prints until the server leaves this node or the caller goes
 /// away, as <c>kubectl logs -f</c>; <c>limitBytes=N</c> ends the answer after N bytes. Like the kubelet's <c>/logs</c>
 /// it trusts no network: the caller's bearer token is reviewed (TokenReview) and the caller must be allowed <c>get</c>
 /// on <c>servers/console</c> in group <c>subresources.kubecloud.io</c> for that server (SubjectAccessReview). The caller
@@ -97,7 +97,11 @@ public static class ConsoleEndpoint
                 return;
             }
 
-            await foreach (var piece in ConsoleFollow.FollowAsync(path, tail?.End ?? 0, FollowPollInterval, cancellationToken: context.RequestAborted))
+            // Followed until the caller goes away or the server leaves this node (deleted, or moved by a resize or an evacuation).
+            var servers = services.GetRequiredService<NodeInformers>().Servers.Store;
+            var uid = server.Metadata.Uid;
+            bool StillHere() => servers.Get(@namespace, name)?.Metadata.Uid == uid;
+            await foreach (var piece in ConsoleFollow.FollowAsync(path, tail?.End ?? 0, FollowPollInterval, keepFollowing: StillHere, cancellationToken: context.RequestAborted))
             {
                 if (!await output.WriteAsync(piece, context.RequestAborted))
                 {

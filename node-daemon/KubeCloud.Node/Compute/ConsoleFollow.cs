@@ -7,14 +7,16 @@ namespace KubeCloud.Node.Compute;
 /// What a guest prints to its serial console log from an offset on, as <c>kubectl logs -f</c> follows a container's
 /// log: the file is polled, each new piece decoded (UTF-8 split across reads kept whole) and filtered as
 /// <see cref="ConsoleTail"/> does. A log that shrank (the server was re-created) is read again from its start; a log
-/// that is not there yet is waited for. It ends only when <c>cancellationToken</c> is cancelled.
+/// that is not there yet is waited for. It ends when <c>cancellationToken</c> is cancelled, or, once everything written
+/// has been read, when <c>keepFollowing</c> says no (the server left the node, as <c>kubectl logs -f</c> ends with its container).
 /// </summary>
 public static class ConsoleFollow
 {
     /// <summary>The most one piece carries, so a guest printing fast cannot make one huge string.</summary>
     public const int MaxPieceBytes = 64 * 1024;
 
-    public static async IAsyncEnumerable<string> FollowAsync(string path, long offset, TimeSpan pollInterval, TimeProvider? time = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<string> FollowAsync(string path, long offset, TimeSpan pollInterval, TimeProvider? time = null,
+        Func<bool>? keepFollowing = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         var decoder = Encoding.UTF8.GetDecoder();
@@ -33,6 +35,10 @@ public static class ConsoleFollow
             if (piece.Length > 0)
             {
                 yield return piece;
+            }
+            else if (keepFollowing?.Invoke() == false)
+            {
+                yield break;
             }
             else
             {
