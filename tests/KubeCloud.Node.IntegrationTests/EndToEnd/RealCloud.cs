@@ -116,7 +116,9 @@ public sealed class RealCloud : IAsyncDisposable
         builder.Services.AddKubeCloudControllers(new OperatorSettings
         {
             Namespace = settings.Namespace,
-            HeartbeatGrace = TimeSpan.FromSeconds(4),
+            // Short, to see HostDown in a test, but not so short that a heartbeat late on a loaded machine (CI, load 28: one
+            // 4 s grace ran out before the spawn and the build was rescheduled off the only node) counts as a node down.
+            HeartbeatGrace = TimeSpan.FromSeconds(10),
             VniRangeFirst = vni,
             VniRangeLast = vni + 999,
             ImageSourceRetryDelay = TimeSpan.FromMilliseconds(500),
