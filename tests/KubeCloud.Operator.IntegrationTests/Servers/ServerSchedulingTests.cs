@@ -1,5 +1,6 @@
 using KubeCloud.Api;
 using KubeCloud.Api.V1Alpha1;
+using KubeCloud.ControllerRuntime.Objects;
 using KubeCloud.Operator.Controllers.Servers;
 
 namespace KubeCloud.Operator.IntegrationTests.Servers;
@@ -17,7 +18,9 @@ public sealed class ServerSchedulingTests
 
         await using var bed = await ServerTestBed.StartAsync(nodes: 3, nodeOptions: nodes, configure: s => s.Servers.MaxSchedulingAttempts = 2);
         await bed.CreateAsync(ServerTestBed.NewServer("retry", network: false));
-        var first = (await bed.WaitForAsync("retry", s => s.Status?.Node is not null, "placed")).Status!.Node!;
+        var placed = await bed.WaitForAsync("retry", s => s.Status?.Node is not null, "placed");
+        var first = placed.Status!.Node!;
+        await Finalizers.AddAsync(bed.Client, placed, ServerReconciler.NodeCleanupFinalizer); // as the first node's daemon does before it builds anything
 
         await bed.Nodes.SetDownAsync(first, true);
         var moved = await bed.WaitForAsync("retry", s => s.Status?.Node is { } n && n != first && NodeReport.ValueOf(s.Metadata.Labels, ApiGroup.NodeLabel) == n, "placed and labelled on another node");
@@ -31,6 +34,12 @@ public sealed class ServerSchedulingTests
         Assert.Equal("RetriesExhausted", Conditions.Find(failed.Status, "Scheduled")!.Reason);
         Assert.Null(failed.Status.Node);
         Assert.Equal(0, bed.Placement.Ledger.Count);
+
+        // Deleted from Error: the first node's finalizer (added before it went down) is taken off by the operator, since
+        // no node watches a server bound to none; the deletion completes.
+        Assert.Contains(ServerReconciler.NodeCleanupFinalizer, failed.Metadata.Finalizers ?? []);
+        await bed.Client.DeleteAsync<Server>("retry", ServerTestBed.Project);
+        await OperatorCluster.EventuallyAsync(async () => (await bed.Client.ListAsync<Server>(ServerTestBed.Project)).Items?.Any(s => s.Metadata.Name == "retry") != true, "the server gone");
     }
 
     [Fact]

@@ -723,7 +723,8 @@ public sealed class ServerReconciler : IReconciler<Server>
 
     /// <summary>
     /// Behind <see cref="Finalizer"/>: waits until the node has cleaned the host (its <see cref="NodeCleanupFinalizer"/>
-    /// is gone), then deletes the ports made for the server, releases the claim and removes the finalizer.
+    /// is gone; the operator takes it off itself when the server is bound to no node), then deletes the ports made for
+    /// the server, releases the claim and removes the finalizer.
     /// </summary>
     private async Task<ReconcileResult> DeleteAsync(Server server, CancellationToken cancellationToken)
     {
@@ -738,6 +739,16 @@ public sealed class ServerReconciler : IReconciler<Server>
         s.Phase = ServerPhase.Deleting;
         s.TaskState = ServerTaskState.Deleting;
         var waitingForNode = Finalizers.Has(server, NodeCleanupFinalizer);
+        if (waitingForNode && s.Node is null && NodeReport.ValueOf(server.Metadata.Labels, ApiGroup.NodeLabel) is null)
+        {
+            // Bound to no node any more (rescheduled off a node that went down, then no host): no daemon watches it, so
+            // none would take its finalizer off; the node it was on removes what it built by its orphan sweep.
+            server = await Finalizers.RemoveAsync(_client, server, NodeCleanupFinalizer, cancellationToken).ConfigureAwait(false);
+            _events.Record(server, EventTypes.Normal, "NodeCleanupReleased", "Delete",
+                $"Finalizer {NodeCleanupFinalizer} removed by the operator: the server is bound to no node, and the node it was on removes what it built as an orphan");
+            waitingForNode = false;
+        }
+
         Conditions.Set(s, ConditionTypes.Ready, ConditionStatus.False, "Deleting",
             waitingForNode ? $"waiting for node {s.Node} to clean up the server (finalizer {NodeCleanupFinalizer})" : "releasing ports and the claim", server.Metadata.Generation, now);
         try
