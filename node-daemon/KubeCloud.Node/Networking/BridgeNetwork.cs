@@ -53,20 +53,8 @@ public sealed class BridgeNetwork(ICommandRunner run)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
-    public async Task EnsureAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        var gate = Gate(plan);
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            await EnsureUnlockedAsync(plan, cancellationToken);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    public Task EnsureAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
+        => LockedAsync(plan, () => EnsureUnlockedAsync(plan, cancellationToken), cancellationToken);
 
     private async Task EnsureUnlockedAsync(NetworkPlan plan, CancellationToken cancellationToken)
     {
@@ -139,20 +127,8 @@ public sealed class BridgeNetwork(ICommandRunner run)
     }
 
     /// <summary>Makes the VXLAN flood list (all-zero MAC FDB entries) equal to the plan's peers.</summary>
-    public async Task SyncPeersAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        var gate = Gate(plan);
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            await SyncPeersUnlockedAsync(plan, cancellationToken);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    public Task SyncPeersAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
+        => LockedAsync(plan, () => SyncPeersUnlockedAsync(plan, cancellationToken), cancellationToken);
 
     private async Task SyncPeersUnlockedAsync(NetworkPlan plan, CancellationToken cancellationToken)
     {
@@ -186,12 +162,8 @@ public sealed class BridgeNetwork(ICommandRunner run)
     }
 
     /// <summary>Removes the VXLAN device and the bridge; absent devices are fine.</summary>
-    public async Task TeardownAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        var gate = Gate(plan);
-        await gate.WaitAsync(cancellationToken);
-        try
+    public Task TeardownAsync(NetworkPlan plan, CancellationToken cancellationToken = default)
+        => LockedAsync(plan, async () =>
         {
             foreach (var device in new[] { plan.VxlanName, plan.BridgeName })
             {
@@ -200,15 +172,23 @@ public sealed class BridgeNetwork(ICommandRunner run)
                     await run.RunCheckedAsync("ip", ["link", "del", device], cancellationToken);
                 }
             }
+        }, cancellationToken);
+
+    /// <summary>Runs <paramref name="action"/> alone among the calls for the plan's network (one gate per bridge, kept for the daemon's life: a few bytes per network).</summary>
+    private async Task LockedAsync(NetworkPlan plan, Func<Task> action, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var gate = _gates.GetOrAdd(plan.BridgeName, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await action();
         }
         finally
         {
             gate.Release();
         }
     }
-
-    /// <summary>One gate per bridge (a network's devices on this node); kept for the daemon's life, a few bytes per network.</summary>
-    private SemaphoreSlim Gate(NetworkPlan plan) => _gates.GetOrAdd(plan.BridgeName, _ => new SemaphoreSlim(1, 1));
 
     public async Task<bool> LinkExistsAsync(string device, CancellationToken cancellationToken = default)
         => (await run.RunAsync("ip", ["link", "show", "dev", device], cancellationToken)).Succeeded;
