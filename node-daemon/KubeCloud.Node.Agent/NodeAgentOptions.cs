@@ -61,6 +61,9 @@ public sealed record NodeAgentOptions
 
     public string ImagesDirectory => Path.Combine(StateDirectory, "images");
 
+    /// <summary>One file per network wired on this node (named by its id), so a network deleted while the daemon was down is found and removed.</summary>
+    public string NetworksDirectory => Path.Combine(StateDirectory, "networks");
+
     /// <summary>Where libvirt writes managed-save images (its qemu driver's save directory): SuspendSpace checks its free space before a suspend.</summary>
     public string SaveDirectory { get; init; } = "/var/lib/libvirt/qemu/save";
 

@@ -25,7 +25,7 @@ public static class NodeMetrics
 
     /// <summary>Orphaned domains and instance directories removed.</summary>
     public static Counter OrphansRemoved { get; } = Factory.CreateCounter(
-        "kubecloud_node_orphans_removed_total", "Domains and instance directories removed because no Server of this node owns them.", "node");
+        "kubecloud_node_orphans_removed_total", "Domains and instance directories removed because no Server of this node owns them, and networks no Network has any more.", "node");
 
     /// <summary>Image cache lookups when a server is built, by result.</summary>
     public static Counter ImageCacheRequests { get; } = Factory.CreateCounter(

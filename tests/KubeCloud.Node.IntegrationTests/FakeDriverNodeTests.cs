@@ -186,6 +186,51 @@ public sealed class FakeDriverNodeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_network_deleted_while_the_daemon_was_down_leaves_the_host_at_its_next_start()
+    {
+        // Real bridges and VXLAN devices (ip, root) beside the fake hypervisor, under a device prefix of this test's own.
+        var prefix = "t" + Guid.NewGuid().ToString("N")[..3].Replace('0', 'z').Replace('1', 'y');
+        RunningNode Start() => _cluster.StartNodeAsync(_node, _state, _driver, _files, o => o with { ManageNetworks = true, DevicePrefix = prefix }).GetAwaiter().GetResult();
+        var first = Start();
+        var network = await _cluster.Client.CreateAsync(new Network
+        {
+            Metadata = new() { Name = "gone", NamespaceProperty = NodeCluster.Project },
+            Spec = new NetworkSpec { Subnets = [new Subnet { Name = "v4", Cidr = "10.9.0.0/24", EnableDHCP = false }] },
+        });
+        await _cluster.ApplyOperatorStatusAsync(network, new NetworkStatus { SegmentationId = 4000 + Random.Shared.Next(1000) });
+        var port = await _cluster.Client.CreateAsync(new Port
+        {
+            Metadata = new() { Name = "gone-port", NamespaceProperty = NodeCluster.Project, Labels = new Dictionary<string, string> { [ApiGroup.NodeLabel] = _node } },
+            Spec = new PortSpec { NetworkRef = new() { Name = "gone" } },
+        });
+        await _cluster.ApplyOperatorStatusAsync(port, new PortStatus { Phase = PortPhase.Build, MacAddress = "fa:16:3e:00:00:43", Node = _node });
+        var bridge = Networking.DeviceNames.Bridge(network.Metadata.Uid!, prefix);
+        var vxlan = Networking.DeviceNames.Vxlan(network.Metadata.Uid!, prefix);
+        static async Task<bool> LinkExists(string device) => (await Processes.ProcessCommandRunner.Instance.RunAsync("ip", ["link", "show", "dev", device])).Succeeded;
+        try
+        {
+            await NodeCluster.EventuallyAsync(() => LinkExists(vxlan), up => up, "the network's bridge and VXLAN device");
+            Assert.True(await LinkExists(bridge));
+            await first.StopAsync();
+
+            // While the daemon is down the network and its port go for good.
+            await _cluster.Client.DeleteAsync<Port>("gone-port", NodeCluster.Project);
+            await _cluster.Client.DeleteAsync<Network>("gone", NodeCluster.Project);
+            Assert.True(await LinkExists(bridge));
+
+            Start();
+            await NodeCluster.EventuallyAsync(async () => Directory.GetFiles(Path.Combine(_state, "networks")).Length == 0, gone => gone, "the orphan network's marker removed (after its devices)");
+            Assert.False(await LinkExists(bridge));
+            Assert.False(await LinkExists(vxlan));
+        }
+        finally
+        {
+            await Processes.ProcessCommandRunner.Instance.RunAsync("ip", ["link", "del", vxlan]);
+            await Processes.ProcessCommandRunner.Instance.RunAsync("ip", ["link", "del", bridge]);
+        }
+    }
+
+    [Fact]
     public async Task A_restarted_daemon_adopts_running_guests_without_touching_them_and_removes_orphans_after_its_cache_synced()
     {
         var first = await StartNodeAsync();

@@ -19,6 +19,12 @@ public interface INetworkConverger
 
     /// <summary>Removes DHCP (dnsmasq, its namespace and leases, this node's DHCP port) and the bridge and VXLAN device.</summary>
     Task RemoveAsync(Network network, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes the bridge, VXLAN device and DHCP of every network this node wired that is in no Network of the synced
+    /// cache any more (deleted while the daemon was down); returns their ids.
+    /// </summary>
+    Task<IReadOnlyList<string>> RemoveOrphansAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>No host networking at all: the fake hypervisor driver's node (scale tests run many in one process).</summary>
@@ -29,4 +35,6 @@ public sealed class NullNetworkConverger : INetworkConverger
     public Task EnsureDhcpAsync(Network network, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task RemoveAsync(Network network, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<string>> RemoveOrphansAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
 }

@@ -19,7 +19,18 @@ namespace KubeCloud.Node.Agent.Networks;
 public sealed class NetworkConverger(BridgeNetwork bridges, DnsmasqServer dhcp, IKubeClient client, NodeInformers cache, NodeAgentOptions options) : INetworkConverger
 {
     public Task EnsureAsync(Network network, CancellationToken cancellationToken)
-        => bridges.EnsureAsync(NetworkSetupMapper.MapBridge(network, Context(network)), cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var marker = MarkerOf(ServerDomainMapper.NetworkId(network));
+        if (!File.Exists(marker))
+        {
+            // Before the devices, so a crash half-way leaves a marker the orphan sweep finds.
+            Directory.CreateDirectory(options.NetworksDirectory);
+            File.WriteAllText(marker, $"{network.Metadata.NamespaceProperty}/{network.Metadata.Name}");
+        }
+
+        return bridges.EnsureAsync(NetworkSetupMapper.MapBridge(network, Context(network)), cancellationToken);
+    }
 
     public async Task EnsureDhcpAsync(Network network, CancellationToken cancellationToken)
     {
@@ -64,7 +75,38 @@ public sealed class NetworkConverger(BridgeNetwork bridges, DnsmasqServer dhcp, 
         var id = ServerDomainMapper.NetworkId(network);
         await RemoveDhcpAsync(network, id, cancellationToken);
         await bridges.TeardownAsync(new NetworkPlan { NetworkId = id, DevicePrefix = options.DevicePrefix }, cancellationToken);
+        File.Delete(MarkerOf(id));
     }
+
+    public async Task<IReadOnlyList<string>> RemoveOrphansAsync(CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(options.NetworksDirectory))
+        {
+            return [];
+        }
+
+        var known = cache.Networks.Store.List().Select(ServerDomainMapper.NetworkId).ToHashSet(StringComparer.Ordinal);
+        var removed = new List<string>();
+        foreach (var marker in Directory.GetFiles(options.NetworksDirectory))
+        {
+            var id = Uri.UnescapeDataString(Path.GetFileName(marker));
+            if (known.Contains(id))
+            {
+                continue;
+            }
+
+            // Its DHCP port went with the Network (owned by it); dnsmasq, the namespace, the bridge and VXLAN device stay here.
+            await dhcp.TeardownAsync(id, options.DevicePrefix, cancellationToken);
+            await bridges.TeardownAsync(new NetworkPlan { NetworkId = id, DevicePrefix = options.DevicePrefix }, cancellationToken);
+            File.Delete(marker);
+            removed.Add(id);
+        }
+
+        return removed;
+    }
+
+    /// <summary>The marker of a wired network: its id is a uid (no path characters); a name-only id (tests) is escaped.</summary>
+    private string MarkerOf(string networkId) => Path.Combine(options.NetworksDirectory, Uri.EscapeDataString(networkId));
 
     /// <summary>
     /// This node's tunnel IP and the peers: the tunnel IPs the Network's <c>status.nodes</c> gives for the other nodes

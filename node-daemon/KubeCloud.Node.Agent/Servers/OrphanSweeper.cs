@@ -1,4 +1,5 @@
 using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Node.Agent.Networks;
 using KubeCloud.Node.Compute;
 using KubeCloud.Node.Hypervisor;
 using KubeCloud.Node.Mapping;
@@ -11,11 +12,14 @@ namespace KubeCloud.Node.Agent.Servers;
 /// Removes what belongs to no Server of this node (a Server deleted, or moved away, while the daemon was down), only
 /// once the Server cache has synced, then again every <see cref="NodeAgentOptions.ResyncInterval"/>. Only instance
 /// directories under this node's state directory count, with the domain of the same name: another daemon on the same
-/// libvirt (a second node played on one machine) keeps its own.
+/// libvirt (a second node played on one machine) keeps its own. Networks likewise: the bridge, VXLAN device and DHCP of a
+/// network this node wired (a marker per network in its state directory) that no Network has any more, once the Network
+/// cache has synced (<see cref="INetworkConverger.RemoveOrphansAsync"/>).
 /// </summary>
 public sealed class OrphanSweeper(
     NodeInformers cache,
     InstanceConverger converger,
+    INetworkConverger networks,
     IHypervisorDriver driver,
     NodeAgentOptions options,
     TimeProvider time,
@@ -27,6 +31,7 @@ public sealed class OrphanSweeper(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await cache.Servers.WaitForCacheSyncAsync(stoppingToken);
+        await cache.Networks.WaitForCacheSyncAsync(stoppingToken);
         using var timer = new PeriodicTimer(options.ResyncInterval, time);
         do
         {
@@ -45,6 +50,12 @@ public sealed class OrphanSweeper(
 
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
+        foreach (var network in await networks.RemoveOrphansAsync(cancellationToken))
+        {
+            NodeMetrics.OrphansRemoved.WithLabels(options.NodeName).Inc();
+            logger.LogInformation("removed orphan network {Network}: no Network has it any more (bridge, VXLAN device, DHCP)", network);
+        }
+
         if (!Directory.Exists(options.InstancesDirectory))
         {
             return;
