@@ -42,6 +42,7 @@ try
         o.Cluster = cluster;
         o.JsonLogs = true;
         o.HealthUrl = null;
+        o.CompactAfterSync = true;
         o.LeaderElection = line.LeaderElect
             ? new LeaderElectionOptions
             {
