@@ -14,6 +14,7 @@ public static class BenchArguments
         "         [--gc-settings] (with --cached: the cached operator restarted once per GC setting, each measured alone)\n" +
         "         [--restart-dll LABEL=PATH[,NAME=VALUE...]]... [--restart-rounds N (2)] (with --cached: the cached servers' operator restarted,\n" +
         "           this build and each other build (with its own environment, e.g. DOTNET_GCgen0size=0x200000) in turn, N rounds)\n" +
+        "         [--gcdump DIR] (with --restart-dll: a dotnet-gcdump of each build's first restart, settled, written to DIR)\n" +
         "issue 11's figures: --servers 2000 --hypervisors 100 --cached 10000; issue 12's: --node-daemons real --servers 2000 --hypervisors 100; --node-rss: kubecloud-node's own RSS";
 
     public static (ScaleOptions Options, BenchSwitches Switches) Parse(IReadOnlyList<string> args)
@@ -108,6 +109,9 @@ public static class BenchArguments
 
                     restartBuilds.Add(new RestartBuild(build[..at], parts[0], restartEnvironment));
                     break;
+                case "--gcdump":
+                    switches = switches with { GcDumpDirectory = Value() };
+                    break;
                 case "--restart-rounds":
                     switches = switches with { RestartRounds = Count(1) };
                     break;
@@ -161,6 +165,9 @@ public sealed record BenchSwitches
     /// servers (<see cref="OperatorRestarts"/>); empty: no such phase.
     /// </summary>
     public IReadOnlyList<RestartBuild> RestartBuilds { get; init; } = [];
+
+    /// <summary>Where <see cref="OperatorRestarts"/> writes a <c>dotnet-gcdump</c> of each build's first restart; null: none.</summary>
+    public string? GcDumpDirectory { get; init; }
 
     /// <summary>How many times each build is restarted in <see cref="OperatorRestarts"/> (in turn: A B A B).</summary>
     public int RestartRounds { get; init; } = 2;

@@ -34,9 +34,35 @@ public static class OperatorRestarts
                 await InducedCollection.RunAsync(op.Id, cancellationToken);
                 var collected = op.Probe.Settled();
                 report.Restart($"{label}, round {round}", sample, collected, ready, settled);
+                if (round == 1 && switches.GcDumpDirectory is { } dumps)
+                {
+                    await GcDumpAsync(op.Id, Path.Combine(dumps, string.Concat(label.Split(Path.GetInvalidFileNameChars().Append(' ').ToArray())) + ".gcdump"), report, cancellationToken);
+                }
             }
         }
 
         report.Text(string.Empty);
+    }
+
+    /// <summary>A heap dump through the repository's local tool (<c>dotnet-gcdump</c> in dotnet-tools.json).</summary>
+    private static async Task GcDumpAsync(int processId, string path, FigureReport report, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = KubeCloud.Testing.RepositoryRoot.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { "dotnet-gcdump", "collect", "-p", processId.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", Path.GetFullPath(path) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        report.Text(process.ExitCode == 0 ? $"  gcdump: {path}" : $"  gcdump of {processId} failed ({process.ExitCode}): {(await error).Trim()} {(await output).Trim()}");
     }
 }
