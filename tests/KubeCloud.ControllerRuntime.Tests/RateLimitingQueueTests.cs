@@ -41,21 +41,6 @@ public class RateLimitingQueueTests
     }
 
     [Fact]
-    public async Task Idle_means_nothing_queued_and_nothing_in_progress_but_not_a_delayed_add()
-    {
-        var time = new ManualTimeProvider();
-        using var queue = new RateLimitingQueue<string>("idle", time: time);
-        Assert.True(queue.IsIdle);
-        queue.Add("a");
-        Assert.False(queue.IsIdle);
-        var (item, _) = await queue.GetAsync();
-        Assert.False(queue.IsIdle); // taken, not yet Done
-        queue.AddAfter("b", TimeSpan.FromSeconds(30));
-        queue.Done(item);
-        Assert.True(queue.IsIdle);
-    }
-
-    [Fact]
     public async Task Concurrent_workers_never_hold_the_same_key_at_once()
     {
         using var queue = new RateLimitingQueue<int>("concurrency", time: new ManualTimeProvider());

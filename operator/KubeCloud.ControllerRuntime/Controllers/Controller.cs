@@ -9,7 +9,7 @@ namespace KubeCloud.ControllerRuntime.Controllers;
 /// synced, <see cref="Workers"/> workers take keys and reconcile them. A fresh queue is made on every run, so a
 /// controller stopped on lost leadership starts clean when leadership returns.
 /// </summary>
-public sealed class Controller<T> : IRunnable, IIdleAware
+public sealed class Controller<T> : IRunnable
     where T : class
 {
     private readonly IReconciler<T> _reconciler;
@@ -44,8 +44,6 @@ public sealed class Controller<T> : IRunnable, IIdleAware
 
     /// <summary>The queue of the current run (null when not running); exposed for tests and diagnostics.</summary>
     public RateLimitingQueue<ReconcileRequest>? Queue { get; private set; }
-
-    public bool IsIdle => Queue?.IsIdle ?? false;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {

@@ -32,10 +32,9 @@ public sealed class OperatorOptions
     public bool JsonLogs { get; set; }
 
     /// <summary>
-    /// A blocking compacting full collection that returns free memory to the OS, when every cache has first synced and
-    /// again when the controllers' first pass is done (once per process; <see cref="OperatorRuntime"/> says why). For a
-    /// process that is one operator; off by default, since a test process may start many hosts and each would pause the
-    /// rest for it.
+    /// Once, when every cache has first synced, a blocking compacting full collection that returns free memory to the
+    /// OS (<see cref="OperatorRuntime"/> says why). For a process that is one operator; off by default, since a test
+    /// process may start many hosts and each would pause the rest for it.
     /// </summary>
     public bool CompactAfterSync { get; set; }
 }

@@ -21,7 +21,6 @@ public sealed class OperatorRuntime(
     LeaderElector? elector = null) : BackgroundService
 {
     private IReadOnlyList<IRunnable> _controllers = [];
-    private int _firstPassCompacted;
 
     public IReadOnlyList<IRunnable> Controllers => _controllers;
 
@@ -34,7 +33,7 @@ public sealed class OperatorRuntime(
             await informers.WaitForCacheSyncAsync(stoppingToken).ConfigureAwait(false);
             if (options.CompactAfterSync)
             {
-                Compact("the caches synced");
+                CompactOnce();
             }
 
             health.MarkReady();
@@ -55,55 +54,28 @@ public sealed class OperatorRuntime(
     }
 
     /// <summary>
-    /// Start-up allocates far more than it keeps: the first list of every kind (each page's objects live until the list
-    /// is whole, so they are promoted), then the controllers' first pass over every object (a reconcile each, the
-    /// ledger's rebuild). A non-concurrent workstation GC grows its gen0 budget while survival is high, and with no
-    /// memory pressure on a machine with gigabytes free it keeps those regions committed for as long as the process runs:
-    /// an operator restarted with 10,000 Servers stored sat near 300 MB RSS with a live heap under 40 MB, and a plain full
-    /// collection did not give the memory back. An aggressive collection compacts and decommits what is free. It runs
-    /// when the caches have synced and once more when the controllers' first pass is done; never periodically: the
+    /// The first list of every kind leaves its garbage in the old generation (the pages' objects lived until the list
+    /// was whole, so they were promoted; the JSON reader's buffers), and the GC, with no pressure on a machine with
+    /// gigabytes free, would keep that memory for as long as the process runs: an operator restarted with 10,000
+    /// Servers stored held ~100 MB more than after a full collection. One aggressive collection here, before the
+    /// controllers start, compacts the heap and decommits what is free. Once per process start, never periodic: the
     /// steady state's garbage is the ordinary generations' business.
     /// </summary>
-    private void Compact(string moment)
+    private void CompactOnce()
     {
         var before = Environment.WorkingSet;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        logger.LogInformation("Compacted the heap after {Moment} in {Milliseconds} ms: working set {Before} -> {After} MB",
-            moment, watch.ElapsedMilliseconds, before / 1_000_000, Environment.WorkingSet / 1_000_000);
-    }
-
-    /// <summary>
-    /// Waits until every controller has been idle (queue empty, nothing in progress) for two checks a second apart, or
-    /// for <paramref name="limit"/> at most, then compacts once (<see cref="Compact"/>).
-    /// </summary>
-    private async Task CompactAfterFirstPassAsync(TimeSpan limit, CancellationToken cancellationToken)
-    {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var idleChecks = 0;
-        while (watch.Elapsed < limit && idleChecks < 2)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            idleChecks = _controllers.All(c => c is not IIdleAware aware || aware.IsIdle) ? idleChecks + 1 : 0;
-        }
-
-        Compact(idleChecks >= 2 ? $"the controllers' first pass ({watch.Elapsed.TotalSeconds:F0} s)" : $"{limit.TotalMinutes:F0} minutes of controllers never idle");
+        logger.LogInformation("Compacted the heap after the caches synced in {Milliseconds} ms: working set {Before} -> {After} MB",
+            watch.ElapsedMilliseconds, before / 1_000_000, Environment.WorkingSet / 1_000_000);
     }
 
     private async Task RunControllersAsync(CancellationToken cancellationToken)
     {
         health.SetLeader(true);
-        var firstPass = options.CompactAfterSync && Interlocked.Exchange(ref _firstPassCompacted, 1) == 0
-            ? CompactAfterFirstPassAsync(TimeSpan.FromMinutes(10), cancellationToken)
-            : Task.CompletedTask;
         try
         {
             await Task.WhenAll(_controllers.Select(c => c.RunAsync(cancellationToken))).ConfigureAwait(false);
-            await firstPass.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Leadership lost or shutting down while the first pass ran: the compaction is skipped.
         }
         finally
         {

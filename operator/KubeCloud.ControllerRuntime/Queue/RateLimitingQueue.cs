@@ -58,18 +58,6 @@ public sealed class RateLimitingQueue<TKey> : IDisposable
         }
     }
 
-    /// <summary>Nothing queued and nothing being processed (items waiting for a delayed add do not count).</summary>
-    public bool IsIdle
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _queue.Count == 0 && _processing.Count == 0;
-            }
-        }
-    }
-
     /// <summary>Items waiting for a delayed add to become due.</summary>
     public int WaitingCount
     {
