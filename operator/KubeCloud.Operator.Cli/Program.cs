@@ -42,7 +42,6 @@ try
         o.Cluster = cluster;
         o.JsonLogs = true;
         o.HealthUrl = null;
-        o.CompactAfterSync = true;
         o.LeaderElection = line.LeaderElect
             ? new LeaderElectionOptions
             {

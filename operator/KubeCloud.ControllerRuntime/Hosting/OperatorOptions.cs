@@ -30,11 +30,4 @@ public sealed class OperatorOptions
 
     /// <summary>Write logs as one JSON object per line.</summary>
     public bool JsonLogs { get; set; }
-
-    /// <summary>
-    /// Once, when every cache has first synced, a blocking compacting full collection that returns free memory to the
-    /// OS (<see cref="OperatorRuntime"/> says why). For a process that is one operator; off by default, since a test
-    /// process may start many hosts and each would pause the rest for it.
-    /// </summary>
-    public bool CompactAfterSync { get; set; }
 }
