@@ -13,8 +13,8 @@ public class CachedStringsTests
            "labels":{"kubecloud.io/node":"hv-1"},"annotations":{"note":"NAME"},
            "finalizers":["kubecloud.io/server","kubecloud.io/node-cleanup"],
            "ownerReferences":[{"apiVersion":"kubecloud.io/v1alpha1","kind":"ServerGroup","name":"g","uid":"u"}]},
-         "spec":{"flavorRef":{"name":"m1.small"}},
-         "status":{"conditions":[{"type":"Ready","status":"True","reason":"Active","message":"running on hv-1","lastTransitionTime":"2026-12-04T10:00:00Z"}]}}
+         "spec":{"flavorRef":{"name":"m1.small"},"imageRef":{"name":"cirros","namespace":"images"}},
+         "status":{"node":"hv-1","flavor":{"name":"m1.small","vcpus":1,"memory":"2Gi","rootDisk":"20Gi"},"conditions":[{"type":"Ready","status":"True","reason":"Active","message":"running on hv-1","lastTransitionTime":"2026-12-04T10:00:00Z"}]}}
         """;
 
     private static Server Read(string name) =>
@@ -39,6 +39,10 @@ public class CachedStringsTests
         Assert.Same(a.Metadata.Annotations.Keys.Single(), b.Metadata.Annotations.Keys.Single());
         Assert.Same(a.Metadata.Finalizers[1], b.Metadata.Finalizers[1]);
         Assert.Same(a.Metadata.OwnerReferences[0].Kind, b.Metadata.OwnerReferences[0].Kind);
+        Assert.Same(a.Spec.FlavorRef.Name, b.Spec.FlavorRef.Name);
+        Assert.Same(a.Spec.ImageRef!.Namespace, b.Spec.ImageRef!.Namespace);
+        Assert.Same(a.Status!.Node, b.Status!.Node);
+        Assert.Same(a.Status.Flavor!.Name, b.Status.Flavor!.Name);
         var (ca, cb) = (a.Status!.Conditions![0], b.Status!.Conditions![0]);
         Assert.Same(ca.Type, cb.Type);
         Assert.Same(ca.Reason, cb.Reason);

@@ -7,8 +7,8 @@ namespace KubeCloud.ControllerRuntime.Cache;
 /// <summary>
 /// Replaces the strings that many objects of a cache repeat with one pooled instance each (<see cref="StringPool"/>):
 /// apiVersion and kind, metadata's namespace, label keys and values, annotation keys, finalizers, owner references'
-/// apiVersion and kind, and the status conditions' type, reason and message of KubeCloud kinds. Names, uids and
-/// resourceVersions are each object's own and are left alone. Changes the object in place; run it on an object just
+/// apiVersion and kind, and the status conditions' type, reason and message of KubeCloud kinds; a Server's flavor,
+/// image, node and flavor name. Names, uids and resourceVersions are each object's own and are left alone. Changes the object in place; run it on an object just
 /// deserialized, before anything else holds it.
 /// </summary>
 public static class CachedStrings
@@ -25,6 +25,11 @@ public static class CachedStrings
             Intern(metadata, pool);
         }
 
+        if (obj is Server server)
+        {
+            Intern(server, pool);
+        }
+
         if (StatusOf<T>.Get is { } status && status(obj) is { Conditions: { } conditions })
         {
             foreach (var condition in conditions)
@@ -32,6 +37,35 @@ public static class CachedStrings
                 condition.Type = pool.Intern(condition.Type)!;
                 condition.Reason = pool.Intern(condition.Reason)!;
                 condition.Message = pool.Intern(condition.Message);
+            }
+        }
+    }
+
+    /// <summary>A Server's references and placement: its flavor, image and boot volume, its node, its flavor's name.</summary>
+    private static void Intern(Server server, StringPool pool)
+    {
+        if (server.Spec is { } spec)
+        {
+            spec.FlavorRef.Name = pool.Intern(spec.FlavorRef.Name)!;
+            if (spec.ImageRef is { } image)
+            {
+                image.Name = pool.Intern(image.Name)!;
+                image.Namespace = pool.Intern(image.Namespace);
+            }
+        }
+
+        if (server.Status is { } status)
+        {
+            status.Node = pool.Intern(status.Node);
+            if (status.Flavor is { } flavor)
+            {
+                flavor.Name = pool.Intern(flavor.Name)!;
+            }
+
+            if (status.Resize is { } resize)
+            {
+                resize.SourceNode = pool.Intern(resize.SourceNode)!;
+                resize.OldFlavor.Name = pool.Intern(resize.OldFlavor.Name)!;
             }
         }
     }
