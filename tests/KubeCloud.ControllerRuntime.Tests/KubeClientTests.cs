@@ -150,6 +150,27 @@ public class KubeClientTests
     }
 
     [Fact]
+    public async Task A_list_is_read_from_the_stream_under_the_request_timeout()
+    {
+        // Headers and the first items arrive, then the body stalls: the request timeout covers the body's read too.
+        var handler = new StubHandler((_, _) => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new StallingStream("""{"kind":"ServerList","metadata":{"resourceVersion":"7"},"items":[{"metadata":{"name":"a"}},"""u8.ToArray())),
+        });
+        using var client = new KubeClient(
+            new KubernetesClientConfiguration { Host = Server.ToString(), AccessToken = "t0ken" },
+            handler,
+            new KubeClientOptions { RequestTimeout = TimeSpan.FromMilliseconds(300), Retry = new RetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(1) } });
+
+        await Assert.ThrowsAsync<TimeoutException>(() => client.ListAsync<Server>("demo"));
+
+        // The caller's own cancellation stays a cancellation.
+        using var patient = Client(handler);
+        using var cancelled = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => patient.ListAsync<Server>("demo", cancellationToken: cancelled.Token));
+    }
+
+    [Fact]
     public void Resource_paths_come_from_the_entity_attribute()
     {
         Assert.Equal("/apis/kubecloud.io/v1alpha1/namespaces/demo/servers/web/status", ResourceInfo.Of<Server>().PathFor("demo", "web", "status"));
@@ -161,4 +182,49 @@ public class KubeClientTests
         Assert.False(ResourceInfo.Of<Server>().Matches("other.io/v1alpha1", "Server"));
         Assert.Throws<ArgumentException>(() => ResourceInfo.Of<V1Status>());
     }
+}
+
+/// <summary>A response body that yields its bytes, then waits until the read is cancelled.</summary>
+internal sealed class StallingStream(byte[] first) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_position < first.Length)
+        {
+            var n = Math.Min(buffer.Length, first.Length - _position);
+            first.AsMemory(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return 0;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -12,6 +12,9 @@ public static class BenchArguments
         "         [--operator-arg ARG]... (e.g. --operator-arg --server-workers=8)\n" +
         "         [--operator-dll PATH] [--apiserver-dll PATH] [--node-daemons simulator|real] [--node-rss]\n" +
         "         [--gc-settings] (with --cached: the cached operator restarted once per GC setting, each measured alone)\n" +
+        "         [--restart-dll LABEL=PATH[,NAME=VALUE...]]... [--restart-rounds N (2)] (with --cached: the cached servers' operator restarted,\n" +
+        "           this build and each other build (with its own environment, e.g. DOTNET_GCgen0size=0x200000) in turn, N rounds)\n" +
+        "         [--gcdump DIR] (with --restart-dll: a dotnet-gcdump of each build's first restart, settled, written to DIR)\n" +
         "issue 11's figures: --servers 2000 --hypervisors 100 --cached 10000; issue 12's: --node-daemons real --servers 2000 --hypervisors 100; --node-rss: kubecloud-node's own RSS";
 
     public static (ScaleOptions Options, BenchSwitches Switches) Parse(IReadOnlyList<string> args)
@@ -21,6 +24,7 @@ public static class BenchArguments
         var switches = new BenchSwitches();
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
         var operatorArgs = new List<string>();
+        var restartBuilds = new List<RestartBuild>();
         for (var i = 0; i < args.Count; i++)
         {
             var flag = args[i];
@@ -87,6 +91,30 @@ public static class BenchArguments
                 case "--gc-settings":
                     switches = switches with { GcSettings = true };
                     break;
+                case "--restart-dll":
+                    var build = Value();
+                    var at = build.IndexOf('=', StringComparison.Ordinal);
+                    if (at < 1)
+                    {
+                        throw new ArgumentException($"--restart-dll {build}: expected LABEL=PATH");
+                    }
+
+                    var parts = build[(at + 1)..].Split(',');
+                    var restartEnvironment = new Dictionary<string, string?>(StringComparer.Ordinal);
+                    foreach (var setting in parts[1..])
+                    {
+                        var eq = setting.IndexOf('=', StringComparison.Ordinal);
+                        restartEnvironment[eq > 0 ? setting[..eq] : throw new ArgumentException($"--restart-dll {build}: {setting} is not NAME=VALUE")] = setting[(eq + 1)..];
+                    }
+
+                    restartBuilds.Add(new RestartBuild(build[..at], parts[0], restartEnvironment));
+                    break;
+                case "--gcdump":
+                    switches = switches with { GcDumpDirectory = Value() };
+                    break;
+                case "--restart-rounds":
+                    switches = switches with { RestartRounds = Count(1) };
+                    break;
                 case "-h" or "--help":
                     switches = switches with { Help = true };
                     break;
@@ -100,7 +128,7 @@ public static class BenchArguments
             throw new ArgumentException($"--cached {options.Cached}: must be 0 (skip) or at least the servers of the burst and the paced waves ({options.Servers * (1 + options.Rates.Count)})");
         }
 
-        return (options, switches with { OperatorEnvironment = environment, OperatorArguments = operatorArgs });
+        return (options, switches with { OperatorEnvironment = environment, OperatorArguments = operatorArgs, RestartBuilds = restartBuilds });
     }
 
     /// <summary>A comma-separated list of rates, each a number of servers per second above zero, in the order given.</summary>
@@ -132,9 +160,24 @@ public sealed record BenchSwitches
     /// <summary>After the cached figure, a fresh operator per GC setting (<see cref="OperatorGcSettings"/>).</summary>
     public bool GcSettings { get; init; }
 
+    /// <summary>
+    /// Other operator builds (a label and a kubecloud-operator.dll) restarted in turn with this build against the cached
+    /// servers (<see cref="OperatorRestarts"/>); empty: no such phase.
+    /// </summary>
+    public IReadOnlyList<RestartBuild> RestartBuilds { get; init; } = [];
+
+    /// <summary>Where <see cref="OperatorRestarts"/> writes a <c>dotnet-gcdump</c> of each build's first restart; null: none.</summary>
+    public string? GcDumpDirectory { get; init; }
+
+    /// <summary>How many times each build is restarted in <see cref="OperatorRestarts"/> (in turn: A B A B).</summary>
+    public int RestartRounds { get; init; } = 2;
+
     /// <summary>Environment for the operator process (GC settings to compare).</summary>
     public IReadOnlyDictionary<string, string?> OperatorEnvironment { get; init; } = new Dictionary<string, string?>();
 
     /// <summary>More flags for the operator process (e.g. <c>--server-workers=8</c>).</summary>
     public IReadOnlyList<string> OperatorArguments { get; init; } = [];
 }
+
+/// <summary>An operator build restarted by <see cref="OperatorRestarts"/>: a label, its kubecloud-operator.dll and environment added to the run's.</summary>
+public sealed record RestartBuild(string Label, string Dll, IReadOnlyDictionary<string, string?> Environment);

@@ -132,6 +132,11 @@ public sealed class FigureReport(TextWriter? output = null)
         Row(setting, $"{Mb(sample.RssBytes)} MB, {Mb(collected.RssBytes)} MB after a full GC", "< 200 MB",
             $"{sample.Breakdown}; ready in {ready.TotalSeconds:F0} s");
 
+    /// <summary>One restart of <see cref="OperatorRestarts"/>: RSS settled, after a forced full GC, peak, CPU time.</summary>
+    public void Restart(string build, ProcessSample sample, ProcessSample collected, TimeSpan ready, TimeSpan settled) =>
+        Row(build, $"{Mb(sample.RssBytes)} MB, {Mb(collected.RssBytes)} MB after a full GC", "< 200 MB",
+            FormattableString.Invariant($"{sample.Breakdown}; peak {Mb(sample.PeakRssBytes)} MB; CPU {sample.CpuTime.TotalSeconds:F1} s; ready in {ready.TotalSeconds:F0} s, settled {settled.TotalSeconds:F0} s later; load {ProcessProbe.LoadAverage()}"));
+
     public void Text(string text) => Line(text);
 
     public void Targets() =>

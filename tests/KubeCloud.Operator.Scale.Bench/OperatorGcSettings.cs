@@ -18,9 +18,11 @@ public static class OperatorGcSettings
         ("ConserveMemory 0 (DOTNET_GCConserveMemory=0)", new Dictionary<string, string?> { ["DOTNET_GCConserveMemory"] = "0" }),
         ("ConserveMemory 9 (DOTNET_GCConserveMemory=9)", new Dictionary<string, string?> { ["DOTNET_GCConserveMemory"] = "9" }),
         ("runtime defaults (concurrent, ConserveMemory 0)", new Dictionary<string, string?> { ["DOTNET_gcConcurrent"] = "1", ["DOTNET_GCConserveMemory"] = "0" }),
+        ("gen0 budget 2 MB (DOTNET_GCgen0size)", new Dictionary<string, string?> { ["DOTNET_GCgen0size"] = "0x200000" }),
         ("gen0 budget 4 MB (DOTNET_GCgen0size)", new Dictionary<string, string?> { ["DOTNET_GCgen0size"] = "0x400000" }),
         ("gen0 budget 4 MB, concurrent GC on", new Dictionary<string, string?> { ["DOTNET_GCgen0size"] = "0x400000", ["DOTNET_gcConcurrent"] = "1" }),
         ("TieredPGO off (DOTNET_TieredPGO=0)", new Dictionary<string, string?> { ["DOTNET_TieredPGO"] = "0" }),
+        ("W^X off (DOTNET_EnableWriteXorExecute=0)", new Dictionary<string, string?> { ["DOTNET_EnableWriteXorExecute"] = "0" }),
     ];
 
     public static async Task RunAsync(string dll, string kubeconfig, BenchSwitches switches, int cached, FigureReport report, CancellationToken cancellationToken)

@@ -121,9 +121,18 @@ try
             var sample = op.Probe.Sample();
             await InducedCollection.RunAsync(op.Id, stop.Token);
             report.Cached(options.Cached, more, sample, settled, run, op.Probe.Settled());
-            if (switches.GcSettings)
+            if (switches.GcSettings || switches.RestartBuilds.Count > 0)
             {
                 await op.DisposeAsync(); // one operator at a time against the cached servers
+            }
+
+            if (switches.RestartBuilds.Count > 0)
+            {
+                await OperatorRestarts.RunAsync(switches.OperatorDll ?? BinaryPaths.Operator, kubeconfig, switches, options.Cached, report, stop.Token);
+            }
+
+            if (switches.GcSettings)
+            {
                 await OperatorGcSettings.RunAsync(switches.OperatorDll ?? BinaryPaths.Operator, kubeconfig, switches, options.Cached, report, stop.Token);
             }
         }

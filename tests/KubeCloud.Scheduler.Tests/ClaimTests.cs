@@ -156,6 +156,33 @@ public sealed class ClaimTests
     }
 
     [Fact]
+    public void A_rebuild_collected_page_by_page_equals_one_from_the_whole_list()
+    {
+        var small = ApiObjects.Flavor("m1.small", vcpus: 1, memory: "2Gi", rootDisk: "20Gi");
+        Server[] servers =
+        [
+            ApiObjects.Server("a", node: "h1", flavor: small),
+            ApiObjects.Server("b", node: "h1", flavor: small, phase: ServerPhase.Building),
+            ApiObjects.Server("c", ns: "other", node: "h2", flavor: small),
+            ApiObjects.Server("pending"),
+        ];
+        var whole = new AllocationLedger();
+        whole.Rebuild(servers);
+        var paged = new AllocationLedger();
+        paged.TryClaim(Vm("stale"), Host("h9"), OneCpu);
+        var builder = new AllocationLedger.Builder();
+        builder.Add(servers[..2]);
+        builder.Add(servers[1..]); // a server on two pages counts once
+
+        paged.Rebuild(builder);
+
+        Assert.Equal(whole.Count, paged.Count);
+        Assert.Equal(whole.UsageOf("h1"), paged.UsageOf("h1"));
+        Assert.Equal(whole.UsageOf("h2"), paged.UsageOf("h2"));
+        Assert.Equal(HostUsage.None, paged.UsageOf("h9"));
+    }
+
+    [Fact]
     public void Host_states_come_from_hypervisors_and_the_ledger()
     {
         var ledger = new AllocationLedger();

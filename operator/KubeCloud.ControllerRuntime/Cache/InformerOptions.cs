@@ -43,4 +43,11 @@ public sealed record InformerOptions
     /// on only where nothing PUTs cached objects. Off by default.
     /// </summary>
     public bool StripLastAppliedConfiguration { get; init; }
+
+    /// <summary>
+    /// Replaces the strings cached objects repeat (apiVersion, kind, namespace, labels, annotation keys, finalizers,
+    /// condition types, reasons and messages) with one shared instance each (<see cref="CachedStrings"/>,
+    /// <see cref="StringPool.Shared"/>). On by default; false keeps each object's own copies.
+    /// </summary>
+    public bool InternStrings { get; init; } = true;
 }

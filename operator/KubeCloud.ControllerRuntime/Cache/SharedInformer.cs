@@ -252,8 +252,8 @@ public sealed class SharedInformer<T> : IInformer
     }
 
     /// <summary>
-    /// The object as the cache keeps it (see <see cref="InformerOptions.StripManagedFields"/> and
-    /// <see cref="InformerOptions.StripLastAppliedConfiguration"/>).
+    /// The object as the cache keeps it (see <see cref="InformerOptions.StripManagedFields"/>,
+    /// <see cref="InformerOptions.StripLastAppliedConfiguration"/> and <see cref="InformerOptions.InternStrings"/>).
     /// </summary>
     private T Cached(T obj)
     {
@@ -270,6 +270,11 @@ public sealed class SharedInformer<T> : IInformer
         if (_options.StripLastAppliedConfiguration && metadata.Annotations is { } annotations && annotations.Remove(LastAppliedConfiguration) && annotations.Count == 0)
         {
             metadata.Annotations = null;
+        }
+
+        if (_options.InternStrings)
+        {
+            CachedStrings.Intern(obj, StringPool.Shared);
         }
 
         return obj;

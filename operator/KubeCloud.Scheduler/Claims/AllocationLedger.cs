@@ -308,39 +308,67 @@ public sealed class AllocationLedger
     /// </summary>
     public void Rebuild(IEnumerable<Server> servers)
     {
-        ArgumentNullException.ThrowIfNull(servers);
-        var rebuilt = new AllocationLedger();
-        foreach (var server in servers)
-        {
-            if (server.Status is not { Node: { Length: > 0 } node, Flavor: { } flavor } status
-                || server.Metadata is not { Uid: { Length: > 0 } uid, Name: { } name }
-                || rebuilt._claims.ContainsKey(uid))
-            {
-                continue;
-            }
+        var builder = new Builder();
+        builder.Add(servers);
+        Rebuild(builder);
+    }
 
-            var key = $"{server.Metadata.NamespaceProperty}/{name}";
-            var bootFromVolume = server.Spec.ImageRef is null;
-            var inFlight = status.Phase is null or ServerPhase.Pending or ServerPhase.Scheduling or ServerPhase.Building
-                || status.TaskState == ServerTaskState.Resizing;
-            var current = new Allocation(uid, key, node, ScheduleRequestFactory.Resources(flavor, bootFromVolume), inFlight);
-            Allocation? source = null;
-            if (status.Resize is { SourceNode: { Length: > 0 } sourceNode, OldFlavor: { } oldFlavor })
-            {
-                source = new Allocation(uid, key, sourceNode, ScheduleRequestFactory.Resources(oldFlavor, bootFromVolume), InFlight: false, AllocationRole.ResizeSource);
-                rebuilt.Apply(source, instances: 1, sign: 1);
-            }
-
-            rebuilt.Apply(current, instances: source?.Host == node ? 0 : 1, sign: 1);
-            rebuilt._claims[uid] = new ServerClaims(current, source);
-            rebuilt._uidByName[key] = uid;
-        }
-
+    /// <summary>Replaces the ledger with the claims <paramref name="builder"/> has collected (see <see cref="Rebuild(IEnumerable{Server})"/>).</summary>
+    public void Rebuild(Builder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var rebuilt = builder.Ledger;
         lock (_lock)
         {
             _usage = rebuilt._usage;
             _claims = rebuilt._claims;
             _uidByName = rebuilt._uidByName;
+        }
+    }
+
+    private bool AddPlaced(Server server)
+    {
+        if (server.Status is not { Node: { Length: > 0 } node, Flavor: { } flavor } status
+            || server.Metadata is not { Uid: { Length: > 0 } uid, Name: { } name }
+            || _claims.ContainsKey(uid))
+        {
+            return false;
+        }
+
+        var key = $"{server.Metadata.NamespaceProperty}/{name}";
+        var bootFromVolume = server.Spec.ImageRef is null;
+        var inFlight = status.Phase is null or ServerPhase.Pending or ServerPhase.Scheduling or ServerPhase.Building
+            || status.TaskState == ServerTaskState.Resizing;
+        var current = new Allocation(uid, key, node, ScheduleRequestFactory.Resources(flavor, bootFromVolume), inFlight);
+        Allocation? source = null;
+        if (status.Resize is { SourceNode: { Length: > 0 } sourceNode, OldFlavor: { } oldFlavor })
+        {
+            source = new Allocation(uid, key, sourceNode, ScheduleRequestFactory.Resources(oldFlavor, bootFromVolume), InFlight: false, AllocationRole.ResizeSource);
+            Apply(source, instances: 1, sign: 1);
+        }
+
+        Apply(current, instances: source?.Host == node ? 0 : 1, sign: 1);
+        _claims[uid] = new ServerClaims(current, source);
+        _uidByName[key] = uid;
+        return true;
+    }
+
+    /// <summary>
+    /// The claims of a rebuild collected in steps, e.g. page by page as a list of every Server arrives, so the Servers
+    /// of one page can be dropped before the next is read; <see cref="Rebuild(Builder)"/> puts them in place at once.
+    /// </summary>
+    public sealed class Builder
+    {
+        internal AllocationLedger Ledger { get; } = new();
+
+        /// <summary>Adds the claims of the placed servers among <paramref name="servers"/> (a server seen twice counts once).</summary>
+        public void Add(IEnumerable<Server> servers)
+        {
+            ArgumentNullException.ThrowIfNull(servers);
+            foreach (var server in servers)
+            {
+                Ledger.AddPlaced(server);
+            }
         }
     }
 
