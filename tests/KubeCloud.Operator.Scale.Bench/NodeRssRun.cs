@@ -58,9 +58,9 @@ public static class NodeRssRun
                 var median = sorted[sorted.Count / 2];
                 first ??= median;
                 var spread = sorted.Count > 1 ? $" (rounds {NodeFigures.Mb(sorted[0].RssBytes)}-{NodeFigures.Mb(sorted[^1].RssBytes)})" : string.Empty;
-                var delta = ReferenceEquals(build, switches.NodeBuilds[0]) ? "first row" : string.Create(CultureInfo.InvariantCulture,
-                    $"{(median.RssBytes - first.Value.RssBytes) / 1e6:+0;-0} MB vs first row (anon {(median.AnonymousBytes - first.Value.AnonymousBytes) / 1e6:+0;-0}, " +
-                    $"memfd {(median.ShmemBytes - first.Value.ShmemBytes) / 1e6:+0;-0}, files {(median.FileBytes - first.Value.FileBytes) / 1e6:+0;-0})");
+                var delta = ReferenceEquals(build, switches.NodeBuilds[0]) ? "first row" :
+                    $"{Signed(median.RssBytes - first.Value.RssBytes)} MB vs first row (anon {Signed(median.AnonymousBytes - first.Value.AnonymousBytes)}, " +
+                    $"memfd {Signed(median.ShmemBytes - first.Value.ShmemBytes)}, files {Signed(median.FileBytes - first.Value.FileBytes)})";
                 figures.Line($"    {build.Name,-40} {median.Breakdown}{spread}; {delta}; {NodeFigures.Mb(median.RssBytes - empty.RssBytes)} MB over the empty app");
             }
         }
@@ -109,6 +109,9 @@ public static class NodeRssRun
         await Task.Delay(Settle, cancellationToken);
         return node.Probe.Settled();
     }
+
+    /// <summary>Megabytes (10^6 bytes) with their sign: "+3", "-12", "0".</summary>
+    private static string Signed(long bytes) => Math.Round(bytes / 1e6).ToString("+0;-0;0", CultureInfo.InvariantCulture);
 
     private static int FreePort()
     {
