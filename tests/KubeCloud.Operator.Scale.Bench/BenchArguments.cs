@@ -11,6 +11,8 @@ public static class BenchArguments
         "         [--writers N (16)] [--wave-timeout SECONDS (300)] [--operator-env NAME=VALUE]... [--gc-server]\n" +
         "         [--operator-arg ARG]... (e.g. --operator-arg --server-workers=8)\n" +
         "         [--operator-dll PATH] [--apiserver-dll PATH] [--node-daemons simulator|real] [--node-rss]\n" +
+        "         with --node-rss: [--node-dll NAME=PATH]... (another build, e.g. main's, measured in the same run) [--node-env NAME=VALUE[,NAME=VALUE]]...\n" +
+        "         (this build with that environment, each a row of its own) [--node-driver fake|libvirt] (default both) [--node-rounds N (1)]\n" +
         "         [--gc-settings] (with --cached: the cached operator restarted once per GC setting, each measured alone)\n" +
         "         [--restart-dll LABEL=PATH[,NAME=VALUE...]]... [--restart-rounds N (2)] (with --cached: the cached servers' operator restarted,\n" +
         "           this build and each other build (with its own environment, e.g. DOTNET_GCgen0size=0x200000) in turn, N rounds)\n" +
@@ -25,6 +27,8 @@ public static class BenchArguments
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
         var operatorArgs = new List<string>();
         var restartBuilds = new List<RestartBuild>();
+        var nodeBuilds = new List<NodeBuild>();
+        var nodeVariants = new List<NodeBuild>();
         for (var i = 0; i < args.Count; i++)
         {
             var flag = args[i];
@@ -88,6 +92,31 @@ public static class BenchArguments
                 case "--node-rss":
                     switches = switches with { NodeRss = true };
                     break;
+                case "--node-dll":
+                    var build = Value();
+                    var named = build.IndexOf('=', StringComparison.Ordinal);
+                    nodeBuilds.Add(named < 1 ? throw new ArgumentException($"--node-dll {build}: expected NAME=PATH") : new NodeBuild(build[..named], build[(named + 1)..], new Dictionary<string, string?>()));
+                    break;
+                case "--node-env":
+                    var variant = Value();
+                    nodeVariants.Add(new NodeBuild(variant, null, variant.Split(',').Select(p => p.Split('=', 2)).ToDictionary(
+                        p => p.Length == 2 && p[0].Length > 0 ? p[0] : throw new ArgumentException($"--node-env {variant}: expected NAME=VALUE[,NAME=VALUE]"),
+                        p => (string?)p[1], StringComparer.Ordinal)));
+                    break;
+                case "--node-driver":
+                    switches = switches with
+                    {
+                        NodeDrivers = Value() switch
+                        {
+                            "fake" => ["fake"],
+                            "libvirt" => ["libvirt"],
+                            var other => throw new ArgumentException($"--node-driver {other}: fake or libvirt"),
+                        },
+                    };
+                    break;
+                case "--node-rounds":
+                    switches = switches with { NodeRounds = Count(1) };
+                    break;
                 case "--gc-settings":
                     switches = switches with { GcSettings = true };
                     break;
@@ -128,7 +157,13 @@ public static class BenchArguments
             throw new ArgumentException($"--cached {options.Cached}: must be 0 (skip) or at least the servers of the burst and the paced waves ({options.Servers * (1 + options.Rates.Count)})");
         }
 
-        return (options, switches with { OperatorEnvironment = environment, OperatorArguments = operatorArgs, RestartBuilds = restartBuilds });
+        return (options, switches with
+        {
+            OperatorEnvironment = environment,
+            OperatorArguments = operatorArgs,
+            RestartBuilds = restartBuilds,
+            NodeBuilds = [.. nodeBuilds, new NodeBuild("this build", null, new Dictionary<string, string?>()), .. nodeVariants],
+        });
     }
 
     /// <summary>A comma-separated list of rates, each a number of servers per second above zero, in the order given.</summary>
@@ -157,6 +192,18 @@ public sealed record BenchSwitches
     /// <summary>Measure kubecloud-node's own RSS (<see cref="NodeRssRun"/>) instead of a scale run.</summary>
     public bool NodeRss { get; init; }
 
+    /// <summary>
+    /// The node daemons <see cref="NodeRssRun"/> measures, in this order, each a row: the builds of <c>--node-dll</c>
+    /// (baselines), this build, then this build with each <c>--node-env</c>.
+    /// </summary>
+    public IReadOnlyList<NodeBuild> NodeBuilds { get; init; } = [new NodeBuild("this build", null, new Dictionary<string, string?>())];
+
+    /// <summary>The hypervisor drivers <see cref="NodeRssRun"/> runs each build on.</summary>
+    public IReadOnlyList<string> NodeDrivers { get; init; } = ["fake", "libvirt"];
+
+    /// <summary>How many times <see cref="NodeRssRun"/> measures every row, interleaved; it prints each row's median.</summary>
+    public int NodeRounds { get; init; } = 1;
+
     /// <summary>After the cached figure, a fresh operator per GC setting (<see cref="OperatorGcSettings"/>).</summary>
     public bool GcSettings { get; init; }
 
@@ -181,3 +228,6 @@ public sealed record BenchSwitches
 
 /// <summary>An operator build restarted by <see cref="OperatorRestarts"/>: a label, its kubecloud-operator.dll and environment added to the run's.</summary>
 public sealed record RestartBuild(string Label, string Dll, IReadOnlyDictionary<string, string?> Environment);
+
+/// <summary>A kubecloud-node to measure: its row's name, its build (null: the one beside this bench) and the environment it runs with.</summary>
+public sealed record NodeBuild(string Name, string? Path, IReadOnlyDictionary<string, string?> Environment);

@@ -29,8 +29,9 @@ public sealed class ChildProcess : IAsyncDisposable
     public ProcessProbe Probe => new(_process.Id);
 
     /// <summary>
-    /// Starts <c>dotnet <paramref name="dll"/> <paramref name="arguments"/></c>; <paramref name="environment"/> adds to
-    /// (or, with a null value, removes from) the bench's own environment.
+    /// Starts <c>dotnet <paramref name="dll"/> <paramref name="arguments"/></c> (a path not ending in <c>.dll</c> is run
+    /// itself: a self-contained or NativeAOT build); <paramref name="environment"/> adds to (or, with a null value,
+    /// removes from) the bench's own environment.
     /// </summary>
     public static ChildProcess Start(string name, string dll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {
@@ -39,8 +40,13 @@ public sealed class ChildProcess : IAsyncDisposable
             throw new FileNotFoundException($"{name}: {dll} is not built (dotnet build tests/KubeCloud.Operator.Scale.Bench -c Release builds it)", dll);
         }
 
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
+        var managed = dll.EndsWith(".dll", StringComparison.Ordinal);
+        var start = new ProcessStartInfo(managed ? "dotnet" : dll) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (managed)
+        {
+            start.ArgumentList.Add(dll);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -56,7 +56,7 @@ try
         var nodeFigures = new NodeFigures();
         if (switches.NodeRss)
         {
-            await NodeRssRun.RunAsync(kubeconfig, work.FullName, nodeFigures, stop.Token);
+            await NodeRssRun.RunAsync(kubeconfig, work.FullName, nodeFigures, switches, stop.Token);
             return 0;
         }
 

@@ -68,7 +68,13 @@ public static class NodeAgentHost
     {
         ArgumentNullException.ThrowIfNull(host);
         var node = host.Node;
-        var builder = WebApplication.CreateSlimBuilder();
+        // The empty builder: Kestrel, routing and logging only. The slim builder's extras (appsettings.json with a file
+        // watcher, environment configuration, host filtering, forwarded headers) are nothing the daemon reads: its
+        // configuration is its flags (node-daemon/README.md, "Memory").
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
+        builder.Services.AddLogging();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             Listen(kestrel, host.MetricsAddress, host.HealthProbeAddress);

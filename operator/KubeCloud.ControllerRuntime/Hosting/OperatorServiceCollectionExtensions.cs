@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using k8s;
 using k8s.Models;
 using KubeCloud.ControllerRuntime.Cache;
@@ -61,7 +62,7 @@ public static class OperatorServiceCollectionExtensions
     /// A controller for <typeparamref name="T"/> run by <typeparamref name="TReconciler"/> (resolved from the container):
     /// <c>services.AddController&lt;Server, ServerReconciler&gt;(c =&gt; c.Owns&lt;Port&gt;().WithWorkers(4))</c>.
     /// </summary>
-    public static IServiceCollection AddController<T, TReconciler>(this IServiceCollection services, Action<ControllerBuilder<T>>? configure = null)
+    public static IServiceCollection AddController<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TReconciler>(this IServiceCollection services, Action<ControllerBuilder<T>>? configure = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
         where TReconciler : class, IReconciler<T> =>
         services.AddController<T, TReconciler>((builder, _) => configure?.Invoke(builder));
@@ -72,7 +73,7 @@ public static class OperatorServiceCollectionExtensions
     /// <c>(c, sp) =&gt; c.Watches&lt;Server&gt;(sp.GetRequiredService&lt;VolumeReconciler&gt;().VolumesOf)</c>, and optionally
     /// state that lives for one leadership term (<see cref="ITermState"/>, reset before each start of the controller).
     /// </summary>
-    public static IServiceCollection AddController<T, TReconciler>(
+    public static IServiceCollection AddController<T, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TReconciler>(
         this IServiceCollection services,
         Action<ControllerBuilder<T>, IServiceProvider> configure,
         Func<IServiceProvider, ITermState>? termState = null)
