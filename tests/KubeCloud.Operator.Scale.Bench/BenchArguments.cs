@@ -121,22 +121,22 @@ public static class BenchArguments
                     switches = switches with { GcSettings = true };
                     break;
                 case "--restart-dll":
-                    var build = Value();
-                    var at = build.IndexOf('=', StringComparison.Ordinal);
+                    var restart = Value();
+                    var at = restart.IndexOf('=', StringComparison.Ordinal);
                     if (at < 1)
                     {
-                        throw new ArgumentException($"--restart-dll {build}: expected LABEL=PATH");
+                        throw new ArgumentException($"--restart-dll {restart}: expected LABEL=PATH");
                     }
 
-                    var parts = build[(at + 1)..].Split(',');
+                    var parts = restart[(at + 1)..].Split(',');
                     var restartEnvironment = new Dictionary<string, string?>(StringComparer.Ordinal);
                     foreach (var setting in parts[1..])
                     {
                         var eq = setting.IndexOf('=', StringComparison.Ordinal);
-                        restartEnvironment[eq > 0 ? setting[..eq] : throw new ArgumentException($"--restart-dll {build}: {setting} is not NAME=VALUE")] = setting[(eq + 1)..];
+                        restartEnvironment[eq > 0 ? setting[..eq] : throw new ArgumentException($"--restart-dll {restart}: {setting} is not NAME=VALUE")] = setting[(eq + 1)..];
                     }
 
-                    restartBuilds.Add(new RestartBuild(build[..at], parts[0], restartEnvironment));
+                    restartBuilds.Add(new RestartBuild(restart[..at], parts[0], restartEnvironment));
                     break;
                 case "--gcdump":
                     switches = switches with { GcDumpDirectory = Value() };
