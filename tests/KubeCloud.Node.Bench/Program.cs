@@ -176,6 +176,10 @@ finally
 
         return true;
     }, TimeSpan.FromMinutes(3), "the servers deleted");
+
+    // The node unwires the network (bridge, VXLAN device, DHCP and its DHCP port) once its last port is gone: wait for
+    // it, or the bench leaves a VXLAN device with the operator's first VNI on the host (it broke the next local mode).
+    await Until(async () => ((await client.ListAsync<Port>("bench")).Items ?? []).Count == 0, TimeSpan.FromMinutes(1), "the ports gone and the network unwired");
     Directory.Delete(work, true);
 }
 

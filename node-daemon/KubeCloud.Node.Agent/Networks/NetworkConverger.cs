@@ -75,7 +75,10 @@ public sealed class NetworkConverger(BridgeNetwork bridges, DnsmasqServer dhcp, 
         var id = ServerDomainMapper.NetworkId(network);
         await RemoveDhcpAsync(network, id, cancellationToken);
         await bridges.TeardownAsync(new NetworkPlan { NetworkId = id, DevicePrefix = options.DevicePrefix }, cancellationToken);
-        File.Delete(MarkerOf(id));
+        if (Directory.Exists(options.NetworksDirectory))
+        {
+            File.Delete(MarkerOf(id)); // File.Delete takes a missing file, not a missing directory (a node that never wired a network)
+        }
     }
 
     public async Task<IReadOnlyList<string>> RemoveOrphansAsync(CancellationToken cancellationToken)
