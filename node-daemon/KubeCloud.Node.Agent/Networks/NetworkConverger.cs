@@ -88,9 +88,13 @@ public sealed class NetworkConverger(BridgeNetwork bridges, DnsmasqServer dhcp, 
             return [];
         }
 
+        // The markers first, then the cache: a marker is written only once its Network is in the cache, so every marker
+        // listed here has its Network in the snapshot below unless it is really gone (the other order took a network
+        // wired between the two reads for an orphan and unwired it).
+        var markers = Directory.GetFiles(options.NetworksDirectory);
         var known = cache.Networks.Store.List().Select(ServerDomainMapper.NetworkId).ToHashSet(StringComparer.Ordinal);
         var removed = new List<string>();
-        foreach (var marker in Directory.GetFiles(options.NetworksDirectory))
+        foreach (var marker in markers)
         {
             var id = Uri.UnescapeDataString(Path.GetFileName(marker));
             if (known.Contains(id))
