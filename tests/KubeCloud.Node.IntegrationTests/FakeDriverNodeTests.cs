@@ -197,7 +197,8 @@ public sealed class FakeDriverNodeTests : IAsyncLifetime
             Metadata = new() { Name = "gone", NamespaceProperty = NodeCluster.Project },
             Spec = new NetworkSpec { Subnets = [new Subnet { Name = "v4", Cidr = "10.9.0.0/24", EnableDHCP = false }] },
         });
-        await _cluster.ApplyOperatorStatusAsync(network, new NetworkStatus { SegmentationId = 4000 + Random.Shared.Next(1000) });
+        var vni = 4000 + Random.Shared.Next(1000);
+        await _cluster.ApplyOperatorStatusAsync(network, new NetworkStatus { SegmentationId = vni });
         var port = await _cluster.Client.CreateAsync(new Port
         {
             Metadata = new() { Name = "gone-port", NamespaceProperty = NodeCluster.Project, Labels = new Dictionary<string, string> { [ApiGroup.NodeLabel] = _node } },
@@ -209,13 +210,22 @@ public sealed class FakeDriverNodeTests : IAsyncLifetime
         static async Task<bool> LinkExists(string device) => (await Processes.ProcessCommandRunner.Instance.RunAsync("ip", ["link", "show", "dev", device])).Succeeded;
         try
         {
-            await NodeCluster.EventuallyAsync(() => LinkExists(vxlan), up => up, "the network's bridge and VXLAN device");
-            Assert.True(await LinkExists(bridge));
+            var marker = Path.Combine(_state, "networks", network.Metadata.Uid!);
+            await NodeCluster.EventuallyAsync(async () => await LinkExists(vxlan) && await LinkExists(bridge) && File.Exists(marker), up => up, "the network's bridge, VXLAN device and marker");
             await first.StopAsync();
 
-            // While the daemon is down the network and its port go for good.
+            // While the daemon is down the network and its port go for good. The host is put back as the daemon left it
+            // wired, in case its last watch events were still handled on the way down (then it unwired the network itself).
             await _cluster.Client.DeleteAsync<Port>("gone-port", NodeCluster.Project);
             await _cluster.Client.DeleteAsync<Network>("gone", NodeCluster.Project);
+            await new Networking.BridgeNetwork(Processes.ProcessCommandRunner.Instance).EnsureAsync(new Networking.NetworkPlan
+            {
+                NetworkId = network.Metadata.Uid!,
+                Vni = vni,
+                LocalTunnelIp = System.Net.IPAddress.Parse("192.0.2.10"),
+                DevicePrefix = prefix,
+            });
+            File.WriteAllText(marker, "project-a/gone");
             Assert.True(await LinkExists(bridge));
 
             Start();
