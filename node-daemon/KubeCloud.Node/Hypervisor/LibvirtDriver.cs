@@ -232,7 +232,15 @@ public sealed class LibvirtDriver : IHypervisorDriver
             for (var i = 0; i < count; i++)
             {
                 using var domain = new DomainHandle(((IntPtr*)array)[i]);
-                result.Add(Describe(domain));
+                try
+                {
+                    result.Add(Describe(domain));
+                }
+                catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
+                {
+                    // Undefined between the list and its description (another server's removal): not in the list, and
+                    // not an error: the heartbeat took it for libvirtd not answering and the Hypervisor went not Ready.
+                }
             }
         }
         finally
