@@ -104,7 +104,8 @@ public sealed class ServerRestartTests
         var perNode = servers.Values.GroupBy(s => s.Status!.Node!).ToDictionary(g => g.Key, g => g.Count());
         Assert.All(perNode, n => Assert.True(n.Value <= PerNode, $"{n.Key} holds {n.Value} servers, room for {PerNode}"));
         var ledger = placement.Ledger;
-        Assert.Equal(names.Count, ledger.Count);
+        Assert.True(ledger.Count == names.Count,
+            $"the running operator's ledger holds {ledger.Count} claims for {names.Count} placed servers (rebuilds: {placement.Rebuilds}; CI of 4 Dec 17:04 saw 0 once, not reproduced)");
         Assert.All(perNode.Keys, n => Assert.Equal(perNode[n] * 1024L, ledger.UsageOf(n).MemoryMb));
     }
 }
