@@ -84,7 +84,16 @@ public sealed class HypervisorHeartbeat(
             libvirtError = e.Message;
         }
 
-        NodeMetrics.ObserveImageCache(options.NodeName, files);
+        try
+        {
+            NodeMetrics.ObserveImageCache(options.NodeName, files);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A metric never fails the beat: a failed beat is a stale heartbeat, and the Hypervisor goes not Ready.
+            logger.LogWarning("image cache metrics of node {Node} not read: {Message}", options.NodeName, e.Message);
+        }
+
         var facts = HostFactsReader.Read(options.InstancesDirectory, new HypervisorProbeResult(options.Hypervisor, options.HypervisorReason, TimeSpan.Zero), options.TunnelIp);
         var current = cache.Hypervisors.Store.Get(null, options.NodeName);
         var status = HypervisorReport.Of(current, facts, libvirtError, options.HypervisorVersion, time.GetUtcNow());
