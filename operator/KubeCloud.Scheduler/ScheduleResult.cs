@@ -79,14 +79,17 @@ public sealed class ScheduleResult
     /// <summary>Why no host was chosen, after the nova prefix; null on success.</summary>
     public string? Failure { get; }
 
-    /// <summary>The filter that emptied the host list, or null.</summary>
+    /// <summary>
+    /// The filter that removed the last host, or null (also when there were no hosts to begin with: then no filter
+    /// emptied anything, and a caller must not read "RetryFilter" as "every host was tried").
+    /// </summary>
     public string? EmptiedBy
     {
         get
         {
             foreach (var step in Filters)
             {
-                if (step.HostsAfter == 0)
+                if (step.HostsAfter == 0 && step.HostsBefore > 0)
                 {
                     return step.Filter;
                 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using k8s;
 using k8s.Models;
 using KubeCloud.Api;
@@ -64,7 +65,7 @@ public sealed class NodeSimulator : IAsyncDisposable
     public const string StorageCleanupFinalizer = "kubecloud.io/storage-cleanup";
 
     private readonly IKubeClient _client;
-    private readonly HashSet<string> _nodes;
+    private ImmutableHashSet<string> _nodes;
     private readonly SharedInformerFactory _informers;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _spawnStarted = new(StringComparer.Ordinal);
@@ -76,7 +77,7 @@ public sealed class NodeSimulator : IAsyncDisposable
     private NodeSimulator(IKubeClient client, IEnumerable<string> nodes, NodeSimulatorOptions options)
     {
         _client = client;
-        _nodes = new HashSet<string>(nodes, StringComparer.Ordinal);
+        _nodes = ImmutableHashSet.CreateRange(StringComparer.Ordinal, nodes);
         Options = options;
         _informers = new SharedInformerFactory(client);
     }
@@ -103,6 +104,14 @@ public sealed class NodeSimulator : IAsyncDisposable
     {
         _down[node] = down;
         return HeartbeatAsync(node, cancellationToken);
+    }
+
+    /// <summary>A node joins: its Hypervisor is created and reported Ready, and the simulator plays its daemon too.</summary>
+    public async Task AddAsync(string node, CancellationToken cancellationToken = default)
+    {
+        ImmutableInterlocked.Update(ref _nodes, (nodes, name) => nodes.Add(name), node);
+        await RegisterAsync(node, cancellationToken).ConfigureAwait(false);
+        Kick();
     }
 
     /// <summary>Looks at every server again (after a change of <see cref="Options"/>, such as a node no longer stalled).</summary>

@@ -41,8 +41,20 @@ public sealed class PipelineTests
     }
 
     [Fact]
-    public void No_hosts_at_all_says_so() =>
-        Assert.Equal("No valid host was found. There are no hosts.", new FilterScheduler(Options).Select([], Request()).FaultMessage);
+    public void No_hosts_at_all_says_so_and_no_filter_emptied_the_list()
+    {
+        var result = new FilterScheduler(Options).Select([], Request().Tried("a"));
+        Assert.Equal("No valid host was found. There are no hosts.", result.FaultMessage);
+        Assert.Null(result.EmptiedBy);
+    }
+
+    [Fact]
+    public void The_filter_that_removed_the_last_host_emptied_the_list()
+    {
+        HostState[] hosts = [Host("a"), Host("b")];
+        Assert.Equal("RetryFilter", new FilterScheduler(Options).Select(hosts, Request().Tried("a", "b")).EmptiedBy);
+        Assert.Equal("AvailabilityZoneFilter", new FilterScheduler(Options).Select(hosts, Request().Tried("a").InZone("az9")).EmptiedBy);
+    }
 
     [Fact]
     public void Success_reports_the_chosen_host_and_the_top_hosts()

@@ -43,6 +43,48 @@ public sealed class ServerSchedulingTests
     }
 
     [Fact]
+    public async Task A_single_node_that_went_down_before_the_spawn_takes_the_server_back_once_it_is_Ready_again()
+    {
+        var nodes = new NodeSimulatorOptions();
+        nodes.Stalled["node-1"] = true;
+        await using var bed = await ServerTestBed.StartAsync(nodes: 1, nodeOptions: nodes);
+        await bed.CreateAsync(ServerTestBed.NewServer("solo", network: false));
+        var placed = await bed.WaitForAsync("solo", s => s.Status?.Node == "node-1", "placed on node-1");
+        Assert.Equal(1, placed.Status!.SchedulingAttempts);
+
+        // A transient heartbeat failure before the spawn: the build leaves the node, and with no other host it waits.
+        await bed.Nodes.SetDownAsync("node-1", true);
+        var waiting = await bed.WaitForAsync("solo", s => s.Status is { Node: null, Phase: ServerPhase.Error }, "unplaced, in Error");
+        Assert.Equal(["node-1"], waiting.Status!.TriedNodes);
+        Assert.Equal("NoValidHost", Conditions.Find(waiting.Status, "Scheduled")!.Reason);
+        Assert.Contains("The filters left no host", waiting.Status.Fault!.Message, StringComparison.Ordinal);
+        Assert.Contains("ComputeFilter removed 1", waiting.Status.Fault.Details, StringComparison.Ordinal);
+
+        // The node is back: it was tried, but it is the only host the filters keep and attempts are left, so the build
+        // goes back to it (before this, RetryFilter refused it forever: "the retries ran out" on a one-node cloud).
+        await bed.Nodes.SetDownAsync("node-1", false);
+        bed.Nodes.Resume("node-1");
+        var active = await bed.WaitForPhaseAsync("solo", ServerPhase.Active);
+        Assert.Equal("node-1", active.Status!.Node);
+        Assert.Equal(2, active.Status.SchedulingAttempts);
+        Assert.Null(active.Status.Fault);
+    }
+
+    [Fact]
+    public async Task A_server_created_before_any_hypervisor_waits_for_one_instead_of_running_out_of_retries()
+    {
+        await using var bed = await ServerTestBed.StartAsync(nodes: 0);
+        await bed.CreateAsync(ServerTestBed.NewServer("early", network: false));
+        var waiting = await bed.WaitForPhaseAsync("early", ServerPhase.Error);
+        Assert.Equal("NoValidHost", Conditions.Find(waiting.Status!, "Scheduled")!.Reason);
+        Assert.Equal("No valid host was found. There are no hosts. The filters left no host (attempt 1 of 3; retried when hosts change).", waiting.Status!.Fault!.Message);
+
+        await bed.Nodes.AddAsync("node-1");
+        var active = await bed.WaitForPhaseAsync("early", ServerPhase.Active);
+        Assert.Equal("node-1", active.Status!.Node);
+    }
+
+    [Fact]
     public async Task Quota_refuses_the_server_that_does_not_fit_after_the_older_ones_until_room_is_made()
     {
         await using var bed = await ServerTestBed.StartAsync();

@@ -223,18 +223,22 @@ public sealed class ServerReconciler : IReconciler<Server>
             }
 
             var started = Stopwatch.GetTimestamp();
-            var result = _placement.Schedule(request, _informers.For<Hypervisor>().Store.List());
+            var hypervisors = _informers.For<Hypervisor>().Store.List();
+            var result = _placement.Schedule(request, hypervisors);
+            if (!result.Succeeded && result.EmptiedBy == RetryFilter.FilterName)
+            {
+                // Every host the other filters kept was tried before, and attempts are left: a tried host went down
+                // before the spawn (HostDown) and is fit again, since the other filters passed it (ComputeFilter
+                // checks Ready). Going back to it beats an Error that would never clear on a one-node cloud.
+                result = _placement.Schedule(request with { TriedNodes = new HashSet<string>(StringComparer.Ordinal) }, hypervisors);
+            }
+
             if (!result.Succeeded)
             {
-                var retriesRanOut = result.EmptiedBy == RetryFilter.FilterName;
-                var outcome = retriesRanOut ? "retries_exhausted" : "no_valid_host";
-                ServerMetrics.SchedulingDuration.WithLabels(outcome).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-                ServerMetrics.SchedulingAttempts.WithLabels(outcome).Inc();
-                var why = retriesRanOut
-                    ? $"The retries ran out: every host left was already tried ({string.Join(", ", s.TriedNodes ?? [])}); attempt {attempts + 1} of {max}."
-                    : $"The filters left no host (attempt {attempts + 1} of {max}; retried when hosts change).";
-                var message = $"{result.FaultMessage} {why}";
-                Conditions.Set(s, ScheduledCondition, ConditionStatus.False, retriesRanOut ? "RetriesExhausted" : "NoValidHost", message, generation, now);
+                ServerMetrics.SchedulingDuration.WithLabels("no_valid_host").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                ServerMetrics.SchedulingAttempts.WithLabels("no_valid_host").Inc();
+                var message = $"{result.FaultMessage} The filters left no host (attempt {attempts + 1} of {max}; retried when hosts change).";
+                Conditions.Set(s, ScheduledCondition, ConditionStatus.False, "NoValidHost", message, generation, now);
                 return Task.FromResult<ReconcileResult?>(Fail(pass, 500, message, result.FaultDetails, "NoValidHost"));
             }
 
