@@ -1,5 +1,6 @@
 using KubeCloud.Api;
 using KubeCloud.Api.V1Alpha1;
+using KubeCloud.Operator.Controllers.Servers;
 
 namespace KubeCloud.Operator.IntegrationTests.Servers;
 
@@ -32,6 +33,28 @@ public sealed class ServerDeletionTests
         await bed.Client.DeleteAsync<Server>("half", ServerTestBed.Project);
         await bed.WaitGoneAsync("half");
         await OperatorCluster.EventuallyAsync(async () => (await bed.PortsAsync()).Count == 0, "the server's port deleted");
+        Assert.Equal(0, bed.Placement.Ledger.Count);
+    }
+
+    [Fact]
+    public async Task The_binding_carries_the_node_cleanup_finalizer_and_a_node_that_went_down_without_seeing_the_server_does_not_hold_its_deletion()
+    {
+        var nodes = new NodeSimulatorOptions();
+        nodes.Stalled["node-1"] = true; // a daemon that has not looked at the server (yet)
+        await using var bed = await ServerTestBed.StartAsync(nodes: 1, nodeOptions: nodes);
+        await bed.CreateAsync(ServerTestBed.NewServer("unseen", network: false));
+        var bound = await bed.WaitForAsync("unseen", s => NodeReport.ValueOf(s.Metadata.Labels, ApiGroup.NodeLabel) == "node-1", "bound to node-1");
+        Assert.Contains(NodeSimulator.NodeCleanupFinalizer, bound.Metadata.Finalizers); // in the operator's binding write, not a later node write
+
+        // The node is Ready: it owns the cleanup, and the deletion waits for it.
+        await bed.Client.DeleteAsync<Server>("unseen", ServerTestBed.Project);
+        var waiting = await bed.WaitForAsync("unseen", s => s.Status?.Phase == ServerPhase.Deleting, "Deleting");
+        Assert.Contains(NodeSimulator.NodeCleanupFinalizer, waiting.Metadata.Finalizers);
+        Assert.Contains("waiting for node node-1 to clean up", Conditions.Find(waiting.Status, ConditionTypes.Ready)!.Message, StringComparison.Ordinal);
+
+        // The node goes down having never reported on the server: nothing would take the finalizer off, so the operator does.
+        await bed.Nodes.SetDownAsync("node-1", true);
+        await bed.WaitGoneAsync("unseen");
         Assert.Equal(0, bed.Placement.Ledger.Count);
     }
 
