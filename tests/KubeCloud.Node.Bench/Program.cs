@@ -88,6 +88,7 @@ try
     var idleCollected = daemon.Probe.Settled();
 
     var samples = new List<VmTimes>();
+    ProcessSample? first = null;
     foreach (var name in names)
     {
         var watch = Stopwatch.StartNew();
@@ -117,6 +118,13 @@ try
             return active is not null && ready is not null;
         }, TimeSpan.FromMinutes(5), $"{name} Active and its guest ready");
         samples.Add(new VmTimes(active!.Value, firstOutput!.Value, ready!.Value));
+        if (samples.Count == 1)
+        {
+            // After the first VM: what the daemon loads and compiles once (the spawn path's code, the image cache, the
+            // network's bridge and DHCP) is in, so the VMs after it show the cost of one more VM alone.
+            first = daemon.Probe.Settled();
+        }
+
         Console.WriteLine(fake
             ? $"  {name}: create->Active {active.Value.TotalSeconds:0.00} s; load {ProcessProbe.LoadAverage()}"
             : $"  {name}: create->Active {active.Value.TotalSeconds:0.00} s, ->first console output {firstOutput.Value.TotalSeconds:0.00} s, ->guest ready (KC-READY) {ready.Value.TotalSeconds:0.00} s; load {ProcessProbe.LoadAverage()}");
@@ -149,6 +157,13 @@ try
     Console.WriteLine($"  per VM: {(loaded.RssBytes - idle.RssBytes) / 1048576.0 / runs:0.00} MiB RSS ({(loaded.PrivateBytes - idle.PrivateBytes) / 1048576.0 / runs:0.00} MiB private); " +
         $"after full GCs {(loadedCollected.RssBytes - idleCollected.RssBytes) / 1048576.0 / runs:0.00} MiB RSS ({(loadedCollected.PrivateBytes - idleCollected.PrivateBytes) / 1048576.0 / runs:0.00} MiB private)" +
         (fake ? string.Empty : $"; QEMU: {qemu / runs:0} MiB RSS per VM"));
+    if (runs > 1 && first is { } one)
+    {
+        Console.WriteLine($"  1 VM:               {one.Breakdown}");
+        Console.WriteLine($"  per VM after the first (the {runs - 1} VMs after it, beside the daemon with one VM; the first VM's figure above also carries " +
+            $"the code and caches loaded once): {(loaded.RssBytes - one.RssBytes) / 1048576.0 / (runs - 1):0.00} MiB RSS ({(loaded.PrivateBytes - one.PrivateBytes) / 1048576.0 / (runs - 1):0.00} MiB private)");
+    }
+
     Console.WriteLine($"load average after: {ProcessProbe.LoadAverage()} ({Environment.ProcessorCount} cores)");
 }
 finally

@@ -211,6 +211,37 @@ public sealed class ClaimTests
     }
 
     [Fact]
+    public void A_refresh_reuses_an_unchanged_hypervisor_but_takes_the_ledger_and_the_clock_now_and_rereads_a_changed_one()
+    {
+        var ledger = new AllocationLedger();
+        var clock = new MovableTime { Now = ApiObjects.Now };
+        var inventory = new HostInventory(SchedulerOptions.Default, ledger, clock);
+        var h1 = ApiObjects.Hypervisor("h1", zone: "az1");
+        var gone = ApiObjects.Hypervisor("gone");
+        inventory.Refresh([h1, gone]);
+        Assert.Equal((0, true), (inventory.Find("h1")!.UsedVcpus, inventory.Find("h1")!.Ready));
+
+        // Same object: the ledger's new claim counts, and a heartbeat gone stale since is judged at the new time.
+        ledger.Rebuild([ApiObjects.Server("a", node: "h1", phase: ServerPhase.Building)]);
+        clock.Now = ApiObjects.Now.AddMinutes(5);
+        inventory.Refresh([h1]);
+        Assert.Equal((1, 2048L, 1, 1, false), (inventory.Find("h1")!.UsedVcpus, inventory.Find("h1")!.UsedMemoryMb, inventory.Find("h1")!.NumInstances, inventory.Find("h1")!.NumIoOps, inventory.Find("h1")!.Ready));
+        Assert.Null(inventory.Find("gone"));
+
+        // A new object for the same host (the informer replaces it on every change) is read again.
+        var changed = ApiObjects.Hypervisor("h1", zone: "az2", heartbeat: clock.Now);
+        inventory.Refresh([changed]);
+        Assert.Equal(("az2", true, 1), (inventory.Find("h1")!.Zone, inventory.Find("h1")!.Ready, inventory.Find("h1")!.UsedVcpus));
+    }
+
+    private sealed class MovableTime : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
     public void Requests_come_from_the_server_and_what_it_names()
     {
         var ledger = new AllocationLedger();

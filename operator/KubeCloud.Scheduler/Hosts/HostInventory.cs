@@ -21,6 +21,9 @@ public sealed class HostInventory
     private int[] _reportedIoOps = [];
     private IReadOnlyList<string> _warnings = [];
 
+    // The state read from each Hypervisor object at the last refresh (Refresh is called under the caller's lock).
+    private readonly Dictionary<string, (Hypervisor Source, HostState State)> _read = new(StringComparer.Ordinal);
+
     public HostInventory(SchedulerOptions options, AllocationLedger ledger, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -46,7 +49,12 @@ public sealed class HostInventory
     /// <summary>The current hosts in columns, as the scheduler reads them.</summary>
     public HostTable Table => _table;
 
-    /// <summary>Rebuilds every host state from the Hypervisors and the ledger (readiness is judged now).</summary>
+    /// <summary>
+    /// Rebuilds every host state from the Hypervisors and the ledger (readiness is judged now). A Hypervisor object seen
+    /// at the last refresh (the informer hands out the same instance until it changes) is not read again: its state is
+    /// reused with the ledger's usage and readiness judged now (reading 100 Hypervisors per decision was 5 % of the
+    /// operator's CPU in a burst of 2,000 servers).
+    /// </summary>
     public void Refresh(IEnumerable<Hypervisor> hypervisors)
     {
         ArgumentNullException.ThrowIfNull(hypervisors);
@@ -60,8 +68,32 @@ public sealed class HostInventory
                 continue;
             }
 
-            hosts.Add(HostStateFactory.FromHypervisor(hypervisor, _options, _ledger.UsageOf(name), now));
+            var usage = _ledger.UsageOf(name);
+            HostState host;
+            if (_read.TryGetValue(name, out var seen) && ReferenceEquals(seen.Source, hypervisor))
+            {
+                host = seen.State.WithUsage(usage, Math.Max(hypervisor.Status?.IoOps ?? 0, usage.InFlight)) with
+                {
+                    Ready = HostStateFactory.IsReady(hypervisor.Status, now, _options.ServiceDownTimeSeconds),
+                };
+            }
+            else
+            {
+                host = HostStateFactory.FromHypervisor(hypervisor, _options, usage, now);
+                _read[name] = (hypervisor, host);
+            }
+
+            hosts.Add(host);
             reported.Add(hypervisor.Status?.IoOps ?? 0);
+        }
+
+        if (_read.Count > hosts.Count)
+        {
+            var names = hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in _read.Keys.Where(n => !names.Contains(n)).ToList())
+            {
+                _read.Remove(gone);
+            }
         }
 
         Publish(hosts, reported);
