@@ -27,7 +27,7 @@ internal sealed record OperatorCommandLine
           --controllers LIST                  which controllers run, as kube-controller-manager's: * all, name on, -name off (default *)
           --vni-range FIRST:LAST              VXLAN VNIs the Network controller hands out (default 1000:1999999)
           --mac-prefix PREFIX                 prefix of the MACs the Port controller allocates (default fa:16:3e)
-          --server-workers N                  Server reconciles that may run at once, 1-256 (default 4)
+          --server-workers N                  Server reconciles that may run at once, 1-256 (default 16)
           --image-digest-concurrency N        image sources read at once to compute their sha256, 1-64 (default 2)
           --image-max-size QUANTITY           the largest image source read to compute its sha256, e.g. 20Gi (default 64Gi)
           --node-service-account NS/NAME      the node daemons' service account, narrowed by the webhook to their own node's

@@ -35,8 +35,11 @@ public sealed class ServerSettings
     /// <summary>
     /// Reconciles that may run at once (never two for one server); <c>--server-workers</c>. A reconcile is almost all
     /// waiting on the API server (the operator's CPU is idle in a profile), so throughput is workers / write latency.
-    /// 4, measured on a quiet 2-core machine (operator README, Figures): 2,000 servers went Active at 95/s with 3.0
-    /// reconciles per server at 4 workers and at 91/s with 5.7 per server at 16 (more workers read staler caches).
+    /// 16, measured with the scale bench on the 2-core machine on 4 December 2026 (operator README, Figures): in a burst
+    /// of 2,000 servers the 4 workers were the queue everything waited in (mean queue wait 1.8-2.1 s, 337 servers/s,
+    /// p99 creation to Active 5.0-5.1 s); 16 workers, same runs, 453 servers/s, p99 3.2-4.6 s, still 3.0 reconciles
+    /// per server (on 3 December, before passes on a cache behind the controller's own writes ended at once, 16 workers
+    /// read staler caches and made 5.7 passes per server, so the default had gone back to 4).
     /// </summary>
-    public int Workers { get; set; } = 4;
+    public int Workers { get; set; } = 16;
 }
