@@ -47,6 +47,40 @@ public sealed class VxlanTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_leftover_device_of_this_node_holding_the_vni_is_replaced_and_a_foreign_one_is_named()
+    {
+        // CI once lost a server to "A VXLAN device with the specified VNI already exists": a bench killed before its node
+        // unwired a network had left the operator's first VNI on the host, and every later network with it failed.
+        var run = ProcessCommandRunner.Instance;
+        var id = Guid.NewGuid().ToString("N")[..6];
+        var ns = $"kc-test-vni-{id}";
+        try
+        {
+            await run.RunCheckedAsync("ip", "netns", "add", ns);
+            var inside = new NamespacedCommandRunner(run, ns);
+            var node = new BridgeNetwork(inside);
+            var plan = new NetworkPlan { NetworkId = "vni-" + id, Vni = 4646, LocalTunnelIp = IPAddress.Loopback };
+            await inside.RunCheckedAsync("ip", "link", "add", DeviceNames.DefaultPrefix + "vxstale", "type", "vxlan", "id", "4646", "local", "127.0.0.1", "dstport", "4789", "nolearning");
+
+            await node.EnsureAsync(plan);
+
+            Assert.True(await node.LinkExistsAsync(plan.VxlanName));
+            Assert.False(await node.LinkExistsAsync(DeviceNames.DefaultPrefix + "vxstale"));
+
+            await node.TeardownAsync(plan);
+            await inside.RunCheckedAsync("ip", "link", "add", "other0", "type", "vxlan", "id", "4646", "local", "127.0.0.1", "dstport", "4789", "nolearning");
+            var refused = await Assert.ThrowsAsync<CommandFailedException>(() => node.EnsureAsync(plan));
+            Assert.Contains("is held by device other0, which is not this node's", refused.Message, StringComparison.Ordinal);
+            Assert.True(await node.LinkExistsAsync("other0"));
+            Assert.False(await node.LinkExistsAsync(plan.BridgeName)); // the failed setup removed what it made
+        }
+        finally
+        {
+            await run.RunAsync("ip", "netns", "del", ns);
+        }
+    }
+
     private sealed class CountingRunner(ICommandRunner inner) : ICommandRunner
     {
         private int _linkAdds;

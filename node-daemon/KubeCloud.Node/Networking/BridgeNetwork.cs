@@ -73,7 +73,7 @@ public sealed class BridgeNetwork(ICommandRunner run)
             {
                 if (!await LinkExistsAsync(plan.VxlanName, cancellationToken))
                 {
-                    await run.RunCheckedAsync("ip", VxlanAddArguments(plan, vni), cancellationToken);
+                    await AddVxlanAsync(plan, vni, cancellationToken);
                     createdVxlan = true;
                 }
 
@@ -95,6 +95,63 @@ public sealed class BridgeNetwork(ICommandRunner run)
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Makes the VXLAN device. The kernel allows one device per VNI and UDP port in a namespace: when another device holds
+    /// the VNI and its name has this node's device prefix without being this network's, it is a leftover of a network
+    /// this node (or an earlier run with the same prefix) wired and never removed (a daemon or bench killed before its
+    /// unwiring); it carries no guest (it would be this network's device then), so it is removed and the add tried
+    /// again. A device of any other name is not the node's to remove: the error names it.
+    /// </summary>
+    private async Task AddVxlanAsync(NetworkPlan plan, int vni, CancellationToken cancellationToken)
+    {
+        var add = await run.RunAsync("ip", VxlanAddArguments(plan, vni), cancellationToken);
+        if (add.Succeeded)
+        {
+            return;
+        }
+
+        if (!add.StandardError.Contains("VNI already exists", StringComparison.OrdinalIgnoreCase)
+            || await VxlanHolderAsync(vni, plan.VxlanPort, cancellationToken) is not { } holder)
+        {
+            throw new CommandFailedException(add);
+        }
+
+        if (!holder.StartsWith(plan.DevicePrefix, StringComparison.Ordinal))
+        {
+            throw new CommandFailedException(add with
+            {
+                StandardError = $"{add.StandardError.TrimEnd()} (VNI {Num(vni)} port {Num(plan.VxlanPort)} is held by device {holder}, which is not this node's: remove it or give the network another VNI)",
+            });
+        }
+
+        await run.RunCheckedAsync("ip", ["link", "del", holder], cancellationToken);
+        await run.RunCheckedAsync("ip", VxlanAddArguments(plan, vni), cancellationToken);
+    }
+
+    /// <summary>The VXLAN device in this namespace with <paramref name="vni"/> on <paramref name="port"/>, or null.</summary>
+    private async Task<string?> VxlanHolderAsync(int vni, int port, CancellationToken cancellationToken)
+    {
+        var list = await run.RunAsync("ip", ["-d", "-j", "link", "show", "type", "vxlan"], cancellationToken);
+        if (!list.Succeeded || string.IsNullOrWhiteSpace(list.StandardOutput))
+        {
+            return null;
+        }
+
+        using var json = JsonDocument.Parse(list.StandardOutput);
+        foreach (var link in json.RootElement.EnumerateArray())
+        {
+            if (link.TryGetProperty("linkinfo", out var info) && info.TryGetProperty("info_data", out var data)
+                && data.TryGetProperty("id", out var id) && id.GetInt32() == vni
+                && (!data.TryGetProperty("port", out var p) || p.GetInt32() == port)
+                && link.TryGetProperty("ifname", out var name))
+            {
+                return name.GetString();
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The <c>ip</c> command line that makes the plan's VXLAN device (pure; unit-tested).</summary>
