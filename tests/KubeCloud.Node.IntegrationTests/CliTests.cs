@@ -92,6 +92,26 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task As_NativeAOT_a_kubeconfig_exec_plugin_is_one_line()
+    {
+        Assert.True(File.Exists(NodeProcess.AotExecutable), $"no NativeAOT build at {NodeProcess.AotExecutable}: run tests/setup/node-aot.sh");
+        var path = Path.Combine(_home, "exec-config");
+        await File.WriteAllTextAsync(path, """
+            apiVersion: v1
+            kind: Config
+            clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]
+            users: [{ name: u, user: { exec: { apiVersion: client.authentication.k8s.io/v1, command: /bin/true } } }]
+            contexts: [{ name: a, context: { cluster: c, user: u } }]
+            current-context: a
+            """);
+        using var node = await NodeProcess.RunAsync(["--kubeconfig", path, "--hypervisor-driver", "fake"], TimeSpan.FromSeconds(60), NodeProcess.AotExecutable);
+        Assert.Equal(1, node.ExitCode);
+        Assert.Equal(
+            $"kubecloud-node: cannot load the cluster configuration from --kubeconfig {path}: its user runs an exec credential plugin, which the NativeAOT kubecloud-node does not run (give it a token, a token file or a client certificate)",
+            node.Stderr.TrimEnd('\n'));
+    }
+
+    [Fact]
     public async Task A_libvirtd_that_does_not_answer_is_one_line()
     {
         await using var cluster = await NodeCluster.StartAsync();

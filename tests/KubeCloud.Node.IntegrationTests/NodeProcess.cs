@@ -75,9 +75,9 @@ public sealed class NodeProcess : IDisposable
     }
 
     /// <summary>Runs to the end (a failed start), killing it after <paramref name="timeout"/>.</summary>
-    public static async Task<NodeProcess> RunAsync(IEnumerable<string> arguments, TimeSpan timeout)
+    public static async Task<NodeProcess> RunAsync(IEnumerable<string> arguments, TimeSpan timeout, string? executable = null)
     {
-        var process = Start(arguments);
+        var process = Start(arguments, executable: executable);
         using var cts = new CancellationTokenSource(timeout);
         try
         {
