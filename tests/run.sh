@@ -22,6 +22,9 @@ bash tests/setup/kube-clients.sh || fail_setup "tests/setup/kube-clients.sh"
 step "building (warnings are errors)"
 dotnet build KubeCloud.sln -c Release -nologo -clp:ErrorsOnly || fail_setup "dotnet build"
 
+step "publishing kubecloud-node as NativeAOT (tests/setup/node-aot.sh)"
+bash tests/setup/node-aot.sh || fail_setup "tests/setup/node-aot.sh"
+
 step "checking formatting"
 dotnet format KubeCloud.sln --verify-no-changes --no-restore -v quiet || fail_setup "dotnet format found unformatted code (run: dotnet format KubeCloud.sln)"
 

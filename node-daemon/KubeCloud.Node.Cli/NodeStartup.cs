@@ -99,7 +99,11 @@ public static class NodeStartup
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var source = flags.Kubeconfig is { } path ? $"--kubeconfig {path}" : "the in-cluster service account or the kubeconfig (KUBECONFIG, ~/.kube/config)";
-            throw new StartupException($"cannot load the cluster configuration from {source}: {e.Message}", e);
+            // The NativeAOT build leaves KubernetesClient's exec-plugin runner out (KubeCloud.Node.Cli/ILLink.Substitutions.xml).
+            var why = e is NotSupportedException && !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled
+                ? "its user runs an exec credential plugin, which the NativeAOT kubecloud-node does not run (give it a token, a token file or a client certificate)"
+                : e.Message;
+            throw new StartupException($"cannot load the cluster configuration from {source}: {why}", e);
         }
     }
 

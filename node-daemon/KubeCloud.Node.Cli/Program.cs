@@ -1,8 +1,13 @@
 using System.Runtime.InteropServices;
+using KubeCloud.ControllerRuntime.Client;
+using KubeCloud.Node.Agent;
 using KubeCloud.Node.Agent.Hosting;
 using KubeCloud.Node.Cli;
 
 // kubecloud-node: one per compute node. See NodeFlags.Usage and node-daemon/README.md.
+// Its JSON: the node's own source-generated context, before anything reads or writes an object (reflection-based JSON is
+// off in this binary's runtimeconfig and absent from its NativeAOT build).
+KubernetesJsonOptions.AddTypeInfoResolver(NodeJsonContext.Default);
 NodeFlags flags;
 try
 {

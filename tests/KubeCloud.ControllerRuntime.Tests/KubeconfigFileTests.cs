@@ -64,6 +64,69 @@ public class KubeconfigFileTests
     }
 
     [Fact]
+    public void Reads_every_credential_field_as_KubernetesClients_reader_does()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Write("config", """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: c
+              cluster:
+                server: https://c.example:6443
+                certificate-authority-data: Q0EK
+                certificate-authority: ca.crt
+                insecure-skip-tls-verify: false
+                extensions:
+                - name: client.authentication.k8s.io/exec
+                  extension: { audience: x }
+            users:
+            - name: exec
+              user:
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1
+                  command: get-token
+                  args: [--cluster, c]
+                  env:
+                  - name: REGION
+                    value: eu
+                  installHint: install get-token
+                  provideClusterInfo: true
+                as: admin
+                as-groups: [ops, dev]
+                as-user-extra: { reason: test }
+            - name: provider
+              user:
+                auth-provider:
+                  name: oidc
+                  config: { client-id: k, idp-issuer-url: "https://idp" }
+                username: u
+                password: p
+                client-certificate-data: Q0VSVAo=
+                client-key-data: S0VZCg==
+                token: ~
+            contexts:
+            - name: a
+              context: { cluster: c, user: exec, namespace: ns }
+            current-context: a
+            """);
+
+        var ours = KubeconfigFile.Read(path);
+        var theirs = KubernetesClientConfiguration.LoadKubeConfig(path);
+        ours.FileName = theirs.FileName = null;
+        ours.Extensions = theirs.Extensions = null;
+        ours.Preferences = theirs.Preferences = null;
+        foreach (var cluster in ours.Clusters.Concat(theirs.Clusters))
+        {
+            Assert.Single(cluster.ClusterEndpoint.Extensions!);
+            cluster.ClusterEndpoint.Extensions = null;
+        }
+
+        var options = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(theirs, options), System.Text.Json.JsonSerializer.Serialize(ours, options));
+    }
+
+    [Fact]
     public void Resolves_relative_certificate_paths_against_the_files_folder()
     {
         using var dir = new TempDirectory();

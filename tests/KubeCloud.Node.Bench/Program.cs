@@ -18,9 +18,12 @@ using KubeCloud.Testing;
 // with create -> Active and -> guest ready; --driver fake: the fake hypervisor driver (no QEMU), for the daemon's own
 // per-VM cost with many VMs.
 // Usage: dotnet tests/KubeCloud.Node.Bench/bin/Release/net10.0/KubeCloud.Node.Bench.dll [--runs N] [--driver libvirt|fake]
-//        (libvirt: root and libvirtd, tests/setup/node-deps.sh)
+//        [--daemon PATH] (libvirt: root and libvirtd, tests/setup/node-deps.sh). --daemon: another kubecloud-node build, a dll
+//        or an executable (the NativeAOT build, artifacts/node-aot/kubecloud-node); default this repository's JIT build.
 var runs = 5;
 var fake = false;
+var daemonPath = NodePaths.Daemon;
+var managed = true; // a NativeAOT executable has no diagnostics port to force a full GC through
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i], args[i + 1])
@@ -34,8 +37,12 @@ for (var i = 0; i + 1 < args.Length; i += 2)
         case ("--driver", "libvirt"):
             fake = false;
             break;
+        case ("--daemon", var path):
+            daemonPath = Path.GetFullPath(path);
+            managed = daemonPath.EndsWith(".dll", StringComparison.Ordinal);
+            break;
         default:
-            Console.Error.WriteLine($"kubecloud node bench: unknown argument {args[i]} {args[i + 1]} (--runs N, --driver libvirt|fake)");
+            Console.Error.WriteLine($"kubecloud node bench: unknown argument {args[i]} {args[i + 1]} (--runs N, --driver libvirt|fake, --daemon PATH)");
             return 2;
     }
 }
@@ -68,7 +75,7 @@ await using var apiServerStop = apiServer;
 using var client = new KubeClient(ClusterConfig.FromKubeconfig(kubeconfig));
 await client.CreateAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = "bench" } }); // and the API server warmed up: the operator checks it answers within 5 s
 await using var op = await OperatorProcess.StartAsync(BinaryPaths.Operator, kubeconfig, new Dictionary<string, string?>(), [], TimeSpan.FromSeconds(120));
-var daemon = ChildProcess.Start("kubecloud-node", NodePaths.Daemon,
+var daemon = ChildProcess.Start("kubecloud-node", daemonPath,
 [
     "--kubeconfig", kubeconfig, "--node-name", node, "--state-dir", Path.Combine(work, "node"), "--tunnel-ip", "127.0.0.1",
     "--metrics-bind-address", $"127.0.0.1:{LoopbackFileServer.FreePort()}", "--health-probe-bind-address", $"127.0.0.1:{LoopbackFileServer.FreePort()}",
@@ -84,7 +91,11 @@ try
     await client.CreateAsync(new Image { Metadata = new() { Name = "guest", NamespaceProperty = "bench" }, Spec = new ImageSpec { Source = new() { Url = url.ToString() }, Checksum = sha, DiskFormat = DiskFormat.Raw } });
     await client.CreateAsync(new Network { Metadata = new() { Name = "private", NamespaceProperty = "bench" }, Spec = new NetworkSpec { Subnets = [new Subnet { Name = "v4", Cidr = "10.77.0.0/24" }] } });
     var idle = daemon.Probe.Settled();
-    await InducedCollection.RunAsync(daemon.Id, CancellationToken.None);
+    if (managed)
+    {
+        await InducedCollection.RunAsync(daemon.Id, CancellationToken.None);
+    }
+
     var idleCollected = daemon.Probe.Settled();
 
     var samples = new List<VmTimes>();
@@ -131,7 +142,11 @@ try
     }
 
     var loaded = daemon.Probe.Settled();
-    await InducedCollection.RunAsync(daemon.Id, CancellationToken.None);
+    if (managed)
+    {
+        await InducedCollection.RunAsync(daemon.Id, CancellationToken.None);
+    }
+
     var loadedCollected = daemon.Probe.Settled();
     var qemu = fake ? 0 : await Rss.QemuAsync(run, names.Select(n => $"kc-bench-{n}"));
     Console.WriteLine();
@@ -151,9 +166,10 @@ try
 
     Console.WriteLine($"kubecloud-node memory (target: < 50 MB, < 5 MB per VM beyond QEMU's own); empty .NET console app of this run: {emptyApp.Breakdown}");
     Console.WriteLine($"  0 VMs:              {idle.Breakdown}");
-    Console.WriteLine($"  0 VMs, full GC:     {idleCollected.Breakdown}");
+    var noGc = managed ? string.Empty : " (NativeAOT: no diagnostics port, no GC forced)";
+    Console.WriteLine($"  0 VMs, full GC:     {idleCollected.Breakdown}{noGc}");
     Console.WriteLine($"  {runs} VMs:              {loaded.Breakdown} (peak {loaded.PeakRssMiB:0.0} MiB)");
-    Console.WriteLine($"  {runs} VMs, full GC:     {loadedCollected.Breakdown}");
+    Console.WriteLine($"  {runs} VMs, full GC:     {loadedCollected.Breakdown}{noGc}");
     Console.WriteLine($"  per VM: {(loaded.RssBytes - idle.RssBytes) / 1048576.0 / runs:0.00} MiB RSS ({(loaded.PrivateBytes - idle.PrivateBytes) / 1048576.0 / runs:0.00} MiB private); " +
         $"after full GCs {(loadedCollected.RssBytes - idleCollected.RssBytes) / 1048576.0 / runs:0.00} MiB RSS ({(loadedCollected.PrivateBytes - idleCollected.PrivateBytes) / 1048576.0 / runs:0.00} MiB private)" +
         (fake ? string.Empty : $"; QEMU: {qemu / runs:0} MiB RSS per VM"));

@@ -92,6 +92,26 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task As_NativeAOT_a_kubeconfig_exec_plugin_is_one_line()
+    {
+        Assert.True(File.Exists(NodeProcess.AotExecutable), $"no NativeAOT build at {NodeProcess.AotExecutable}: run tests/setup/node-aot.sh");
+        var path = Path.Combine(_home, "exec-config");
+        await File.WriteAllTextAsync(path, """
+            apiVersion: v1
+            kind: Config
+            clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]
+            users: [{ name: u, user: { exec: { apiVersion: client.authentication.k8s.io/v1, command: /bin/true } } }]
+            contexts: [{ name: a, context: { cluster: c, user: u } }]
+            current-context: a
+            """);
+        using var node = await NodeProcess.RunAsync(["--kubeconfig", path, "--hypervisor-driver", "fake"], TimeSpan.FromSeconds(60), NodeProcess.AotExecutable);
+        Assert.Equal(1, node.ExitCode);
+        Assert.Equal(
+            $"kubecloud-node: cannot load the cluster configuration from --kubeconfig {path}: its user runs an exec credential plugin, which the NativeAOT kubecloud-node does not run (give it a token, a token file or a client certificate)",
+            node.Stderr.TrimEnd('\n'));
+    }
+
+    [Fact]
     public async Task A_libvirtd_that_does_not_answer_is_one_line()
     {
         await using var cluster = await NodeCluster.StartAsync();
@@ -103,7 +123,20 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task On_the_fake_driver_it_reports_its_hypervisor_serves_probes_and_metrics_and_builds_a_server()
+    public Task On_the_fake_driver_it_reports_its_hypervisor_serves_probes_and_metrics_and_builds_a_server() => RunsOnTheFakeDriverAsync(null);
+
+    /// <summary>
+    /// The same with the NativeAOT build (tests/setup/node-aot.sh publishes it; tests/run.sh runs that): its JSON context,
+    /// kubeconfig reader, controllers, console access review and metrics work without reflection or run-time code.
+    /// </summary>
+    [Fact]
+    public Task As_NativeAOT_it_runs_on_the_fake_driver_as_the_JIT_build_does()
+    {
+        Assert.True(File.Exists(NodeProcess.AotExecutable), $"no NativeAOT build at {NodeProcess.AotExecutable}: run tests/setup/node-aot.sh");
+        return RunsOnTheFakeDriverAsync(NodeProcess.AotExecutable);
+    }
+
+    private async Task RunsOnTheFakeDriverAsync(string? executable)
     {
         await using var cluster = await NodeCluster.StartAsync();
         await cluster.EnsureFlavorAndImageAsync(new string('b', 64));
@@ -112,7 +145,8 @@ public sealed class CliTests : IDisposable
             ["--kubeconfig", cluster.Server.KubeconfigPath, "--hypervisor-driver", "fake", "--state-dir", _home, "--tunnel-ip", "192.0.2.7",
              "--heartbeat-interval", "0.5", "--health-probe-bind-address", $"127.0.0.1:{health}", "--metrics-bind-address", $"127.0.0.1:{metrics}",
              "--console-bind-address", $"127.0.0.1:{console}"],
-            new Dictionary<string, string> { ["NODE_NAME"] = "from-downward-api" });
+            new Dictionary<string, string> { ["NODE_NAME"] = "from-downward-api" },
+            executable);
 
         var hypervisor = await NodeCluster.EventuallyAsync(() => cluster.Client.GetAsync<Hypervisor>("from-downward-api"),
             h => Conditions.IsTrue(h.Status, ConditionTypes.Ready), $"the Hypervisor named from NODE_NAME (daemon says: {node.Stderr})");
@@ -137,6 +171,21 @@ public sealed class CliTests : IDisposable
         Assert.Contains("kubecloud_node_provisioning_step_duration_seconds_count{node=\"from-downward-api\",step=\"spawn\"}", text);
         Assert.Contains("controller_runtime_reconcile_total{controller=\"node-server\"", text);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"http://127.0.0.1:{health}/metrics")).StatusCode); // each on its own listener
+
+        // The console endpoint reviews a bearer token with a TokenReview through the API server.
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{console}/namespaces/{NodeCluster.Project}/servers/cli-vm/console");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-a-token");
+        using var denied = await http.SendAsync(request);
+        var answer = await denied.Content.ReadAsStringAsync();
+        Assert.True(denied.StatusCode == HttpStatusCode.Unauthorized, $"{denied.StatusCode}: {answer} (daemon says: {node.Stderr})");
+        Assert.Contains("the token was not accepted", answer, StringComparison.Ordinal);
+
+        // A token the API server knows: TokenReview, then a SubjectAccessReview for its user, then the console itself.
+        var token = KubeCloud.ControllerRuntime.Config.KubeconfigFile.Read(cluster.Server.KubeconfigPath).Users.Single().UserCredentials.Token;
+        using var allowedRequest = new HttpRequestMessage(HttpMethod.Get, request.RequestUri);
+        allowedRequest.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var allowed = await http.SendAsync(allowedRequest);
+        Assert.True(allowed.StatusCode == HttpStatusCode.OK, $"{allowed.StatusCode}: {await allowed.Content.ReadAsStringAsync()}");
         Assert.Null(node.ExitCode);
     }
 

@@ -3,7 +3,10 @@ using System.Text;
 
 namespace KubeCloud.Node.IntegrationTests;
 
-/// <summary>The kubecloud-node binary (the built dll, run with dotnet exec) as a child process.</summary>
+/// <summary>
+/// The kubecloud-node binary as a child process: the built dll, run with dotnet exec, or an executable (the NativeAOT
+/// build, <see cref="AotExecutable"/>).
+/// </summary>
 public sealed class NodeProcess : IDisposable
 {
     private readonly Process _process;
@@ -20,6 +23,9 @@ public sealed class NodeProcess : IDisposable
     }
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "kubecloud-node.dll");
+
+    /// <summary>Where tests/setup/node-aot.sh publishes the NativeAOT build (tests/run.sh runs it after the build).</summary>
+    public static string AotExecutable => Path.Combine(KubeCloud.Testing.RepositoryRoot.Path, "artifacts", "node-aot", "kubecloud-node");
 
     public string Stdout
     {
@@ -45,11 +51,15 @@ public sealed class NodeProcess : IDisposable
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
-    public static NodeProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public static NodeProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? executable = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Dll);
+        var start = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (executable is null)
+        {
+            start.ArgumentList.Add("exec");
+            start.ArgumentList.Add(Dll);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -65,9 +75,9 @@ public sealed class NodeProcess : IDisposable
     }
 
     /// <summary>Runs to the end (a failed start), killing it after <paramref name="timeout"/>.</summary>
-    public static async Task<NodeProcess> RunAsync(IEnumerable<string> arguments, TimeSpan timeout)
+    public static async Task<NodeProcess> RunAsync(IEnumerable<string> arguments, TimeSpan timeout, string? executable = null)
     {
-        var process = Start(arguments);
+        var process = Start(arguments, executable: executable);
         using var cts = new CancellationTokenSource(timeout);
         try
         {

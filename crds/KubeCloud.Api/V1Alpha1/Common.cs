@@ -64,7 +64,7 @@ public static class Patterns
 /// </summary>
 /// <typeparam name="TSpec">The desired state, owned by users (or admins).</typeparam>
 /// <typeparam name="TStatus">The observed state, owned by the operator and node daemons.</typeparam>
-public abstract class KubeCloudObject<TSpec, TStatus> : IKubernetesObject<V1ObjectMeta>, ISpec<TSpec>, IStatus<TStatus>
+public abstract class KubeCloudObject<TSpec, TStatus> : IKubernetesObject<V1ObjectMeta>, ISpec<TSpec>, IStatus<TStatus>, IHasStatusConditions
     where TSpec : class, new()
     where TStatus : class, IHasConditions, new()
 {
@@ -100,6 +100,18 @@ public abstract class KubeCloudObject<TSpec, TStatus> : IKubernetesObject<V1Obje
 
     // KubernetesClient's IStatus<T> is not annotated for null; a KubeCloud status is null until a controller writes it.
     TStatus IStatus<TStatus>.Status { get => Status!; set => Status = value; }
+
+    IHasConditions? IHasStatusConditions.StatusConditions => Status;
+}
+
+/// <summary>
+/// An object whose status carries conditions (every KubeCloud kind), for code that reads them without knowing the kind
+/// and without reflection (a cache interning condition strings; NativeAOT keeps no property metadata for it).
+/// </summary>
+public interface IHasStatusConditions
+{
+    /// <summary>The status, or null until a controller first writes it.</summary>
+    IHasConditions? StatusConditions { get; }
 }
 
 /// <summary>A status that carries conditions and the generation they describe.</summary>

@@ -65,9 +65,8 @@ public static class ConsoleEndpoint
             return;
         }
 
-        var client = services.GetRequiredService<IKubeClient>() as KubeClient
-            ?? throw new InvalidOperationException("the console endpoint needs the runtime's KubeClient for its access reviews");
-        var decision = await new BearerTokenAccessReview(client.Kubernetes).ReviewAsync(context.Request.Headers.Authorization, ServerConsoleAccess.Attributes(@namespace, name), context.RequestAborted);
+        var client = services.GetRequiredService<IKubeClient>();
+        var decision = await new BearerTokenAccessReview(client).ReviewAsync(context.Request.Headers.Authorization, ServerConsoleAccess.Attributes(@namespace, name), context.RequestAborted);
         if (!decision.Allowed)
         {
             await WriteAsync(context, decision.StatusCode, decision.Message);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -150,9 +151,19 @@ public sealed class NoCloudSeedBuilder(ICommandRunner run)
     }
 
     /// <summary>A YAML double-quoted scalar (JSON string syntax is valid YAML).</summary>
-    private static string Quote(string value) => JsonSerializer.Serialize(value, QuoteOptions);
+    /// <summary>A JSON string literal (valid YAML), written as JsonSerializer writes a string, without the serializer's reflection.</summary>
+    private static string Quote(string value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(value.Length + 2);
+        using (var writer = new Utf8JsonWriter(buffer, QuoteOptions))
+        {
+            writer.WriteStringValue(value);
+        }
 
-    private static readonly JsonSerializerOptions QuoteOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static readonly JsonWriterOptions QuoteOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static void ValidateCidr(string cidr)
     {

@@ -1,5 +1,5 @@
-using k8s;
 using k8s.Models;
+using KubeCloud.ControllerRuntime.Client;
 
 namespace KubeCloud.ControllerRuntime.Authorization;
 
@@ -15,7 +15,7 @@ public sealed record AccessDecision(bool Allowed, int StatusCode, string Message
 /// TokenReview, then the user it names is asked about with a SubjectAccessReview, so RBAC decides. Used for virtual
 /// subresources such as <c>servers/console</c>, which mere read access to the object does not grant.
 /// </summary>
-public sealed class BearerTokenAccessReview(IKubernetes kubernetes)
+public sealed class BearerTokenAccessReview(IKubeClient client)
 {
     public async Task<AccessDecision> ReviewAsync(string? authorization, V1ResourceAttributes attributes, CancellationToken cancellationToken)
     {
@@ -27,7 +27,7 @@ public sealed class BearerTokenAccessReview(IKubernetes kubernetes)
         }
 
         var token = authorization[scheme.Length..].Trim();
-        var review = await kubernetes.AuthenticationV1.CreateTokenReviewAsync(
+        var review = await client.CreateAsync(
             new V1TokenReview { ApiVersion = "authentication.k8s.io/v1", Kind = "TokenReview", Metadata = new V1ObjectMeta(), Spec = new V1TokenReviewSpec { Token = token } },
             cancellationToken: cancellationToken).ConfigureAwait(false);
         if (review.Status?.Authenticated != true || review.Status.User is not { } user)
@@ -35,6 +35,6 @@ public sealed class BearerTokenAccessReview(IKubernetes kubernetes)
             return new AccessDecision(false, 401, $"Unauthorized: the token was not accepted{(review.Status?.Error is { Length: > 0 } e ? ": " + e : string.Empty)}", null);
         }
 
-        return await new SubjectAccessCheck(kubernetes).AuthorizeAsync(user, attributes, cancellationToken).ConfigureAwait(false);
+        return await new SubjectAccessCheck(client).AuthorizeAsync(user, attributes, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -77,7 +77,7 @@ public sealed record RequestHeaderSettings
 
         try
         {
-            return JsonSerializer.Deserialize<string[]>(json) ?? [];
+            return JsonSerializer.Deserialize(json, StringArrayJsonContext.Default.StringArray) ?? [];
         }
         catch (JsonException e)
         {

@@ -1,5 +1,5 @@
-using k8s;
 using k8s.Models;
+using KubeCloud.ControllerRuntime.Client;
 
 namespace KubeCloud.ControllerRuntime.Authorization;
 
@@ -7,13 +7,13 @@ namespace KubeCloud.ControllerRuntime.Authorization;
 /// The authorization half of a request to an endpoint beside the API server: a SubjectAccessReview for the user an
 /// authenticator named (bearer token, front-proxy headers), so RBAC decides; a denial reads as the API server's 403.
 /// </summary>
-public sealed class SubjectAccessCheck(IKubernetes kubernetes)
+public sealed class SubjectAccessCheck(IKubeClient client)
 {
     public async Task<AccessDecision> AuthorizeAsync(V1UserInfo user, V1ResourceAttributes attributes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(attributes);
-        var access = await kubernetes.AuthorizationV1.CreateSubjectAccessReviewAsync(new V1SubjectAccessReview
+        var access = await client.CreateAsync(new V1SubjectAccessReview
         {
             ApiVersion = "authorization.k8s.io/v1",
             Kind = "SubjectAccessReview",

@@ -30,7 +30,7 @@ public static class CachedStrings
             Intern(server, pool);
         }
 
-        if (StatusOf<T>.Get is { } status && status(obj) is { Conditions: { } conditions })
+        if (obj is IHasStatusConditions { StatusConditions: { Conditions: { } conditions } })
         {
             foreach (var condition in conditions)
             {
@@ -111,25 +111,6 @@ public static class CachedStrings
                 owner.ApiVersion = pool.Intern(owner.ApiVersion);
                 owner.Kind = pool.Intern(owner.Kind);
             }
-        }
-    }
-
-    /// <summary>The status of a KubeCloud kind (a <c>Status</c> property whose type has conditions), read without reflection per object.</summary>
-    private static class StatusOf<T>
-    {
-        public static readonly Func<T, IHasConditions?>? Get = Create();
-
-        private static Func<T, IHasConditions?>? Create()
-        {
-            if (typeof(T).GetProperty("Status") is not { GetMethod: { IsStatic: false } getter } property
-                || !typeof(IHasConditions).IsAssignableFrom(property.PropertyType)
-                || property.PropertyType.IsValueType)
-            {
-                return null;
-            }
-
-            var read = (Func<T, object?>)Delegate.CreateDelegate(typeof(Func<T, object?>), getter);
-            return obj => read(obj) as IHasConditions;
         }
     }
 }

@@ -41,7 +41,10 @@ public sealed class KubeClient : IKubeClient, IDisposable
         ArgumentNullException.ThrowIfNull(config);
         options ??= new KubeClientOptions();
         config.UserAgent ??= options.UserAgent;
-        _ = KubernetesJsonOptions.Options; // its resolver is set before anything in the process serializes through KubernetesJson
+        // The package's client keeps serializer options for its own request methods (never called here); given ours, its
+        // constructor does not read KubernetesJson's, which the node daemon's NativeAOT build leaves out (it would load
+        // every model type). It also sets our resolver before anything in the process serializes through KubernetesJson.
+        SetJsonSerializerOptions(config, KubernetesJsonOptions.Options);
         DelegatingHandler[] handlers = transport is null
             ? [new RetryHandler(options.Retry, options.Time, options.Logger), new RestClientMetricsHandler()]
             : [new RetryHandler(options.Retry, options.Time, options.Logger), new RestClientMetricsHandler(), transport];
@@ -81,7 +84,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
         ArgumentNullException.ThrowIfNull(obj);
         var info = StampTypeMeta(obj);
         var path = info.PathFor(obj.Metadata?.NamespaceProperty ?? (info.Namespaced ? DefaultNamespace : null)) + new QueryString().AddWrite(options);
-        return SendForObjectAsync<T>(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(obj, KubernetesJsonOptions.Options), JsonMediaType, cancellationToken);
+        return SendForObjectAsync<T>(HttpMethod.Post, path, JsonSerializer.SerializeToUtf8Bytes(obj, KubernetesJsonOptions.TypeInfo<T>()), JsonMediaType, cancellationToken);
     }
 
     public Task<T> UpdateAsync<T>(T obj, WriteOptions? options = null, CancellationToken cancellationToken = default)
@@ -100,7 +103,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var path = ResourceInfo.Of<T>().PathFor(@namespace, RequireName(name));
-        var body = options is null ? null : JsonSerializer.SerializeToUtf8Bytes(options.ToBody(), KubernetesJsonOptions.Options);
+        var body = options is null ? null : JsonSerializer.SerializeToUtf8Bytes(options.ToBody(), KubernetesJsonOptions.TypeInfo<V1DeleteOptions>());
         using var response = await SendAsync(HttpMethod.Delete, path, body, JsonMediaType, streaming: false, cancellationToken).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (bytes.Length == 0)
@@ -111,8 +114,8 @@ public sealed class KubeClient : IKubeClient, IDisposable
         using var document = JsonDocument.Parse(bytes);
         var isStatus = document.RootElement.TryGetProperty("kind", out var kind) && kind.GetString() == "Status";
         return isStatus
-            ? new DeleteResult<T>(null, document.RootElement.Deserialize<V1Status>(KubernetesJsonOptions.Options))
-            : new DeleteResult<T>(document.RootElement.Deserialize<T>(KubernetesJsonOptions.Options), null);
+            ? new DeleteResult<T>(null, document.RootElement.Deserialize(KubernetesJsonOptions.TypeInfo<V1Status>()))
+            : new DeleteResult<T>(document.RootElement.Deserialize(KubernetesJsonOptions.TypeInfo<T>()), null);
     }
 
     public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? @namespace = null, WatchOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -170,7 +173,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
         var info = StampTypeMeta(obj);
         var path = info.PathFor(obj.Metadata?.NamespaceProperty ?? (info.Namespaced ? DefaultNamespace : null), RequireName(obj.Metadata?.Name), subresource)
             + new QueryString().AddWrite(options);
-        return SendForObjectAsync<T>(HttpMethod.Put, path, JsonSerializer.SerializeToUtf8Bytes(obj, KubernetesJsonOptions.Options), JsonMediaType, cancellationToken);
+        return SendForObjectAsync<T>(HttpMethod.Put, path, JsonSerializer.SerializeToUtf8Bytes(obj, KubernetesJsonOptions.TypeInfo<T>()), JsonMediaType, cancellationToken);
     }
 
     private Task<T> PatchCoreAsync<T>(string name, string? @namespace, string? subresource, KubePatch patch, PatchOptions? options, CancellationToken cancellationToken)
@@ -201,7 +204,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
             var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                return await JsonSerializer.DeserializeAsync<TResult>(stream, KubernetesJsonOptions.Options, timeout.Token).ConfigureAwait(false)
+                return await JsonSerializer.DeserializeAsync(stream, KubernetesJsonOptions.TypeInfo<TResult>(), timeout.Token).ConfigureAwait(false)
                     ?? throw new JsonException($"{method} {path} returned an empty body.");
             }
         }
@@ -270,7 +273,7 @@ public sealed class KubeClient : IKubeClient, IDisposable
 
         try
         {
-            var status = KubernetesJson.Deserialize<V1Status>(text);
+            var status = JsonSerializer.Deserialize(text, KubernetesJsonOptions.TypeInfo<V1Status>());
             if (status?.Kind == "Status")
             {
                 return status;
@@ -292,6 +295,10 @@ public sealed class KubeClient : IKubeClient, IDisposable
         obj.Kind ??= info.Kind;
         return info;
     }
+
+    /// <summary>The configuration's private setter (KubernetesClient 21: the getter falls back to KubernetesJson's options when unset).</summary>
+    [UnsafeAccessor(UnsafeAccessorKind.Method, Name = "set_JsonSerializerOptions")]
+    private static extern void SetJsonSerializerOptions(KubernetesClientConfiguration config, JsonSerializerOptions options);
 
     private static string RequireName(string? name) =>
         string.IsNullOrEmpty(name) ? throw new ArgumentException("The object needs a name.", nameof(name)) : name;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -63,7 +64,7 @@ public sealed class KubePatch
         {
             string text => text,
             JsonNode node => node.ToJsonString(KubernetesJsonOptions.Options),
-            _ => KubernetesJson.Serialize(value),
+            _ => JsonSerializer.Serialize(value, KubernetesJsonOptions.Options.GetTypeInfo(value.GetType())),
         };
     }
 }

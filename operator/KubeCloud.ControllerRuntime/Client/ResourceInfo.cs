@@ -10,9 +10,24 @@ namespace KubeCloud.ControllerRuntime.Client;
 /// </summary>
 public sealed class ResourceInfo
 {
+    /// <summary>
+    /// The review kinds (created, never stored) whose KubernetesEntity attribute names no plural, with the resource
+    /// kube-apiserver serves them as, so a review is one <see cref="KubeClient.CreateAsync{T}"/> like any object.
+    /// </summary>
+    private static readonly Dictionary<(string Group, string Kind), string> ReviewPlurals = new()
+    {
+        [("authentication.k8s.io", "TokenReview")] = "tokenreviews",
+        [("authentication.k8s.io", "SelfSubjectReview")] = "selfsubjectreviews",
+        [("authorization.k8s.io", "SubjectAccessReview")] = "subjectaccessreviews",
+        [("authorization.k8s.io", "LocalSubjectAccessReview")] = "localsubjectaccessreviews",
+        [("authorization.k8s.io", "SelfSubjectAccessReview")] = "selfsubjectaccessreviews",
+        [("authorization.k8s.io", "SelfSubjectRulesReview")] = "selfsubjectrulesreviews",
+    };
+
     private ResourceInfo(Type type, KubernetesEntityAttribute entity)
     {
-        if (string.IsNullOrEmpty(entity.PluralName))
+        var plural = string.IsNullOrEmpty(entity.PluralName) ? ReviewPlurals.GetValueOrDefault((entity.Group, entity.Kind)) : entity.PluralName;
+        if (string.IsNullOrEmpty(plural))
         {
             throw new ArgumentException($"{type.Name} ({entity.Kind}) is not served as a resource: its KubernetesEntity attribute has no PluralName.", nameof(type));
         }
@@ -21,7 +36,7 @@ public sealed class ResourceInfo
         Group = entity.Group;
         Version = entity.ApiVersion;
         Kind = entity.Kind;
-        Plural = entity.PluralName;
+        Plural = plural;
         Namespaced = ResourceScope.IsNamespaced(type, entity);
         ApiVersion = Group.Length == 0 ? Version : $"{Group}/{Version}";
         BasePath = Group.Length == 0 ? $"/api/{Version}" : $"/apis/{Group}/{Version}";

@@ -115,11 +115,11 @@ public static class WatchStreamReader
                 }
                 else if (type == "ERROR")
                 {
-                    status = JsonSerializer.Deserialize<V1Status>(ref reader, KubernetesJsonOptions.Options);
+                    status = JsonSerializer.Deserialize(ref reader, KubernetesJsonOptions.TypeInfo<V1Status>());
                 }
                 else
                 {
-                    obj = JsonSerializer.Deserialize<T>(ref reader, KubernetesJsonOptions.Options);
+                    obj = JsonSerializer.Deserialize(ref reader, KubernetesJsonOptions.TypeInfo<T>());
                 }
             }
             else
@@ -139,11 +139,11 @@ public static class WatchStreamReader
             var slice = new Utf8JsonReader(line.Slice(objectStart, objectEnd - objectStart));
             if (type == "ERROR")
             {
-                status = JsonSerializer.Deserialize<V1Status>(ref slice, KubernetesJsonOptions.Options);
+                status = JsonSerializer.Deserialize(ref slice, KubernetesJsonOptions.TypeInfo<V1Status>());
             }
             else
             {
-                obj = JsonSerializer.Deserialize<T>(ref slice, KubernetesJsonOptions.Options);
+                obj = JsonSerializer.Deserialize(ref slice, KubernetesJsonOptions.TypeInfo<T>());
             }
         }
 

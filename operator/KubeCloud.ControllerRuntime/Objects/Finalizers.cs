@@ -1,3 +1,4 @@
+using System.Text.Json;
 using k8s;
 using k8s.Models;
 using KubeCloud.ControllerRuntime.Client;
@@ -41,7 +42,7 @@ public static class Finalizers
                 return current;
             }
 
-            var copy = KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(current));
+            var copy = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(current, KubernetesJsonOptions.TypeInfo<T>()), KubernetesJsonOptions.TypeInfo<T>())!;
             var metadata = copy.Metadata ??= new V1ObjectMeta();
             var list = metadata.Finalizers ??= [];
             if (add)

@@ -63,7 +63,7 @@ public static class ServerConsoleEndpoint
             return;
         }
 
-        var decision = await new SubjectAccessCheck(client.Kubernetes).AuthorizeAsync(user, ServerConsoleAccess.Attributes(@namespace, name), cancellationToken);
+        var decision = await new SubjectAccessCheck(client).AuthorizeAsync(user, ServerConsoleAccess.Attributes(@namespace, name), cancellationToken);
         if (!decision.Allowed)
         {
             await WriteStatusAsync(context, decision.StatusCode, "Forbidden", decision.Message);
